@@ -1,0 +1,58 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from coop.admin_support import AppendOnlyAdmin, CooperativeScopedAdmin
+from coop.models import AuditEvent, Cooperative, Farmer, Notification, Staff, Village
+
+
+@admin.register(Cooperative)
+class CooperativeAdmin(CooperativeScopedAdmin):
+    cooperative_path = None  # the row *is* the cooperative
+    list_display = ("name", "producer_code", "township", "county", "prefecture")
+    search_fields = ("name", "producer_code")
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser  # new tenants are created by the platform operator
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Village)
+class VillageAdmin(CooperativeScopedAdmin):
+    list_display = ("name", "cooperative", "township", "altitude_m")
+    list_filter = ("cooperative",)
+    search_fields = ("name",)
+
+
+@admin.register(Staff)
+class StaffAdmin(CooperativeScopedAdmin):
+    list_display = ("user", "cooperative", "role")
+    list_filter = ("role",)
+    autocomplete_fields = ()
+
+
+@admin.register(Farmer)
+class FarmerAdmin(CooperativeScopedAdmin):
+    list_display = ("member_no", "head_name", "village", "phone_masked", "poverty_status", "hens", "active")
+    list_filter = ("village", "poverty_status", "active")
+    search_fields = ("head_name", "member_no", "phone")
+    exclude = ("user",)
+
+    @admin.display(description=_("手机号"))
+    def phone_masked(self, obj):
+        return obj.masked_phone
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(AppendOnlyAdmin):
+    list_display = ("created_at", "action", "object_type", "object_id", "actor_label", "reason")
+    list_filter = ("action",)
+    search_fields = ("object_id", "actor_label", "reason")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Notification)
+class NotificationAdmin(AppendOnlyAdmin):
+    list_display = ("created_at", "event", "farmer", "channel", "status", "sent_at")
+    list_filter = ("status", "event", "channel")

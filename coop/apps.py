@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoopConfig(AppConfig):
+    name = "coop"
+    verbose_name = _("合作社账本")

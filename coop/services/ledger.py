@@ -1,0 +1,67 @@
+"""The only door to a household's money. Fines, rewards, payouts and credits all come through here.
+
+Entries are appended, never edited. Each business fact carries a ``dedupe_key``; posting the same
+key twice returns the first entry instead of writing a second one, which makes every caller
+(retried Celery tasks, double-clicked buttons) safe without extra care.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+
+from coop.models import LedgerEntry
+
+CENT = Decimal("0.01")
+
+
+class LedgerError(Exception):
+    pass
+
+
+def to_money(value):
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def post_entry(*, farmer, kind, amount, reason, source=None, dedupe_key=None, user=None, occurred_on=None):
+    """Append one entry to ``farmer``'s ledger and return ``(entry, created)``.
+
+    ``amount`` is signed: credits positive, fines and payouts negative.
+    """
+    if kind not in dict(LedgerEntry.KINDS):
+        raise LedgerError(f"unknown ledger kind {kind!r}")
+    amount = to_money(amount)
+    if kind in (LedgerEntry.FINE, LedgerEntry.PAYOUT) and amount > 0:
+        raise LedgerError("fines and payouts are debits: the amount must be negative")
+    if kind in (LedgerEntry.DELIVERY, LedgerEntry.REWARD) and amount < 0:
+        raise LedgerError("delivery credits and rewards must not be negative")
+    if dedupe_key:
+        existing = LedgerEntry.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing, False
+    fields = dict(
+        cooperative_id=farmer.cooperative_id,
+        farmer=farmer,
+        kind=kind,
+        amount=amount,
+        reason=reason[:300],
+        dedupe_key=dedupe_key,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    if occurred_on is not None:
+        fields["occurred_on"] = occurred_on
+    if source is not None:
+        fields["source_type"] = source._meta.label_lower
+        fields["source_id"] = source.pk
+    try:
+        # A savepoint, so that losing the race to a concurrent identical post leaves the
+        # caller's transaction usable.
+        with transaction.atomic():
+            return LedgerEntry.objects.create(**fields), True
+    except IntegrityError:
+        if dedupe_key:
+            return LedgerEntry.objects.get(dedupe_key=dedupe_key), False
+        raise
+
+
+def balance(farmer):
+    return farmer.ledger_entries.all().balance()

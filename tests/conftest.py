@@ -1,0 +1,176 @@
+"""Shared fixtures: personas for permission tests, API clients, a real Celery worker.
+
+Every permission test should be one line: ``client_for(personas.manager_b).get(url)``.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from rest_framework.test import APIClient
+
+from coop.models import Staff
+from tests.factories import make_cooperative, make_farmer, make_staff, make_user, make_village
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Personas:
+    coop_a: object
+    coop_b: object
+    village_a: object
+    manager_a: object
+    manager_b: object
+    inspector_a: object
+    committee_a: object
+    farmer_a: object  # the Farmer row of a household in cooperative A (signed-in user: farmer_a.user)
+    farmer_b: object
+    buyer: object  # a plain signed-up user; the shop gives it a buyer profile
+    outsider: object  # signed in, no role anywhere
+
+
+@pytest.fixture
+def personas(db):
+    coop_a = make_cooperative(name="贺波洛乡合作社", producer_code="HBLA")
+    coop_b = make_cooperative(name="竹核乡合作社", producer_code="ZHXB")
+    village_a = make_village(coop_a, name="尔吉村", altitude_m=2350)
+    farmer_user = make_user("farmer_a")
+    farmer_a = make_farmer(coop_a, village_a, head_name="吉克拉哈", user=farmer_user)
+    farmer_b = make_farmer(coop_b, head_name="阿苏木呷", user=make_user("farmer_b"))
+    return Personas(
+        coop_a=coop_a, coop_b=coop_b, village_a=village_a,
+        manager_a=make_staff(coop_a, Staff.MANAGER, "manager_a"),
+        manager_b=make_staff(coop_b, Staff.MANAGER, "manager_b"),
+        inspector_a=make_staff(coop_a, Staff.INSPECTOR, "inspector_a"),
+        committee_a=make_staff(coop_a, Staff.COMMITTEE, "committee_a"),
+        farmer_a=farmer_a, farmer_b=farmer_b,
+        buyer=make_user("buyer"), outsider=make_user("outsider"),
+    )
+
+
+@pytest.fixture
+def client_for():
+    """``client_for(user)`` → a Django test client signed in as ``user`` (``None`` = anonymous)."""
+
+    def make(user=None):
+        c = Client()
+        if user is not None:
+            c.force_login(user)
+        return c
+
+    return make
+
+
+@pytest.fixture
+def api_for():
+    """``api_for(user)`` → a DRF APIClient authenticated as ``user`` (``None`` = anonymous)."""
+
+    def make(user=None):
+        c = APIClient()
+        if user is not None:
+            c.force_authenticate(user)
+        return c
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(settings):
+    """Tests run tasks in-process unless they ask for the ``celery_worker`` fixture."""
+    from coop.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+requires_postgres = pytest.mark.skipif(
+    not settings.IS_POSTGRES, reason="needs PostgreSQL: set DATABASE_URL (CI runs this against the real server)"
+)
+requires_redis = pytest.mark.skipif(
+    not settings.REDIS_URL, reason="needs Redis: set REDIS_URL (CI runs this against the real server)"
+)
+
+
+def _database_url():
+    db = settings.DATABASES["default"]
+    user = db.get("USER") or "postgres"
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    pwd = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{pwd}@{host}:{port}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real ``celery worker`` process on the test database and the real Redis broker.
+
+    Yields a handle with ``.process`` (to kill it) and ``.restart()``. Tasks queued during the test
+    go through Redis to this worker, exactly as in production.
+    """
+    if not (settings.IS_POSTGRES and settings.REDIS_URL):
+        pytest.skip("a real worker needs PostgreSQL and Redis (DATABASE_URL and REDIS_URL); CI provides both")
+    from coop.celery import app
+
+    env = dict(os.environ, DATABASE_URL=_database_url(), REDIS_URL=settings.REDIS_URL,
+               DJANGO_SETTINGS_MODULE="coop.settings", DEBUG="true")
+    celery_bin = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
+    queue = f"test-{os.getpid()}-{time.time_ns()}"
+
+    class Handle:
+        process = None
+
+        def start(self):
+            self.process = subprocess.Popen(
+                [celery_bin, "-A", "coop", "worker", "--pool=solo", "--loglevel=warning", "-Q", queue,
+                 "-n", f"{queue}@%h", "--without-gossip", "--without-mingle"],
+                cwd=ROOT, env=env,
+            )
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                if app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=0.5):
+                    return
+                if self.process.poll() is not None:
+                    raise RuntimeError("celery worker exited at start-up")
+            raise RuntimeError("celery worker did not answer within 30 s")
+
+        def stop(self):
+            if self.process and self.process.poll() is None:
+                self.process.terminate()
+                try:
+                    self.process.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+
+        def restart(self):
+            self.stop()
+            self.start()
+
+    handle = Handle()
+    handle.queue = queue
+    previous = (app.conf.task_always_eager, app.conf.task_default_queue)
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    handle.start()
+    try:
+        yield handle
+    finally:
+        handle.stop()
+        app.conf.task_always_eager, app.conf.task_default_queue = previous
