@@ -135,7 +135,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE = {}  # each app adds its periodic tasks in its AppConfig.ready()
+
+def _beat_schedule():
+    # Each app lists its periodic tasks in <app>/schedule.py (plain dicts, no Django imports).
+    from coop.schedule import BEAT_SCHEDULE as coop_beat
+    from orders.schedule import BEAT_SCHEDULE as orders_beat
+    from quality.schedule import BEAT_SCHEDULE as quality_beat
+
+    return {**coop_beat, **orders_beat, **quality_beat}
+
+
+CELERY_BEAT_SCHEDULE = _beat_schedule()
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
