@@ -7,7 +7,7 @@ PORT ?= 8000
 # Local development defaults; production sets its own environment (docs/DEPLOY.md).
 export DEBUG ?= true
 
-.PHONY: run test test-postgres venv deps test-deps migrate demo messages worker beat lint bench clean
+.PHONY: run test venv deps test-deps migrate demo messages compile-messages worker beat lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,14 +27,20 @@ test-deps: $(VENV)/.test-deps
 migrate: deps
 	$(PY) manage.py migrate --noinput
 
-messages: deps
+compile-messages: deps
 	@# Translations ship compiled (locale/*/LC_MESSAGES/django.mo); recompile when gettext is present.
 	@if command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
+
+# Collect the strings, fill English from locale/tools/en*.json, compile. Needs GNU gettext.
+messages: deps
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=bench --ignore=tests --ignore=staticfiles --no-obsolete -v 0
+	$(PY) locale/tools/fill_po.py
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
 
 demo: migrate
 	$(PY) manage.py seed_demo --if-empty
 
-run: messages demo
+run: compile-messages demo
 	@echo ""
 	@echo "Greenshell is running on http://127.0.0.1:$(PORT)/  (admin: /admin/, API docs: /api/docs/)"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)

@@ -1,8 +1,9 @@
 """Fill empty English translations in locale/en/LC_MESSAGES/django.po from a JSON dictionary.
 
-Usage: python locale/tools/fill_po.py locale/tools/en.json
-The JSON maps the Chinese msgid to its English text. Entries already translated are kept.
-Run `manage.py makemessages -l en` first and `manage.py compilemessages` after.
+Usage: python locale/tools/fill_po.py [dictionary.json ...]   (default: every locale/tools/en*.json)
+Each JSON maps a Chinese msgid to its English text; each area of the product keeps its own file
+(en.json, en_books.json, en_shop.json, …) so that people working in parallel never edit the same one.
+`make messages` runs makemessages, this script and compilemessages in order.
 """
 
 import json
@@ -17,8 +18,11 @@ def unquote(block):
     return "".join(json.loads(part) for part in re.findall(r'"(?:[^"\\]|\\.)*"', block))
 
 
-def main(dictionary_path):
-    table = json.loads(Path(dictionary_path).read_text(encoding="utf-8"))
+def main(paths):
+    paths = paths or sorted(Path(__file__).resolve().parent.glob("en*.json"))
+    table = {}
+    for path in paths:
+        table.update(json.loads(Path(path).read_text(encoding="utf-8")))
     text = PO.read_text(encoding="utf-8")
     entries = text.split("\n\n")
     filled = missing = 0
@@ -32,7 +36,7 @@ def main(dictionary_path):
         if msgid in table:
             entries[i] = entry[: m.start()] + "msgid " + m.group(1) + "msgstr " + json.dumps(
                 table[msgid], ensure_ascii=False) + entry[m.end():]
-            entries[i] = entries[i].replace("#, fuzzy\n", "")
+            entries[i] = re.sub(r"^#, fuzzy\n", "", entries[i], flags=re.M)
             filled += 1
         else:
             missing += 1
@@ -41,4 +45,4 @@ def main(dictionary_path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])
