@@ -1,5 +1,8 @@
-"""Demo data of this app, called by `manage.py seed_demo` after the collective exists."""
+"""Demo data of the quality app: traceability first (labels, scans), then the charter."""
+
+from quality import demo_charter, demo_trace
 
 
 def seed(stdout=None):
-    return None
+    demo_trace.seed(stdout)
+    demo_charter.seed(stdout)

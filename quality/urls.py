@@ -1,1 +1,6 @@
-urlpatterns = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("quality.urls_trace")),
+    path("", include("quality.urls_charter")),
+]

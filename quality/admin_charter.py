@@ -1,0 +1,1 @@
+"""Admin for the charter (reports, penalties, appeals, charter versions)."""

@@ -1,0 +1,1 @@
+"""Admin for traceability (trace codes, labels, scans, recalls)."""

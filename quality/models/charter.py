@@ -1,0 +1,1 @@
+"""The village charter: bad-egg reports, clauses, penalties, appeals, notice board."""

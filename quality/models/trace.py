@@ -1,0 +1,1 @@
+"""Traceability: trace codes, box codes, scans, recalls."""
