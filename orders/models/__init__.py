@@ -1,0 +1,13 @@
+"""The shop: products, buyers, group buys, orders (with their batch allocations) and payments."""
+
+from .buyers import Address, Buyer, LoginCode
+from .catalog import PickupPoint, Product
+from .groupbuys import GroupBuy
+from .orders import Allocation, Order, OrderError, OrderLine, OrderStatusChange
+from .payments import Payment, PaymentNotification, Refund, SandboxTransaction
+
+__all__ = [
+    "Address", "Allocation", "Buyer", "GroupBuy", "LoginCode", "Order", "OrderError", "OrderLine",
+    "OrderStatusChange", "Payment", "PaymentNotification", "PickupPoint", "Product", "Refund",
+    "SandboxTransaction",
+]
