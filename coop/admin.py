@@ -47,8 +47,8 @@ class FarmerAdmin(CooperativeScopedAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(AppendOnlyAdmin):
     list_display = ("created_at", "action", "object_type", "object_id", "actor_label", "reason")
-    list_filter = ("action",)
-    search_fields = ("object_id", "actor_label", "reason")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_id", "actor_label", "reason", "action", "object_type")
     date_hierarchy = "created_at"
 
 

@@ -6,6 +6,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class AuditEventQuerySet(models.QuerySet):
+    """Bulk writes are refused too: ``save``/``delete`` guards alone leave ``filter().update()`` open.
+
+    Django's deletion collector uses the plain base manager, so deleting a user still sets
+    ``actor`` to NULL on their events (``actor_label`` keeps the name).
+    """
+
+    def update(self, **kwargs):
+        raise ValueError("audit events are never edited")
+
+    def delete(self):
+        raise ValueError("audit events are never deleted")
+
+
 class AuditEvent(models.Model):
     cooperative = models.ForeignKey("coop.Cooperative", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("合作社"))
@@ -19,6 +33,8 @@ class AuditEvent(models.Model):
     data = models.JSONField(_("内容"), default=dict, blank=True)
     reason = models.CharField(_("原因"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("操作记录")
