@@ -1,0 +1,1 @@
+"""Operations of the quality app. Views, admin actions, API views and Celery tasks call these."""

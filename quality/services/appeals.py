@@ -1,0 +1,114 @@
+"""Appeals (申诉): the household's right of remedy, heard by the charter committee.
+
+The household files from its phone (farmer pages) or a manager files on its behalf; either way
+only within the appeal window, and only one appeal per penalty. The committee's decision —
+upheld, reduced or waived — names the members present and the reason, and then the penalty is
+applied (as decided) or closed.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coop import tenancy
+from coop.models import Staff
+from coop.services.audit import log_action
+from coop.services.notifications import notify
+from quality.models import Appeal, CharterError, Penalty
+from quality.services import penalties as penalty_service
+
+
+def _is_household(user, penalty):
+    farmer = getattr(user, "farmer", None) if getattr(user, "is_authenticated", False) else None
+    return farmer is not None and farmer.pk == penalty.farmer_id
+
+
+def _has_role(user, cooperative_id, roles):
+    return getattr(user, "is_superuser", False) or cooperative_id in tenancy.cooperative_ids(user, roles)
+
+
+def file_appeal(penalty, *, user, grounds, on_behalf=None):
+    """File the household's appeal. ``user`` is the household itself or a manager acting for it."""
+    grounds = (grounds or "").strip()
+    if not grounds:
+        raise CharterError(_("请写下申诉理由。"))
+    if _is_household(user, penalty):
+        on_behalf = False
+    elif _has_role(user, penalty.cooperative_id, (Staff.MANAGER,)):
+        on_behalf = True
+    else:
+        raise CharterError(_("只有本户或合作社管理员（代为提交）可以申诉。"))
+    with transaction.atomic():
+        penalty.refresh_from_db()
+        if Appeal.objects.filter(penalty=penalty).exists():
+            raise CharterError(_("这项处罚已经申诉过了。"))
+        if penalty.status != Penalty.NOTIFIED:
+            raise CharterError(_("处罚当前状态为“%(s)s”，不能申诉。") % {"s": penalty.get_status_display()})
+        now = timezone.now()
+        if penalty.appeal_deadline is None or now > penalty.appeal_deadline:
+            raise CharterError(_("申诉期已过，不能再申诉。"))
+        from django.db.models import Q
+
+        if not penalty_service.transition(penalty, Penalty.APPEALED, user=user, reason=grounds[:500],
+                                          guard=Q(appeal_deadline__gte=now)):
+            raise CharterError(_("处罚刚被其他人处理过，请刷新后再看。"))
+        appeal = Appeal.objects.create(penalty=penalty, grounds=grounds, filed_by=user, on_behalf=on_behalf)
+        log_action(appeal, "appeal.filed", user=user, cooperative=penalty.cooperative,
+                   data={"penalty": penalty.pk, "on_behalf": on_behalf})
+        notify(event="appeal.filed", key=f"appeal:{appeal.pk}:filed", farmer=penalty.farmer, body=_(
+            "%(name)s：您对坏蛋报告 %(ref)s 处罚的申诉已收到，村民议事会审理前处罚暂不执行。") % {
+                "name": penalty.farmer.head_name, "ref": penalty.report.reference})
+    return appeal
+
+
+def decide_appeal(appeal, *, user, decision, reason, members_present, amount=None, suspension_days=None):
+    """Record the committee's decision and carry it out."""
+    penalty = appeal.penalty
+    if not _has_role(user, penalty.cooperative_id, (Staff.COMMITTEE,)):
+        raise CharterError(_("只有村民议事会成员可以裁决申诉。"))
+    reason, members_present = (reason or "").strip(), (members_present or "").strip()
+    if not reason:
+        raise CharterError(_("请写明裁决理由。"))
+    if not members_present:
+        raise CharterError(_("请写明到会的议事会成员。"))
+    if decision not in dict(Appeal.DECISIONS):
+        raise CharterError(_("请选择裁决：维持、减轻或免除。"))
+    days = None
+    if decision == Appeal.REDUCED:
+        try:
+            amount = Decimal(str(amount if amount not in (None, "") else penalty.amount)).quantize(Decimal("0.01"))
+        except (InvalidOperation, ValueError):
+            raise CharterError(_("减轻后的罚款金额无效。")) from None
+        days = penalty.suspension_days if suspension_days in (None, "") else int(suspension_days)
+        if amount < 0 or days < 0:
+            raise CharterError(_("减轻后的罚款和暂停天数不能为负数。"))
+        if amount > penalty.amount or days > penalty.suspension_days or (
+                amount == penalty.amount and days == penalty.suspension_days):
+            raise CharterError(_("减轻处罚时，罚款或暂停天数必须比原处罚少。"))
+    with transaction.atomic():
+        now = timezone.now()
+        claimed = Appeal.objects.filter(pk=appeal.pk, status=Appeal.PENDING).update(
+            status=Appeal.DECIDED, decision=decision, decision_reason=reason, members_present=members_present[:300],
+            decided_by=user, decided_at=now,
+            decided_amount=amount if decision == Appeal.REDUCED else None,
+            decided_suspension_days=days if decision == Appeal.REDUCED else None)
+        if not claimed:
+            raise CharterError(_("这项申诉已经裁决过了。"))
+        appeal.refresh_from_db()
+        log_action(appeal, f"appeal.{decision}", user=user, reason=reason, cooperative=penalty.cooperative,
+                   data={"members_present": members_present, "amount": str(amount) if amount is not None else None})
+        summary = _("%(name)s：村民议事会对您的申诉（坏蛋报告 %(ref)s）作出裁决：%(d)s。理由：%(reason)s") % {
+            "name": penalty.farmer.head_name, "ref": penalty.report.reference,
+            "d": appeal.get_decision_display(), "reason": reason}
+        notify(event="appeal.decided", key=f"appeal:{appeal.pk}:decided", farmer=penalty.farmer, body=summary)
+        if decision == Appeal.WAIVED:
+            penalty_service.waive_penalty(penalty, user=user, reason=reason)
+            return appeal
+        if decision == Appeal.REDUCED:
+            Penalty.objects.filter(pk=penalty.pk, status=Penalty.APPEALED).update(
+                amount=amount, suspension_days=days, warning=penalty.warning or not (amount or days))
+        penalty.refresh_from_db()
+        penalty_service.apply_penalty(penalty, user=user, reason=reason, after_decision=True)
+    return appeal

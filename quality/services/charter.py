@@ -1,0 +1,135 @@
+"""The charter's rules as functions: which version is in force, which clause applies, who answers
+for a report (attribution), and how a sanction reads to a person."""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from quality.models import ANY_DEFECT, Charter, CharterError, Clause, Penalty
+
+
+def charter_in_force(cooperative, on_date):
+    """The version whose ``effective_from`` is the latest not after ``on_date``.
+
+    A report is judged by the rules of its own day: a version adopted later never applies to it,
+    even when the report is confirmed after that version took effect.
+    """
+    return (Charter.objects.filter(cooperative=cooperative, effective_from__lte=on_date)
+            .order_by("-effective_from", "-version").first())
+
+
+def offence_number(farmer, on_date, charter, exclude_report=None):
+    """This household's offence number for a report of ``on_date``: 1 + its earlier confirmed offences
+    within the charter's look-back period. Waived or reversed penalties do not count (the committee
+    took them back), and each report counts once."""
+    since = on_date - datetime.timedelta(days=charter.lookback_days)
+    earlier = (Penalty.objects.filter(farmer=farmer, status__in=Penalty.COUNTING,
+                                      report__created_at__date__gte=since,
+                                      report__created_at__date__lte=on_date))
+    if exclude_report is not None:
+        earlier = earlier.exclude(report=exclude_report)
+    return earlier.values("report").distinct().count() + 1
+
+
+def clause_for(charter, defect, offence):
+    """The escalation step for ``defect`` at the household's ``offence``-th offence.
+
+    A clause for the exact defect wins over a clause for any defect; within those, the highest
+    ``from_offence`` not above ``offence``.
+    """
+    candidates = (Clause.objects.filter(charter=charter, from_offence__lte=offence)
+                  .filter(Q(defect=defect) | Q(defect=ANY_DEFECT)))
+    specific = [c for c in candidates if c.defect == defect]
+    pool = specific or [c for c in candidates if c.defect == ANY_DEFECT]
+    if not pool:
+        raise CharterError(_("公约第%(v)s版没有适用于这种问题的条款，请先在公约中补充条款。") % {"v": charter.version})
+    return max(pool, key=lambda c: c.from_offence)
+
+
+def largest_remainder(total, weights):
+    """Split ``total`` whole units over ``weights`` ({key: weight}) in proportion, exactly.
+
+    Each key first gets the floor of its exact share; the units left over go one each to the keys
+    with the largest fractional remainders (ties: the larger weight, then the key). The parts always
+    add up to ``total`` — nobody is fined for a fraction of an egg and no egg is lost.
+    """
+    weights = {k: int(w) for k, w in weights.items() if int(w) > 0}
+    whole = sum(weights.values())
+    if total < 0 or (total and not whole):
+        raise CharterError(_("无法分摊：批次中没有可追溯的鸡蛋。"))
+    parts, remainders = {}, []
+    for key, w in weights.items():
+        q, r = divmod(total * w, whole)
+        parts[key] = q
+        remainders.append((r, w, key))
+    left = total - sum(parts.values())
+    for _r, _w, key in sorted(remainders, key=lambda t: (-t[0], -t[1], str(t[2])))[:left]:
+        parts[key] += 1
+    return parts
+
+
+def batch_eggs_by_household(batch):
+    """{farmer: eggs} of the households whose deliveries went into ``batch``."""
+    shares = {}
+    for c in batch.contributions.select_related("delivery__farmer"):
+        farmer = c.delivery.farmer
+        shares[farmer] = shares.get(farmer, 0) + c.eggs
+    return shares
+
+
+def attribute(report, charter, households=None):
+    """Who answers for the report's bad eggs: {farmer: eggs}, summing to ``report.eggs``.
+
+    1. A stamped farmer code read off the egg names one household (of this cooperative).
+    2. Otherwise the manager may name households after investigating (``households``: either
+       {farmer: eggs} that must add up, or a list split by their eggs in the batch).
+    3. Otherwise the charter's rule: shared by each household's eggs in the batch.
+    """
+    from coop.models import Farmer
+
+    if report.stamp_code:
+        farmer = Farmer.objects.filter(cooperative=report.cooperative, stamp_code__iexact=report.stamp_code).first()
+        if farmer is None:
+            raise CharterError(_("喷码“%(code)s”不属于本合作社的任何农户。") % {"code": report.stamp_code})
+        return {farmer: report.eggs}
+    in_batch = batch_eggs_by_household(report.batch)
+    if households:
+        if isinstance(households, dict):
+            named = {f: int(n) for f, n in households.items() if int(n) > 0}
+            if sum(named.values()) != report.eggs:
+                raise CharterError(_("各户分摊的枚数之和必须等于坏蛋枚数 %(n)s。") % {"n": report.eggs})
+            if any(f.cooperative_id != report.cooperative_id for f in named):
+                raise CharterError(_("只能指定本合作社的农户。"))
+            return named
+        named = list(households)
+        if any(f.cooperative_id != report.cooperative_id for f in named):
+            raise CharterError(_("只能指定本合作社的农户。"))
+        weights = {f: in_batch.get(f, 0) for f in named}
+        if not any(weights.values()):  # named households that are not in the batch: share equally
+            weights = {f: 1 for f in named}
+        return {f: n for f, n in largest_remainder(report.eggs, weights).items() if n}
+    if charter.attribution_rule == Charter.RULE_MANAGER:
+        raise CharterError(_("公约规定由管理员调查后指定农户：请选择要处罚的农户。"))
+    return {f: n for f, n in largest_remainder(report.eggs, in_batch).items() if n}
+
+
+def describe_sanction(*, warning=False, amount=None, fine_per_egg=Decimal("0"), fine_fixed=Decimal("0"),
+                      suspension_days=0, public_notice=False):
+    parts = []
+    if warning:
+        parts.append(_("警告"))
+    if amount is not None:
+        if amount:
+            parts.append(_("罚款 ¥%(a)s") % {"a": amount})
+    else:
+        if fine_per_egg:
+            parts.append(_("每枚坏蛋罚 ¥%(a)s") % {"a": fine_per_egg})
+        if fine_fixed:
+            parts.append(_("罚款 ¥%(a)s") % {"a": fine_fixed})
+    if suspension_days:
+        parts.append(_("暂停收购 %(d)s 天") % {"d": suspension_days})
+    if public_notice:
+        parts.append(_("张榜公示"))
+    return "，".join(parts) or _("警告")

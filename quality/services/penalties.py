@@ -1,0 +1,196 @@
+"""Penalties with due process: notified → appeal window → applied (or appealed → decided).
+
+Only an applied fine reaches the household's money, through ``coop.services.ledger.post_entry``
+with the dedupe key ``penalty:<id>:apply`` — and "applied" is a compare-and-set on the status, so a
+retried task, a double click and the periodic sweep racing the committee can never post twice.
+A penalty taken back after application posts a compensating ADJUSTMENT (``penalty:<id>:reverse``).
+"""
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from coop.models import Farmer, LedgerEntry
+from coop.services.audit import log_action
+from coop.services.ledger import post_entry
+from coop.services.notifications import notify
+from quality.models import CharterError, Penalty
+
+logger = logging.getLogger("greenshell.charter")
+
+
+def _when(dt):
+    return date_format(timezone.localtime(dt), "Y-m-d H:i")
+
+
+def transition(penalty, to, *, user=None, reason="", extra=None, guard=None):
+    """The one transition function for penalties: checks the table, then compare-and-sets.
+
+    ``guard`` adds conditions to the update (e.g. "the appeal window has closed"), so the check and
+    the write are one statement. Returns False when someone else moved the penalty first.
+    """
+    if to not in Penalty.TRANSITIONS[penalty.status]:
+        raise CharterError(_("处罚当前状态为“%(s)s”，不能改为“%(t)s”。") % {
+            "s": penalty.get_status_display(), "t": dict(Penalty.STATUSES)[to]})
+    fields = dict(status=to, status_reason=(reason or "")[:500], **(extra or {}))
+    qs = Penalty.objects.filter(pk=penalty.pk, status=penalty.status)
+    if guard is not None:
+        qs = qs.filter(guard)
+    if not qs.update(**fields):
+        return False
+    previous = penalty.status
+    for name, value in fields.items():
+        setattr(penalty, name, value)
+    log_action(penalty, f"penalty.{to}", user=user, actor_label="" if user else _("系统"), reason=reason,
+               data={"from": previous, **{k: str(v) for k, v in (extra or {}).items()}})
+    return True
+
+
+def notify_penalty(penalty, *, user=None):
+    """Tell the household, with the evidence, and open the appeal window the charter sets."""
+    now = timezone.now()
+    deadline = now + datetime.timedelta(days=penalty.charter.appeal_window_days)
+    if not transition(penalty, Penalty.NOTIFIED, user=user, extra={"notified_at": now, "appeal_deadline": deadline}):
+        raise CharterError(_("处罚刚被其他人处理过，请刷新后再看。"))
+    report = penalty.report
+    notify(event="penalty.notified", key=f"penalty:{penalty.pk}:notified", farmer=penalty.farmer, body=_(
+        "%(name)s：批次 %(batch)s 收到坏蛋报告（%(ref)s，%(defect)s），经核实由您户承担 %(eggs)s 枚。"
+        "依据公约%(clause)s，这是您户第 %(n)s 次违约，拟处理：%(sanction)s。"
+        "如有异议，请在 %(deadline)s 前申诉（找合作社管理员或在农户页面提交）。"
+    ) % {"name": penalty.farmer.head_name, "batch": report.batch.code, "ref": report.reference,
+         "defect": report.get_defect_display(), "eggs": penalty.eggs, "clause": penalty.clause.number,
+         "n": penalty.offence_number, "sanction": penalty.sanction_summary(), "deadline": _when(deadline)})
+    return penalty
+
+
+def _effects(penalty, *, user):
+    """What an applied penalty does: the fine to the ledger, the suspension to the household."""
+    if penalty.amount > 0:
+        post_entry(farmer=penalty.farmer, kind=LedgerEntry.FINE, amount=-penalty.amount,
+                   reason=_("罚款：坏蛋报告 %(ref)s，公约%(clause)s") % {
+                       "ref": penalty.report.reference, "clause": penalty.clause.number},
+                   source=penalty, dedupe_key=f"penalty:{penalty.pk}:apply", user=user)
+    if penalty.suspension_days:
+        until = timezone.localdate() + datetime.timedelta(days=penalty.suspension_days - 1)
+        Penalty.objects.filter(pk=penalty.pk).update(suspended_until=until)
+        penalty.suspended_until = until
+        farmer = Farmer.objects.select_for_update().get(pk=penalty.farmer_id)
+        if farmer.suspended_until is None or farmer.suspended_until < until:
+            farmer.suspended_until = until
+            farmer.suspension_reason = (_("公约处罚 #%(id)s（坏蛋报告 %(ref)s）") % {
+                "id": penalty.pk, "ref": penalty.report.reference})[:200]
+            farmer.save(update_fields=["suspended_until", "suspension_reason"])
+            log_action(farmer, "farmer.suspended", user=user, data={"until": str(until), "penalty": penalty.pk})
+        penalty.farmer = farmer
+
+
+def apply_penalty(penalty, *, user=None, reason="", after_decision=False):
+    """Apply the penalty once. Returns True if this call applied it.
+
+    Without a committee decision the penalty must be NOTIFIED and its appeal window closed —
+    nothing applies early. After a decision (upheld/reduced) it moves from APPEALED.
+    """
+    now = timezone.now()
+    from django.db.models import Q
+
+    with transaction.atomic():
+        penalty.refresh_from_db()
+        if after_decision:
+            if penalty.status != Penalty.APPEALED:
+                raise CharterError(_("只有申诉中的处罚才能按裁决执行。"))
+            guard = None
+        else:
+            if penalty.status != Penalty.NOTIFIED:
+                return False
+            if penalty.appeal_deadline is None or penalty.appeal_deadline >= now:
+                raise CharterError(_("申诉期到 %(d)s 才结束，现在不能执行。") % {"d": _when(penalty.appeal_deadline)})
+            guard = Q(appeal_deadline__lt=now)
+        if not transition(penalty, Penalty.APPLIED, user=user, reason=reason, extra={"applied_at": now},
+                          guard=guard):
+            return False
+        _effects(penalty, user=user)
+        notify(event="penalty.applied", key=f"penalty:{penalty.pk}:applied", farmer=penalty.farmer, body=_(
+            "%(name)s：坏蛋报告 %(ref)s 的处理已执行：%(sanction)s。%(until)s") % {
+                "name": penalty.farmer.head_name, "ref": penalty.report.reference,
+                "sanction": penalty.sanction_summary(),
+                "until": (_("暂停收购至 %(d)s。") % {"d": penalty.suspended_until}) if penalty.suspended_until else ""})
+    return True
+
+
+def apply_due_penalties(now=None):
+    """The periodic sweep: apply every notified penalty whose appeal window has closed."""
+    now = now or timezone.now()
+    due = list(Penalty.objects.filter(status=Penalty.NOTIFIED, appeal_deadline__lt=now)
+               .order_by("appeal_deadline").values_list("pk", flat=True)[:500])
+    applied = 0
+    for pk in due:
+        penalty = Penalty.objects.select_related("farmer", "report", "clause", "charter").get(pk=pk)
+        try:
+            applied += bool(apply_penalty(penalty, reason=_("申诉期已过，自动执行")))
+        except CharterError as exc:  # moved on meanwhile (appealed at the last second): skip it
+            logger.info("penalty %s not applied: %s", pk, exc)
+    return applied
+
+
+def waive_penalty(penalty, *, user, reason):
+    """Close an unapplied penalty without effect (committee waived it, or the manager withdrew it)."""
+    with transaction.atomic():
+        penalty.refresh_from_db()
+        if not transition(penalty, Penalty.WAIVED, user=user, reason=reason, extra={"closed_at": timezone.now()}):
+            raise CharterError(_("处罚刚被其他人处理过，请刷新后再看。"))
+        notify(event="penalty.waived", key=f"penalty:{penalty.pk}:waived", farmer=penalty.farmer, body=_(
+            "%(name)s：坏蛋报告 %(ref)s 的处罚已免除。理由：%(reason)s") % {
+                "name": penalty.farmer.head_name, "ref": penalty.report.reference, "reason": reason})
+    return penalty
+
+
+def reverse_penalty(penalty, *, user, reason):
+    """Take back an applied penalty: a compensating ledger entry and the suspension lifted."""
+    if not (reason or "").strip():
+        raise CharterError(_("撤销处罚必须写明原因。"))
+    with transaction.atomic():
+        penalty.refresh_from_db()
+        if not transition(penalty, Penalty.REVERSED, user=user, reason=reason, extra={"closed_at": timezone.now()}):
+            raise CharterError(_("处罚刚被其他人处理过，请刷新后再看。"))
+        fine = LedgerEntry.objects.filter(dedupe_key=f"penalty:{penalty.pk}:apply").first()
+        if fine is not None:
+            post_entry(farmer=penalty.farmer, kind=LedgerEntry.ADJUSTMENT, amount=-fine.amount,
+                       reason=_("撤销罚款：处罚 #%(id)s（%(reason)s）") % {"id": penalty.pk, "reason": reason},
+                       source=penalty, dedupe_key=f"penalty:{penalty.pk}:reverse", user=user)
+        if penalty.suspended_until:
+            _lift_suspension(penalty, user=user)
+        notify(event="penalty.reversed", key=f"penalty:{penalty.pk}:reversed", farmer=penalty.farmer, body=_(
+            "%(name)s：坏蛋报告 %(ref)s 的处罚已撤销，已扣罚款退回台账。理由：%(reason)s") % {
+                "name": penalty.farmer.head_name, "ref": penalty.report.reference, "reason": reason})
+    return penalty
+
+
+def _lift_suspension(penalty, *, user):
+    farmer = Farmer.objects.select_for_update().get(pk=penalty.farmer_id)
+    # Another applied penalty may still suspend the household: keep the latest of those.
+    other = (Penalty.objects.filter(farmer=farmer, status=Penalty.APPLIED, suspended_until__gte=timezone.localdate())
+             .exclude(pk=penalty.pk).aggregate(m=Max("suspended_until"))["m"])
+    farmer.suspended_until = other
+    if other is None:
+        farmer.suspension_reason = ""
+    farmer.save(update_fields=["suspended_until", "suspension_reason"])
+    log_action(farmer, "farmer.suspension_lifted", user=user, data={"penalty": penalty.pk, "until": str(other)})
+
+
+def penalties_visible_to(user):
+    """A household sees its own penalties; staff see their cooperatives'; anyone else nothing."""
+    from coop import tenancy
+
+    if not getattr(user, "is_authenticated", False):
+        return Penalty.objects.none()
+    ids = tenancy.cooperative_ids(user)
+    qs = Penalty.objects.filter(cooperative__in=ids)
+    farmer = Farmer.objects.filter(user=user).first()
+    if farmer is not None:
+        qs = qs | Penalty.objects.filter(farmer=farmer)
+    return qs.distinct()

@@ -1,0 +1,301 @@
+"""Bad-egg reports: receiving them (photos, rate limits, duplicates), investigating, confirming
+(attribution → penalties under the charter in force) or dismissing, and the buyer's remedy."""
+
+import datetime
+import hashlib
+import io
+import logging
+import secrets
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from coop.models import Batch
+from coop.services.audit import log_action
+from coop.services.locking import lock_keys
+from coop.services.notifications import notify
+from quality.models import DEFECT_CODES, BadEggReport, CharterError, Penalty, ReportPhoto
+from quality.services import charter as rules
+
+logger = logging.getLogger("greenshell.charter")
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud on the phone
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_PIXELS = 40_000_000  # refuse decompression bombs before decoding
+PHOTO_EDGE = 1600  # enough to see a blood spot; small enough for weak 3G
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: what some Android cameras save as .jpg
+DUPLICATE_WINDOW = datetime.timedelta(hours=24)
+
+
+class RateLimited(CharterError):
+    pass
+
+
+# --- Finding the batch ----------------------------------------------------------------------
+
+def batch_for_code(code):
+    """The batch a printed code names: a trace code (traceability's model) or the batch number."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    from quality import models as quality_models
+
+    trace_model = getattr(quality_models, "TraceCode", None)
+    if trace_model is not None:
+        trace = trace_model.objects.filter(code__iexact=code).select_related("batch").first()
+        if trace is not None and getattr(trace, "batch", None) is not None:
+            return trace.batch
+    return Batch.objects.filter(code__iexact=code).first()
+
+
+# --- Photos ---------------------------------------------------------------------------------
+
+def clean_photo(upload):
+    """Check that ``upload`` is a real picture and return a re-encoded JPEG without any metadata.
+
+    The phone's picture often carries EXIF with the GPS position of the customer's kitchen; we
+    never store it. Re-encoding from pixels (into a fresh image) drops EXIF, XMP and comments.
+    """
+    if upload.size > MAX_PHOTO_BYTES:
+        raise CharterError(_("照片太大（最大 5 MB）：%(name)s") % {"name": upload.name})
+    try:
+        upload.seek(0)
+        probe = Image.open(upload)
+        if probe.format not in PHOTO_FORMATS:
+            raise CharterError(_("只能上传 JPEG、PNG 或 WebP 照片：%(name)s") % {"name": upload.name})
+        if probe.width * probe.height > MAX_PHOTO_PIXELS:
+            raise CharterError(_("照片像素太多：%(name)s") % {"name": upload.name})
+        probe.verify()
+        upload.seek(0)
+        img = Image.open(upload)
+        img.load()
+    except CharterError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise CharterError(_("“%(name)s”不是有效的图片文件。") % {"name": upload.name}) from None
+    img = ImageOps.exif_transpose(img)  # keep the picture upright once the orientation tag is gone
+    img = img.convert("RGB")
+    img.thumbnail((PHOTO_EDGE, PHOTO_EDGE))
+    clean = Image.new("RGB", img.size)
+    clean.paste(img)
+    out = io.BytesIO()
+    clean.save(out, "JPEG", quality=82, optimize=True)
+    return ContentFile(out.getvalue(), name=f"{secrets.token_hex(6)}.jpg")
+
+
+# --- Rate limits ----------------------------------------------------------------------------
+
+def _hit(key, limit, window):
+    """Count one hit on ``key`` in a fixed window; True while under ``limit``. Works on any cache."""
+    if cache.add(key, 1, window):
+        return limit >= 1
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+        count = 1
+    return count <= limit
+
+
+def check_rate(fingerprint, batch):
+    per_client, per_code, window = getattr(settings, "CHARTER_REPORT_LIMITS", (5, 30, 3600))
+    if not _hit(f"charter:report:client:{fingerprint}", per_client, window):
+        raise RateLimited(_("提交太频繁了，请一小时后再试。"))
+    if not _hit(f"charter:report:batch:{batch.pk}", per_code, window):
+        raise RateLimited(_("这个批次最近收到的报告太多了，我们正在处理，请稍后再试。"))
+
+
+def fingerprint_for(request):
+    """A salted hash of the client's address and browser: enough to spot repeats, useless to anyone else."""
+    raw = "|".join([settings.SECRET_KEY, request.META.get("REMOTE_ADDR", ""),
+                    request.META.get("HTTP_USER_AGENT", "")[:200]])
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+# --- Receiving ------------------------------------------------------------------------------
+
+def _new_reference():
+    for _attempt in range(10):
+        ref = "BE" + "".join(secrets.choice(REFERENCE_ALPHABET) for _i in range(8))
+        if not BadEggReport.objects.filter(reference=ref).exists():
+            return ref
+    raise RuntimeError("could not draw a free report reference")
+
+
+def submit_report(*, batch, eggs, defect, source=BadEggReport.SOURCE_SCAN, photos=(), stamp_code="", note="",
+                  contact_name="", contact_phone="", trace_code="", order_ref="", user=None, fingerprint="",
+                  rate_limited=True):
+    """Receive a report and return ``(report, merged)``.
+
+    Anonymous reports are rate-limited per client and per batch. A repeat from the same client about
+    the same batch and defect within a day (a double tap, a resend on a weak signal) is merged into
+    the first report instead of opening a second case.
+    """
+    eggs = int(eggs)
+    if eggs < 1 or eggs > batch.eggs:
+        raise CharterError(_("坏蛋枚数应在 1 到 %(n)s 之间。") % {"n": batch.eggs})
+    if defect not in DEFECT_CODES:
+        raise CharterError(_("请选择问题类型。"))
+    photos = list(photos or [])
+    if len(photos) > BadEggReport.MAX_PHOTOS:
+        raise CharterError(_("最多上传 %(n)s 张照片。") % {"n": BadEggReport.MAX_PHOTOS})
+    cleaned = [clean_photo(p) for p in photos]  # refuse a bad file before anything is written
+    if contact_phone:
+        from coop.validators import normalize_mobile
+
+        contact_phone = normalize_mobile(contact_phone)
+    if rate_limited:
+        check_rate(fingerprint or "unknown", batch)
+    with transaction.atomic():
+        lock_keys(f"report:batch:{batch.pk}")
+        dup = None
+        if fingerprint or contact_phone:
+            dup_q = BadEggReport.objects.filter(
+                batch=batch, defect=defect, created_at__gte=timezone.now() - DUPLICATE_WINDOW,
+                status__in=[BadEggReport.RECEIVED, BadEggReport.INVESTIGATING])
+            dup = (dup_q.filter(client_fingerprint=fingerprint).first() if fingerprint else None) or (
+                dup_q.filter(contact_phone=contact_phone).first() if contact_phone else None)
+        if dup is not None:
+            dup.duplicates_merged += 1
+            dup.eggs = max(dup.eggs, eggs)
+            if note and note not in dup.note:
+                dup.note = (dup.note + " / " + note)[:500] if dup.note else note
+            dup.save(update_fields=["duplicates_merged", "eggs", "note"])
+            room = BadEggReport.MAX_PHOTOS - dup.photos.count()
+            for content in cleaned[:max(room, 0)]:
+                ReportPhoto.objects.create(report=dup, image=content)
+            log_action(dup, "report.duplicate_merged", user=user, actor_label="" if user else _("顾客"),
+                       data={"eggs": eggs, "photos": len(cleaned)})
+            return dup, True
+        report = BadEggReport.objects.create(
+            cooperative=batch.cooperative, reference=_new_reference(), batch=batch, source=source, eggs=eggs,
+            defect=defect, stamp_code=(stamp_code or "").strip().upper()[:10], note=(note or "")[:500],
+            contact_name=(contact_name or "")[:50], contact_phone=contact_phone, trace_code=trace_code[:40],
+            order_ref=order_ref[:40], reporter=user if getattr(user, "is_authenticated", False) else None,
+            client_fingerprint=fingerprint,
+        )
+        for content in cleaned:
+            ReportPhoto.objects.create(report=report, image=content)
+        log_action(report, "report.received", user=user, actor_label="" if user else _("顾客"),
+                   data={"batch": batch.code, "eggs": eggs, "defect": defect, "source": source,
+                         "photos": len(cleaned)})
+    return report, False
+
+
+# --- Deciding -------------------------------------------------------------------------------
+
+def _set_status(report, to, *, user, reason=""):
+    """The one transition function: checks the table, compare-and-sets, records who/when/why."""
+    if to not in BadEggReport.TRANSITIONS[report.status]:
+        raise CharterError(_("报告当前状态为“%(s)s”，不能改为“%(t)s”。") % {
+            "s": report.get_status_display(), "t": dict(BadEggReport.STATUSES)[to]})
+    now = timezone.now()
+    changed = BadEggReport.objects.filter(pk=report.pk, status=report.status).update(
+        status=to, status_reason=reason[:500], decided_by=user, decided_at=now)
+    if not changed:
+        raise CharterError(_("报告刚被其他人处理过，请刷新后再看。"))
+    previous = report.status
+    report.status, report.status_reason, report.decided_by, report.decided_at = to, reason[:500], user, now
+    log_action(report, f"report.{to}", user=user, reason=reason, data={"from": previous})
+    return report
+
+
+def start_investigation(report, *, user, reason=""):
+    return _set_status(report, BadEggReport.INVESTIGATING, user=user, reason=reason)
+
+
+def dismiss_report(report, *, user, reason):
+    if not (reason or "").strip():
+        raise CharterError(_("不予认定时必须写明原因。"))
+    _set_status(report, BadEggReport.DISMISSED, user=user, reason=reason.strip())
+    _tell_reporter(report)
+    return report
+
+
+def preview_penalties(report, households=None, on_date=None):
+    """What confirming would do, household by household, without deciding anything.
+
+    Returns ``(charter, [dict(farmer, eggs, offence, clause, amount, summary)])``.
+    """
+    on_date = on_date or report.reported_on
+    charter = rules.charter_in_force(report.cooperative, on_date)
+    if charter is None:
+        raise CharterError(_("%(d)s 时本合作社还没有生效的自治公约，不能按公约处罚。") % {"d": on_date})
+    shares = rules.attribute(report, charter, households)
+    rows = []
+    for farmer, eggs in sorted(shares.items(), key=lambda kv: kv[0].member_no):
+        offence = rules.offence_number(farmer, on_date, charter, exclude_report=report)
+        clause = rules.clause_for(charter, report.defect, offence)
+        amount = clause.fine_for(eggs)
+        rows.append(dict(farmer=farmer, eggs=eggs, offence=offence, clause=clause, amount=amount,
+                         summary=rules.describe_sanction(warning=clause.warning, amount=amount,
+                                                         suspension_days=clause.suspension_days,
+                                                         public_notice=clause.public_notice)))
+    return charter, rows
+
+
+def confirm_report(report, *, user, reason="", households=None):
+    """Confirm the report, create one penalty per household under the clause in force, notify each.
+
+    The household locks serialise offence counting: two reports confirmed at once for the same
+    household get offence numbers 1 and 2, never 1 and 1.
+    """
+    from quality.services import penalties as penalty_service
+
+    with transaction.atomic():
+        farmer_keys = [f"offence:{f.pk}" for f in rules.batch_eggs_by_household(report.batch)]
+        lock_keys(f"report:{report.pk}", *farmer_keys)
+        report.refresh_from_db()
+        charter, rows = preview_penalties(report, households)
+        _set_status(report, BadEggReport.CONFIRMED, user=user, reason=reason)
+        created = []
+        for row in rows:
+            clause = row["clause"]
+            penalty = Penalty.objects.create(
+                cooperative=report.cooperative, farmer=row["farmer"], report=report, charter=charter,
+                clause=clause, clause_text=f"{clause.number} {clause.text}", offence_number=row["offence"],
+                eggs=row["eggs"], warning=clause.warning or not (row["amount"] or clause.suspension_days),
+                proposed_amount=row["amount"], amount=row["amount"], suspension_days=clause.suspension_days,
+                public_notice=clause.public_notice, created_by=user,
+            )
+            log_action(penalty, "penalty.proposed", user=user, data={
+                "report": report.reference, "clause": clause.number, "offence": row["offence"],
+                "eggs": row["eggs"], "amount": str(row["amount"])})
+            created.append(penalty)
+        for penalty in created:
+            penalty_service.notify_penalty(penalty, user=user)
+        grant_remedy(report, user=user)
+    _tell_reporter(report)
+    return created
+
+
+def _tell_reporter(report):
+    if not report.contact_phone:
+        return
+    status = report.get_status_display()
+    notify(event="report.decided", key=f"report:{report.pk}:{report.status}", cooperative=report.cooperative,
+           phone=report.contact_phone,
+           body=_("您反映的坏蛋问题（受理编号 %(ref)s）处理结果：%(status)s。%(reason)s") % {
+               "ref": report.reference, "status": status, "reason": report.status_reason})
+
+
+# --- The buyer's remedy ---------------------------------------------------------------------
+
+def grant_remedy(report, *, user=None):
+    """A confirmed report linked to an order entitles the buyer to compensation for the bad eggs.
+
+    The shop owns refunds; if its refund service is present we go through it, otherwise the
+    entitlement is recorded on the report for the manager to settle by hand.
+    """
+    if report.status != BadEggReport.CONFIRMED or not report.order_ref or report.remedy:
+        return None
+    note = _("买家有权获得 %(n)s 枚坏蛋的退款或补发（订单 %(o)s）。") % {"n": report.eggs, "o": report.order_ref}
+    BadEggReport.objects.filter(pk=report.pk, remedy="").update(remedy=note[:200])
+    report.remedy = note[:200]
+    log_action(report, "report.remedy_entitled", user=user, data={"order": report.order_ref, "eggs": report.eggs})
+    return note
