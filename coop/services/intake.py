@@ -1,0 +1,221 @@
+"""Recording a delivery at the collection point: count, grade, price, credit, receipt.
+
+``record_delivery`` is the only way a delivery is created (intake page, admin, API, the offline
+sync of the farmer-pages work). It checks the counts, freezes the prices in force that day, posts
+the household's ledger credit once, flags implausible counts for review and queues the receipt.
+Bad input raises ``DeliveryError`` with a Chinese message and writes nothing.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coop.models import REJECT_CODES, REJECT_DEFECTS, WEIGHT_CLASS_CODES, Delivery, Farmer, LedgerEntry, PriceSchedule
+from coop.services import ledger
+from coop.services.audit import log_action
+from coop.services.notifications import notify
+
+# A hen lays at most about one egg a day; more than that per hen over the laying period is
+# flagged for the manager to look at (not refused: the household may have more hens by now).
+MAX_EGGS_PER_HEN_PER_DAY = 1
+# The phone's clock and the server's differ a little; a delivery "a minute in the future" is fine.
+CLOCK_SKEW = datetime.timedelta(minutes=10)
+# Older eggs are outside the packing window anyway; a laying date long ago is a typing mistake.
+MAX_LAYING_AGE_DAYS = 30
+
+
+class DeliveryError(Exception):
+    """Bad intake input or a refused delivery. The message is shown to the inspector as is."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = str(message)
+        self.field = field
+
+
+def prices_on(cooperative, day):
+    """``{weight_class: Decimal price}`` in force on ``day`` (the newest row effective by then)."""
+    found = {}
+    rows = (PriceSchedule.objects.filter(cooperative=cooperative, effective_from__lte=day)
+            .order_by("weight_class", "-effective_from").values_list("weight_class", "price_per_egg"))
+    for wc, price in rows:
+        found.setdefault(wc, price)
+    return found
+
+
+def _count(value, label, field):
+    if value in (None, ""):
+        return 0
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise DeliveryError(_("“%(label)s”必须是整数。") % {"label": label}, field) from None
+    if n < 0:
+        raise DeliveryError(_("“%(label)s”不能是负数。") % {"label": label}, field)
+    return n
+
+
+def _resolve_farmer(farmer, cooperative):
+    if isinstance(farmer, Farmer):
+        if cooperative is not None and farmer.cooperative_id != cooperative.pk:
+            raise DeliveryError(_("找不到这户农户。"), "farmer")
+        return farmer
+    if farmer in (None, ""):
+        raise DeliveryError(_("请选择交蛋的农户。"), "farmer")
+    qs = Farmer.objects.select_related("cooperative")
+    if cooperative is not None:
+        qs = qs.filter(cooperative=cooperative)
+    try:
+        return qs.get(pk=int(farmer))
+    except (Farmer.DoesNotExist, TypeError, ValueError):
+        raise DeliveryError(_("找不到这户农户。"), "farmer") from None
+
+
+def _receipt_text(delivery):
+    local = timezone.localtime(delivery.received_at)
+    rejects = "，".join(f"{label}{getattr(delivery, f'rejected_{code}')}枚"
+                       for code, label in REJECT_DEFECTS if getattr(delivery, f"rejected_{code}"))
+    text = _("【收蛋回执】%(name)s：%(date)s 交蛋 %(brought)d 枚，合格 %(accepted)d 枚，应得 ¥%(amount)s。") % {
+        "name": delivery.farmer.head_name, "date": f"{local:%Y年%m月%d日 %H:%M}",
+        "brought": delivery.eggs_brought, "accepted": delivery.accepted, "amount": delivery.amount_due}
+    if rejects:
+        text += _("不合格：%(rejects)s（不计价）。") % {"rejects": rejects}
+    text += _("回执号 %(no)s。") % {"no": delivery.pk}
+    return text
+
+
+def record_delivery(*, farmer, laid_from, laid_to=None, accepted=None, rejected=None, eggs_brought=None,
+                    received_at=None, inspector=None, note="", idempotency_key=None, cooperative=None):
+    """Record one delivery and return it; ``delivery.replayed`` says whether it already existed.
+
+    ``accepted`` maps weight class ("XL", "L", "M", "S") to counts, ``rejected`` maps defect code
+    ("cracked", …) to counts. ``eggs_brought`` defaults to their sum; when given, it must match.
+    ``idempotency_key`` (made by the phone) turns a resend into a lookup of the first delivery.
+    """
+    if idempotency_key:
+        existing = Delivery.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            existing.replayed = True
+            return existing
+    farmer = _resolve_farmer(farmer, cooperative)
+    cooperative = farmer.cooperative
+
+    accepted = {str(k).upper(): v for k, v in (accepted or {}).items()}
+    rejected = dict(rejected or {})
+    unknown = (set(accepted) - set(WEIGHT_CLASS_CODES)) | (set(rejected) - set(REJECT_CODES))
+    if unknown:
+        raise DeliveryError(_("未知的等级或缺陷：%(codes)s") % {"codes": "、".join(sorted(unknown))})
+    acc = {wc: _count(accepted.get(wc), _("合格·%(wc)s") % {"wc": wc}, f"accepted_{wc.lower()}")
+           for wc in WEIGHT_CLASS_CODES}
+    rej = {code: _count(rejected.get(code), _("不合格·%(code)s") % {"code": code}, f"rejected_{code}")
+           for code in REJECT_CODES}
+    total = sum(acc.values()) + sum(rej.values())
+    if eggs_brought in (None, ""):
+        brought = total
+    else:
+        brought = _count(eggs_brought, _("交来枚数"), "eggs_brought")
+        if brought != total:
+            raise DeliveryError(
+                _("合格 %(acc)d 枚 + 不合格 %(rej)d 枚 = %(total)d 枚，与交来的 %(brought)d 枚不符，请重新清点。")
+                % {"acc": sum(acc.values()), "rej": sum(rej.values()), "total": total, "brought": brought},
+                "eggs_brought")
+    if brought == 0:
+        raise DeliveryError(_("交来枚数不能为 0。"), "eggs_brought")
+
+    now = timezone.now()
+    received_at = received_at or now
+    if received_at > now + CLOCK_SKEW:
+        raise DeliveryError(_("收蛋时间不能晚于现在。"), "received_at")
+    received_day = timezone.localdate(received_at)
+    laid_to = laid_to or laid_from
+    if not isinstance(laid_from, datetime.date) or not isinstance(laid_to, datetime.date):
+        raise DeliveryError(_("请填写产蛋日期。"), "laid_from")
+    if laid_to > received_day or laid_from > received_day:
+        raise DeliveryError(_("产蛋日期不能晚于收蛋日期。"), "laid_to")
+    if laid_from > laid_to:
+        raise DeliveryError(_("产蛋起始日不能晚于截止日。"), "laid_from")
+    if (received_day - laid_from).days > MAX_LAYING_AGE_DAYS:
+        raise DeliveryError(_("产蛋日期早于 %(days)d 天前，请检查日期。") % {"days": MAX_LAYING_AGE_DAYS}, "laid_from")
+    if not farmer.active:
+        raise DeliveryError(_("%(name)s 已不在册，不能收蛋。") % {"name": farmer.head_name}, "farmer")
+    if farmer.is_suspended(received_day):
+        raise DeliveryError(
+            _("%(name)s 按村规民约暂停收购至 %(until)s，今天不能收蛋。%(reason)s")
+            % {"name": farmer.head_name, "until": f"{farmer.suspended_until:%Y年%m月%d日}",
+               "reason": farmer.suspension_reason}, "farmer")
+
+    prices = prices_on(cooperative, received_day)
+    missing = [wc for wc in WEIGHT_CLASS_CODES if acc[wc] and wc not in prices]
+    if missing:
+        raise DeliveryError(_("%(date)s 没有“%(classes)s”的收购价，请管理员先设定价格。")
+                            % {"date": f"{received_day:%Y-%m-%d}", "classes": "、".join(missing)})
+    price = {wc: prices.get(wc, Decimal("0.00")) for wc in WEIGHT_CLASS_CODES}
+    amount = ledger.to_money(sum(Decimal(acc[wc]) * price[wc] for wc in WEIGHT_CLASS_CODES))
+
+    days = (laid_to - laid_from).days + 1
+    capacity = farmer.hens * days * MAX_EGGS_PER_HEN_PER_DAY
+    flag_reason = ""
+    if brought > capacity:
+        flag_reason = _("交来 %(brought)d 枚，超过 %(hens)d 只母鸡 %(days)d 天最多能产的 %(cap)d 枚。") % {
+            "brought": brought, "hens": farmer.hens, "days": days, "cap": capacity}
+
+    fields = dict(
+        cooperative=cooperative, farmer=farmer, received_at=received_at, laid_from=laid_from, laid_to=laid_to,
+        eggs_brought=brought, amount_due=amount, flagged=bool(flag_reason), flag_reason=flag_reason[:200],
+        note=(note or "")[:200], idempotency_key=idempotency_key or None,
+        inspector=inspector if getattr(inspector, "is_authenticated", False) else None,
+        **{f"accepted_{wc.lower()}": acc[wc] for wc in WEIGHT_CLASS_CODES},
+        **{f"rejected_{code}": rej[code] for code in REJECT_CODES},
+        **{f"price_{wc.lower()}": price[wc] for wc in WEIGHT_CLASS_CODES},
+    )
+    try:
+        with transaction.atomic():
+            delivery = Delivery.objects.create(**fields)
+            if amount > 0:
+                ledger.post_entry(
+                    farmer=farmer, kind=LedgerEntry.DELIVERY, amount=amount,
+                    reason=_("交蛋 %(date)s：合格 %(n)d 枚") % {"date": f"{received_day:%Y-%m-%d}",
+                                                            "n": sum(acc.values())},
+                    source=delivery, dedupe_key=f"delivery:{delivery.pk}", user=inspector,
+                    occurred_on=received_day)
+            log_action(delivery, "delivery.recorded", user=inspector,
+                       data={"brought": brought, "accepted": acc, "rejected": rej, "amount": str(amount),
+                             "flagged": bool(flag_reason)})
+            if flag_reason:
+                log_action(delivery, "delivery.flagged", user=inspector, reason=flag_reason)
+            notify(event="delivery.receipt", key=f"delivery:{delivery.pk}:receipt",
+                   body=_receipt_text(delivery), farmer=farmer)
+    except IntegrityError:
+        # Two sends of the same offline delivery raced; the first one won.
+        if idempotency_key:
+            existing = Delivery.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                existing.replayed = True
+                return existing
+        raise
+    delivery.replayed = False
+    return delivery
+
+
+def is_settled(delivery):
+    return LedgerEntry.objects.filter(dedupe_key=f"delivery:{delivery.pk}", settlement__isnull=False).exists()
+
+
+def adjust_delivery(delivery, *, amount, reason, user=None, key):
+    """Correct what a delivery pays with a new ledger entry (the delivery itself never changes).
+
+    ``key`` names the correction (e.g. the admin's form submission id) so a double click posts once.
+    """
+    if not reason:
+        raise DeliveryError(_("请写明调整原因。"), "reason")
+    entry, created = ledger.post_entry(
+        farmer=delivery.farmer, kind=LedgerEntry.ADJUSTMENT, amount=amount,
+        reason=_("交蛋记录 %(no)s 调整：%(reason)s") % {"no": delivery.pk, "reason": reason},
+        source=delivery, dedupe_key=f"delivery:{delivery.pk}:adjust:{key}", user=user)
+    if created:
+        log_action(delivery, "delivery.adjusted", user=user, reason=reason, data={"amount": str(entry.amount)})
+    return entry
+
