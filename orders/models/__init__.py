@@ -5,6 +5,7 @@ from .catalog import PickupPoint, Product
 from .groupbuys import GroupBuy
 from .orders import Allocation, Order, OrderError, OrderLine, OrderStatusChange
 from .payments import Payment, PaymentNotification, Refund, SandboxTransaction
+from .programmes import *  # noqa: F401,F403 - pairing programmes (orders/models/programmes.py)
 
 __all__ = [
     "Address", "Allocation", "Buyer", "GroupBuy", "LoginCode", "Order", "OrderError", "OrderLine",
