@@ -1,0 +1,401 @@
+"""Label sheets (PDF, reportlab) and the compliance certificate.
+
+Sheet formats are a table of millimetres, so printing at 100 % gives the stated sizes. Each label
+is drawn once as a PDF form (XObject) and placed on every slot; for serialised box labels only
+the QR code and the box number differ, so the form holds everything else. QR codes are vectors
+(one rectangle per run of dark modules), sharper than a pasted bitmap on any printer.
+
+Chinese renders on a machine without CJK fonts: we embed a subset of WenQuanYi Micro Hei
+(Apache-2.0) shipped in ``static/fonts``.
+"""
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as pdfcanvas
+
+from quality.services.labels_qr import dark_runs, qr_matrix
+from quality.services.trace import ensure_trace_code, issue_box_codes, label_url
+
+FONT_PATH = Path(settings.BASE_DIR) / "static" / "fonts" / "wqy-microhei-gb2312.ttf"
+FONT = "GreenshellCJK"
+GREEN = (0.184, 0.42, 0.235)
+SYNC_LIMIT = 2000  # labels per request made while the manager waits; more goes to a Celery task
+LABEL_CACHE_TTL = 24 * 3600
+
+
+class LabelRequestError(Exception):
+    """A bad label request (unknown format, too many copies): shown to the manager."""
+
+
+@dataclass(frozen=True)
+class SheetFormat:
+    key: str
+    name: object
+    page_w: float  # all in millimetres
+    page_h: float
+    cols: int
+    rows: int
+    label_w: float
+    label_h: float
+    left: float
+    top: float
+    gap_x: float = 0
+    gap_y: float = 0
+
+    @property
+    def per_page(self):
+        return self.cols * self.rows
+
+    def slot(self, index):
+        """Bottom-left corner (mm) of the ``index``-th label on its page."""
+        i = index % self.per_page
+        col, row = i % self.cols, i // self.cols
+        x = self.left + col * (self.label_w + self.gap_x)
+        y = self.page_h - self.top - (row + 1) * self.label_h - row * self.gap_y
+        return x, y
+
+
+FORMATS = {
+    f.key: f for f in [
+        SheetFormat("a4-3x8", gettext_lazy("A4 不干胶 3×8（70×37 毫米）"), 210, 297, 3, 8, 70, 37, 0, 0.5),
+        SheetFormat("a4-2x5", gettext_lazy("A4 不干胶 2×5（99.1×57 毫米）"), 210, 297, 2, 5, 99.1, 57, 4.65, 6, 2.5),
+        SheetFormat("thermal-60x40", gettext_lazy("热敏标签 60×40 毫米（每页一张）"), 60, 40, 1, 1, 60, 40, 0, 0),
+    ]
+}
+DEFAULT_FORMAT = "a4-3x8"
+
+
+def _register_font():
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH)))
+
+
+def _fit(text, size, width):
+    """Shrink ``size`` until ``text`` fits ``width`` points (labels never overflow their edge)."""
+    while size > 3.5 and pdfmetrics.stringWidth(text, FONT, size) > width:
+        size -= 0.25
+    return size
+
+
+@dataclass
+class LabelText:
+    brand: str
+    product: str
+    origin: str
+    pack: str
+    best_before: str
+    batch: str
+    producer: str
+    storage: str
+
+    @classmethod
+    def of(cls, batch):
+        coop = batch.cooperative
+        villages = sorted({c.delivery.farmer.village for c in
+                           batch.contributions.select_related("delivery__farmer__village")},
+                          key=lambda v: -v.altitude_m)
+        if villages:
+            top = villages[0]
+            origin = "、".join(v.name for v in villages[:2]) + f" · 海拔{top.altitude_m}米"
+        else:
+            origin = f"{coop.county}{coop.township}"
+        # Labels are printed in Chinese whatever the manager's interface language.
+        return cls(
+            brand=coop.short_name or coop.name,
+            product=coop.product_name or "高山散养绿壳鸡蛋",
+            origin=origin,
+            pack=f"{batch.pack_size}枚装 · {batch.grade}级 · 包装 {timezone.localtime(batch.packed_at):%Y-%m-%d}",
+            best_before=f"保质期至 {batch.best_before:%Y-%m-%d}",
+            batch=f"批次 {batch.code}",
+            producer=f"生产者代码 {coop.producer_code}",
+            storage="0–8℃冷藏 · 大头朝上",
+        )
+
+
+class LabelPainter:
+    """Draws labels of one format for one batch onto a reportlab canvas."""
+
+    def __init__(self, fmt, text, trademark_path=None):
+        self.fmt, self.text, self.trademark = fmt, text, trademark_path
+        self.w, self.h = fmt.label_w * mm, fmt.label_h * mm
+        scale = fmt.label_h / 37.0
+        self.pad = 2.2 * mm * min(scale, 1.4)
+        self.code_line = 3.2 * mm * min(scale, 1.3)
+        self.qr = min(self.h - 2 * self.pad - self.code_line, self.w * 0.42)
+        self.scale = min(scale, 1.5)
+
+    # the part every label of the batch shares
+    def draw_static(self, c):
+        t, s = self.text, self.scale
+        x0 = self.pad + self.qr + 2.2 * mm
+        width = self.w - x0 - self.pad
+        y = self.h - self.pad
+        lines = [
+            (t.brand, 6.4, GREEN, True), (t.product, 7.6, (0, 0, 0), True), (t.origin, 5.7, (0, 0, 0), False),
+            (t.pack, 5.4, (0, 0, 0), False), (t.best_before, 6.2, (0, 0, 0), True),
+            (t.batch, 5.4, (0, 0, 0), False), (t.producer, 5.2, (0, 0, 0), False),
+            (t.storage, 5.2, (0.3, 0.3, 0.3), False),
+        ]
+        if self.trademark:
+            logo = min(8 * mm * s, self.pad + self.qr)
+            c.drawImage(self.trademark, self.w - self.pad - logo, self.h - self.pad - logo, logo, logo,
+                        preserveAspectRatio=True, mask="auto")
+        for text, size, colour, bold in lines:
+            size = _fit(text, size * s, width)
+            y -= size * 1.32
+            c.setFillColorRGB(*colour)
+            tx = c.beginText(x0, y)
+            tx.setFont(FONT, size)
+            if bold:  # the embedded font has no bold face: fill + a hairline stroke thickens it
+                tx.setTextRenderMode(2)
+                c.setStrokeColorRGB(*colour)
+                c.setLineWidth(size * 0.03)
+            tx.textOut(text)
+            c.drawText(tx)
+        c.setFillColorRGB(0, 0, 0)
+
+    def draw_qr(self, c, url, caption):
+        matrix = qr_matrix(url)
+        n = len(matrix)
+        module = self.qr / n
+        x0, y0 = self.pad, self.h - self.pad - self.qr
+        path = c.beginPath()
+        for r, col, length in dark_runs(matrix):
+            # +0.01 module overlap so no hairline gaps show between runs in some viewers
+            path.rect(x0 + col * module, y0 + (n - r - 1) * module, length * module + 0.01, module + 0.01)
+        c.setFillColorRGB(0, 0, 0)
+        c.drawPath(path, stroke=0, fill=1)
+        size = _fit(caption, 5.2 * self.scale, self.qr + 2 * mm)
+        c.setFont(FONT, size)
+        c.drawCentredString(x0 + self.qr / 2, y0 - size * 1.15, caption)
+
+
+def _trademark_path(coop):
+    try:
+        return coop.trademark.path if coop.trademark else None
+    except (ValueError, NotImplementedError):
+        return None
+
+
+def render_labels(batch, *, sheet_format=DEFAULT_FORMAT, copies=None, serialised=False, progress=None):
+    """The PDF bytes of ``copies`` labels of ``batch`` (serialised: one per box code)."""
+    if sheet_format not in FORMATS:
+        raise LabelRequestError(_("未知的标签规格：%(f)s") % {"f": sheet_format})
+    fmt = FORMATS[sheet_format]
+    _register_font()
+    trace = ensure_trace_code(batch)
+    text = LabelText.of(batch)
+    painter = LabelPainter(fmt, text, _trademark_path(batch.cooperative))
+    buf = io.BytesIO()
+    c = pdfcanvas.Canvas(buf, pagesize=(fmt.page_w * mm, fmt.page_h * mm), pageCompression=1)
+    c.setTitle(f"{text.product} {batch.code}")
+    c.setAuthor(batch.cooperative.name)
+    c.setCreator("Greenshell")
+
+    c.beginForm("static", bbox=(0, 0, painter.w, painter.h))
+    painter.draw_static(c)
+    if not serialised:
+        painter.draw_qr(c, label_url(batch, trace), f"溯源码 {trace.code}")
+    c.endForm()
+
+    if serialised:
+        boxes = list(trace.boxes.order_by("serial")[:copies] if copies else trace.boxes.order_by("serial"))
+        count = len(boxes)
+    else:
+        count = copies or batch.boxes
+    for i in range(count):
+        if i and i % fmt.per_page == 0:
+            c.showPage()
+        x, y = fmt.slot(i)
+        c.saveState()
+        c.translate(x * mm, y * mm)
+        c.doForm("static")
+        if serialised:
+            box = boxes[i]
+            painter.draw_qr(c, label_url(batch, trace, box), f"No.{box.serial} · {box.code}")
+        c.restoreState()
+        if progress is not None and (i + 1) % 200 == 0:
+            progress(i + 1)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _int_param(params, name, default, maximum):
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise LabelRequestError(_("%(name)s 应为整数。") % {"name": name}) from None
+    if value < 1 or value > maximum:
+        raise LabelRequestError(_("%(name)s 应在 1 到 %(max)s 之间。") % {"name": name, "max": maximum})
+    return value
+
+
+def labels_for_request(batch, params, *, user=None):
+    """``?format=a4-3x8&copies=24&boxes=1`` → (pdf bytes, filename). Kept in the cache once made."""
+    sheet_format = params.get("format") or DEFAULT_FORMAT
+    if sheet_format not in FORMATS:
+        raise LabelRequestError(_("未知的标签规格：%(f)s。可选：%(all)s")
+                                % {"f": sheet_format, "all": "、".join(FORMATS)})
+    serialised = params.get("boxes") in ("1", "true", "yes")
+    copies = _int_param(params, "copies", batch.boxes, SYNC_LIMIT)
+    if serialised:
+        issue_box_codes(ensure_trace_code(batch), max(copies, batch.boxes), user=user)
+    key = f"trace:labels:{batch.pk}:{batch.status}:{sheet_format}:{copies}:{int(serialised)}"
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = render_labels(batch, sheet_format=sheet_format, copies=copies, serialised=serialised)
+        cache.set(key, pdf, LABEL_CACHE_TTL)
+    kind = "boxes" if serialised else "labels"
+    return pdf, f"{kind}-{batch.code}-{sheet_format}.pdf"
+
+
+# --- big sheets in the background -----------------------------------------------------------------
+
+
+def request_label_sheet(batch, *, sheet_format=DEFAULT_FORMAT, copies=None, serialised=True, user=None):
+    """Queue a label sheet, or return the one already made/queued with the same parameters."""
+    from django.db import transaction
+
+    from coop.services.audit import log_action
+    from quality.models import LabelSheet
+    from quality.tasks_trace import make_label_sheet
+
+    if sheet_format not in FORMATS:
+        raise LabelRequestError(_("未知的标签规格：%(f)s") % {"f": sheet_format})
+    copies = copies or batch.boxes
+    if copies < 1 or copies > 20000:
+        raise LabelRequestError(_("张数应在 1 到 20000 之间。"))
+    existing = (LabelSheet.objects.filter(batch=batch, sheet_format=sheet_format, serialised=serialised,
+                                          copies=copies)
+                .exclude(status=LabelSheet.FAILED).order_by("-created_at").first())
+    if existing is not None:
+        return existing
+    sheet = LabelSheet.objects.create(batch=batch, sheet_format=sheet_format, serialised=serialised,
+                                      copies=copies, created_by=user if getattr(user, "is_authenticated", False)
+                                      else None)
+    log_action(batch, "batch.label_sheet_requested", user=user,
+               data={"sheet": sheet.pk, "format": sheet_format, "copies": copies, "serialised": serialised})
+    transaction.on_commit(lambda: make_label_sheet.delay(sheet.pk))
+    return sheet
+
+
+def build_label_sheet(sheet_id):
+    """The Celery task's body: make the PDF, reporting progress; a finished sheet is not remade."""
+    from django.core.files.base import ContentFile
+
+    from quality.models import LabelSheet
+
+    claimed = LabelSheet.objects.filter(pk=sheet_id, status__in=[LabelSheet.QUEUED, LabelSheet.FAILED]).update(
+        status=LabelSheet.RUNNING, done=0, error="")
+    if not claimed:
+        return False  # done already, or another worker is on it
+    sheet = LabelSheet.objects.select_related("batch__cooperative").get(pk=sheet_id)
+    try:
+        if sheet.serialised:
+            issue_box_codes(ensure_trace_code(sheet.batch), sheet.copies, user=sheet.created_by)
+        pdf = render_labels(
+            sheet.batch, sheet_format=sheet.sheet_format, copies=sheet.copies, serialised=sheet.serialised,
+            progress=lambda n: LabelSheet.objects.filter(pk=sheet_id).update(done=n))
+        sheet.file.save(f"labels-{sheet.batch.code}-{sheet.pk}.pdf", ContentFile(pdf), save=False)
+        LabelSheet.objects.filter(pk=sheet_id).update(file=sheet.file.name, status=LabelSheet.DONE,
+                                                      done=sheet.copies, finished_at=timezone.now())
+    except Exception as exc:
+        LabelSheet.objects.filter(pk=sheet_id).update(status=LabelSheet.FAILED, error=str(exc)[:300])
+        raise
+    return True
+
+
+# --- 承诺达标合格证 ---------------------------------------------------------------------------------
+
+
+def certificate_pdf(cert):
+    """One certificate, 100×70 mm, with the batch's QR code. Printed in Chinese (a legal form)."""
+    from quality.models import ComplianceCertificate
+
+    _register_font()
+    batch = cert.batch
+    trace = ensure_trace_code(batch)
+    w, h = 100 * mm, 70 * mm
+    buf = io.BytesIO()
+    c = pdfcanvas.Canvas(buf, pagesize=(w, h))
+    c.setTitle(f"承诺达标合格证 {cert.number}")
+    c.setStrokeColorRGB(*GREEN)
+    c.setLineWidth(1.2)
+    c.rect(2 * mm, 2 * mm, w - 4 * mm, h - 4 * mm)
+    c.setFillColorRGB(*GREEN)
+    c.setFont(FONT, 12)
+    c.drawCentredString(w / 2, h - 9 * mm, "承诺达标合格证")
+    c.setFillColorRGB(0, 0, 0)
+    c.setFont(FONT, 5.5)
+    c.drawRightString(w - 4 * mm, h - 9 * mm, f"编号 {cert.number}")
+    rows = [
+        ("产品名称", cert.product_name), ("数量（重量）", cert.quantity), ("生产者", cert.producer_name),
+        ("产地", cert.origin), ("联系电话", cert.phone or "—"), ("开具日期", f"{cert.issued_on:%Y年%m月%d日}"),
+        ("批次号", batch.code),
+    ]
+    y = h - 15 * mm
+    text_w = 60 * mm
+    for label, value in rows:
+        c.setFont(FONT, 6)
+        c.drawString(5 * mm, y, f"{label}：")
+        size = _fit(value, 6.5, text_w - 16 * mm)
+        c.setFont(FONT, size)
+        c.drawString(21 * mm, y, value)
+        y -= 4.2 * mm
+    c.setFont(FONT, 5.6)
+    y -= 0.5 * mm
+    c.drawString(5 * mm, y, "我承诺对生产销售的食用农产品：")
+    promises = ["不使用禁用农药兽药、停用兽药和非法添加物", "常规农药兽药残留不超标", "对承诺的真实性负责"]
+    for promise in promises:
+        y -= 3.4 * mm
+        _checkbox(c, 6 * mm, y, True)
+        c.drawString(9 * mm, y, promise)
+    y -= 4.2 * mm
+    c.drawString(5 * mm, y, "承诺依据：")
+    x = 16 * mm
+    for key, label in [(ComplianceCertificate.QUALITY_CONTROL, "内部质量控制"),
+                       (ComplianceCertificate.SELF_TEST, "自我检测合格"),
+                       (ComplianceCertificate.LAB_TEST, "委托检测合格")]:
+        _checkbox(c, x, y, cert.basis == key)
+        c.drawString(x + 3 * mm, y, label)
+        x += 3 * mm + pdfmetrics.stringWidth(label, FONT, 5.6) + 3 * mm
+    # QR at the right, the same URL as the batch's labels
+    qr_size = 27 * mm
+    matrix = qr_matrix(label_url(batch, trace))
+    n = len(matrix)
+    module = qr_size / n
+    qx, qy = w - 5 * mm - qr_size, h - 16 * mm - qr_size
+    path = c.beginPath()
+    for r, col, length in dark_runs(matrix):
+        path.rect(qx + col * module, qy + (n - r - 1) * module, length * module + 0.01, module + 0.01)
+    c.drawPath(path, stroke=0, fill=1)
+    c.setFont(FONT, 5)
+    c.drawCentredString(qx + qr_size / 2, qy - 3 * mm, f"扫码溯源 {trace.code}")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _checkbox(c, x, y, checked):
+    s = 2.2 * mm
+    c.setLineWidth(0.4)
+    c.setStrokeColorRGB(0, 0, 0)
+    c.rect(x, y - 0.3 * mm, s, s, stroke=1, fill=0)
+    if checked:
+        c.setLineWidth(0.7)
+        c.line(x + 0.4 * mm, y + 0.8 * mm, x + 0.9 * mm, y + 0.1 * mm)
+        c.line(x + 0.9 * mm, y + 0.1 * mm, x + 2.0 * mm, y + 1.7 * mm)

@@ -1,0 +1,196 @@
+"""The public scan page (/t/<code>, GS1 Digital Link), its EPCIS export and certificate, and the
+managers' label downloads. The public views show nothing a cooperative did not choose to publish."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.views.decorators.http import require_safe
+
+from coop import tenancy
+from coop.models import Batch
+from quality.models import TraceCode
+from quality.services import scans, trace_page
+from quality.services.trace import (MalformedLink, clean_code, parse_digital_link, resolve_code,
+                                    resolve_digital_link)
+
+LANG_CODES = {code for code, _name in settings.LANGUAGES}
+
+
+def _language(request):
+    """``?lang=en`` switches language without JavaScript or a POST form (so the page can be cached
+    without a CSRF token in it); the choice is kept in Django's language cookie."""
+    wanted = request.GET.get("lang", "")
+    if wanted in LANG_CODES:
+        translation.activate(wanted)
+        request.LANGUAGE_CODE = wanted
+        return wanted, True
+    return translation.get_language() or settings.LANGUAGE_CODE, False
+
+
+def _unknown(request, code, status=404, message=""):
+    return render(request, "quality/trace/unknown.html", {"code": code, "message": message}, status=status)
+
+
+def _entry_for(resolved):
+    batch = resolved.trace.batch
+    return {
+        "trace": resolved.trace.pk,
+        "code": resolved.trace.code,
+        "box": resolved.box.pk if resolved.box else None,
+        "serial": resolved.box.serial if resolved.box else None,
+        "best_before": batch.best_before.isoformat(),
+        "via": resolved.via,
+    }
+
+
+def _serve(request, entry):
+    lang, switched = _language(request)
+    today = timezone.localdate()
+    key = trace_page.page_key(entry["trace"], lang, today)
+    html = cache.get(key)
+    if html is None:
+        trace = TraceCode.objects.get(pk=entry["trace"])
+        html = render_to_string("quality/trace/scan.html", trace_page.page_context(trace), request=request)
+        cache.set(key, html, trace_page.PAGE_TTL)
+    if entry["serial"]:
+        box_html = render_to_string("quality/trace/_box.html", {"serial": entry["serial"]})
+        html = html.replace(trace_page.BOX_MARK, box_html, 1)
+    response = HttpResponse(html)
+    # Every visit must reach us to be counted; nothing here is secret, but nothing may be cached.
+    response["Cache-Control"] = "no-cache"
+    if switched:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, max_age=settings.LANGUAGE_COOKIE_AGE,
+                            samesite="Lax")
+    if request.method == "GET":
+        past = today.isoformat() > entry["best_before"]
+        scans.record_scan(trace_id=entry["trace"], box_id=entry["box"], via=entry["via"], request=request,
+                          past_best_before=past)
+    return response
+
+
+@require_safe
+def scan_page(request, code):
+    cleaned = clean_code(code)
+    key = trace_page.code_key(cleaned)
+    entry = cache.get(key)
+    if entry is None:
+        resolved = resolve_code(cleaned)
+        if resolved is None:
+            return _unknown(request, code)
+        entry = _entry_for(resolved)
+        cache.set(key, entry, trace_page.CODE_TTL)
+    return _serve(request, entry)
+
+
+@require_safe
+def digital_link(request, gtin, lot, serial=None):
+    key = f"trace:dl:{gtin}:{lot}:{serial or ''}"
+    entry = cache.get(key)
+    if entry is None:
+        try:
+            resolved = resolve_digital_link(gtin, lot, serial, request.GET)
+        except MalformedLink as exc:
+            return _unknown(request, f"{lot}", status=400, message=str(exc))
+        if resolved is None:
+            return _unknown(request, lot)
+        entry = _entry_for(resolved)
+        cache.set(key, entry, trace_page.CODE_TTL)
+    elif "15" in request.GET:
+        try:  # a cached link still gets its query checked: a bad date is a bad link
+            parse_digital_link(gtin, lot, serial, request.GET)
+        except MalformedLink as exc:
+            return _unknown(request, f"{lot}", status=400, message=str(exc))
+    return _serve(request, entry)
+
+
+@require_safe
+def malformed_digital_link(request, rest=""):
+    from django.utils.translation import gettext as _
+
+    return _unknown(request, "", status=400, message=_("GS1 数字链接格式不正确：需要 /01/<14位GTIN>/10/<批号>。"))
+
+
+def _public_trace(code):
+    resolved = resolve_code(clean_code(code))
+    if resolved is None:
+        raise Http404
+    return resolved
+
+
+@require_safe
+def epcis_export(request, code):
+    from quality.services.epcis import batch_document
+
+    resolved = _public_trace(code)
+    batch = resolved.trace.batch
+    private = request.user.is_authenticated and batch.cooperative_id in tenancy.cooperative_ids(request.user)
+    doc = batch_document(batch, include_private=private and request.GET.get("private") == "1")
+    response = JsonResponse(doc, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["Content-Type"] = "application/ld+json; charset=utf-8"
+    return response
+
+
+@require_safe
+def certificate_pdf(request, code):
+    from quality.services.labels import certificate_pdf as make_pdf
+    from quality.services.trace import issue_certificate
+
+    resolved = _public_trace(code)
+    cert = issue_certificate(resolved.trace.batch)
+    pdf = make_pdf(cert)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="certificate-{resolved.trace.batch.code}.pdf"'
+    return response
+
+
+# --- managers' downloads --------------------------------------------------------------------------
+
+
+def manager_batch(request, batch_id):
+    """A batch of one of the caller's cooperatives, else 404 (another cooperative's ids reveal nothing)."""
+    ids = tenancy.cooperative_ids(request.user)
+    return get_object_or_404(Batch.objects.select_related("cooperative"), pk=batch_id, cooperative_id__in=ids)
+
+
+@login_required
+@require_safe
+def labels_pdf(request, batch_id):
+    from quality.services.labels import LabelRequestError, labels_for_request
+
+    batch = manager_batch(request, batch_id)
+    try:
+        pdf, filename = labels_for_request(batch, request.GET, user=request.user)
+    except LabelRequestError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_safe
+def label_png(request, batch_id):
+    from quality.services.labels_png import label_png as make_png
+    from quality.services.trace import ensure_trace_code
+
+    batch = manager_batch(request, batch_id)
+    png = make_png(batch, ensure_trace_code(batch))
+    response = HttpResponse(png, content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="label-{batch.code}.png"'
+    return response
+
+
+@login_required
+@require_safe
+def label_sheet_file(request, sheet_id):
+    from quality.models import LabelSheet
+
+    ids = tenancy.cooperative_ids(request.user)
+    sheet = get_object_or_404(LabelSheet, pk=sheet_id, batch__cooperative_id__in=ids, status=LabelSheet.DONE)
+    response = HttpResponse(sheet.file.open("rb").read(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="labels-{sheet.batch.code}-{sheet.pk}.pdf"'
+    return response
