@@ -102,19 +102,27 @@ def _hit(key, limit, window):
     return count <= limit
 
 
-def check_rate(fingerprint, batch):
+def check_rate(client, batch):
+    """Anonymous reports: at most 5 an hour from one client, 30 an hour about one batch."""
     per_client, per_code, window = getattr(settings, "CHARTER_REPORT_LIMITS", (5, 30, 3600))
-    if not _hit(f"charter:report:client:{fingerprint}", per_client, window):
+    if not _hit(f"charter:report:client:{client}", per_client, window):
         raise RateLimited(_("提交太频繁了，请一小时后再试。"))
     if not _hit(f"charter:report:batch:{batch.pk}", per_code, window):
         raise RateLimited(_("这个批次最近收到的报告太多了，我们正在处理，请稍后再试。"))
 
 
+def _salted(*parts):
+    return hashlib.sha256("|".join([settings.SECRET_KEY, *parts]).encode()).hexdigest()[:32]
+
+
+def client_key(request):
+    """Who is sending, for the rate limit: the address only (a new browser string must not reset it)."""
+    return _salted("rate", request.META.get("REMOTE_ADDR", ""))
+
+
 def fingerprint_for(request):
     """A salted hash of the client's address and browser: enough to spot repeats, useless to anyone else."""
-    raw = "|".join([settings.SECRET_KEY, request.META.get("REMOTE_ADDR", ""),
-                    request.META.get("HTTP_USER_AGENT", "")[:200]])
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+    return _salted("dup", request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_USER_AGENT", "")[:200])
 
 
 # --- Receiving ------------------------------------------------------------------------------
@@ -129,7 +137,7 @@ def _new_reference():
 
 def submit_report(*, batch, eggs, defect, source=BadEggReport.SOURCE_SCAN, photos=(), stamp_code="", note="",
                   contact_name="", contact_phone="", trace_code="", order_ref="", user=None, fingerprint="",
-                  rate_limited=True):
+                  client="", rate_limited=True):
     """Receive a report and return ``(report, merged)``.
 
     Anonymous reports are rate-limited per client and per batch. A repeat from the same client about
@@ -150,7 +158,7 @@ def submit_report(*, batch, eggs, defect, source=BadEggReport.SOURCE_SCAN, photo
 
         contact_phone = normalize_mobile(contact_phone)
     if rate_limited:
-        check_rate(fingerprint or "unknown", batch)
+        check_rate(client or fingerprint or "unknown", batch)
     with transaction.atomic():
         lock_keys(f"report:batch:{batch.pk}")
         dup = None

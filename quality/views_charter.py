@@ -1,0 +1,82 @@
+"""Public pages of the charter: the bad-egg report form, its status page, the village notice board."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from coop.models import Village
+from quality.forms_charter import ReportForm
+from quality.models import BadEggReport, CharterError
+from quality.services import notice, reports
+from quality.services.reports import RateLimited
+
+
+@require_http_methods(["GET", "POST"])
+def report_form(request, code):
+    """``/t/<code>/report/``: a customer with a box in hand reports bad eggs. No account needed."""
+    batch = reports.batch_for_code(code)
+    if batch is None:
+        raise Http404(_("找不到这个溯源码。"))
+    status = 200
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES, batch=batch)
+        if form.is_valid():
+            data = form.cleaned_data
+            staff = request.user.is_authenticated and request.user.is_staff
+            try:
+                report, merged = reports.submit_report(
+                    batch=batch, eggs=data["eggs"], defect=data["defect"], photos=data["photos"],
+                    stamp_code=data["stamp_code"], note=data["note"], contact_name=data["contact_name"],
+                    contact_phone=data["contact_phone"], trace_code=code, user=request.user,
+                    source=BadEggReport.SOURCE_SCAN, fingerprint=reports.fingerprint_for(request),
+                    client=reports.client_key(request), rate_limited=not staff)
+            except RateLimited as exc:
+                form.add_error(None, str(exc))
+                status = 429
+            except CharterError as exc:
+                form.add_error(None, str(exc))
+                status = 400
+            else:
+                suffix = "?merged=1" if merged else ""
+                return redirect(f"/report/{report.reference}/{suffix}")
+        else:
+            status = 400
+    else:
+        form = ReportForm(batch=batch)
+    return render(request, "quality/charter/report_form.html",
+                  {"form": form, "batch": batch, "code": code}, status=status)
+
+
+@require_GET
+def report_status(request, reference):
+    """``/report/<reference>/``: where the reporter follows their report. Shows nothing personal."""
+    report = get_object_or_404(BadEggReport.objects.select_related("batch"), reference=reference.upper())
+    steps = [BadEggReport.RECEIVED, BadEggReport.INVESTIGATING]
+    return render(request, "quality/charter/report_status.html", {
+        "report": report, "merged": request.GET.get("merged") == "1", "steps": steps,
+        "done": report.status in (BadEggReport.CONFIRMED, BadEggReport.DISMISSED),
+    })
+
+
+@require_GET
+def report_lookup(request):
+    ref = "".join(ch for ch in request.GET.get("ref", "") if ch.isalnum()).upper()
+    if ref:
+        return redirect(f"/report/{ref}/")
+    return render(request, "quality/charter/report_lookup.html")
+
+
+@require_GET
+def notice_board(request, village):
+    """``/notice/<village>``: the village's 红黑榜 (village id, or its name)."""
+    qs = Village.objects.select_related("cooperative")
+    v = qs.filter(pk=int(village)).first() if village.isdigit() else qs.filter(name=village).first()
+    if v is None:
+        raise Http404(_("找不到这个村。"))
+    now = timezone.now()
+    return render(request, "quality/charter/notice.html", {
+        "village": v, "sanctions": notice.sanctions_on_board(v, now), "winners": notice.hygiene_winners(v, now),
+        "today": timezone.localdate(now),
+    })
