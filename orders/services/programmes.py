@@ -1,0 +1,201 @@
+"""Pairing programmes: which programme an order is for, which orders count, pledge progress.
+
+The rule that keeps the numbers honest: an attributed order *counts* only while it is paid and
+not refunded. That is read from the order's status and its refunds every time, never kept in a
+counter, so a refund removes the order from every report, pledge and new statement at once.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coop.services.audit import log_action
+from orders.models import Order, Refund
+from orders.models.programmes import (
+    BuyerAffiliation,
+    Pledge,
+    Programme,
+    ProgrammeAttribution,
+    ProgrammeCoordinator,
+    ProgrammeError,
+)
+
+SESSION_KEY = "pairing_programme"
+# Statuses in which the buyer's money is with the collective. Refund pending is left out on
+# purpose: the buyer has asked for the money back, so it must not be shown as assistance.
+COUNTED_STATUSES = (Order.PAID, Order.PACKED, Order.SHIPPED, Order.READY_FOR_PICKUP, Order.COMPLETED)
+
+
+# --- Which programme an order belongs to ----------------------------------------------------------
+
+def programme_by_code(code):
+    code = (code or "").strip().upper()
+    return Programme.objects.filter(code=code).select_related("cooperative").first()
+
+
+def organisation_of(buyer):
+    aff = BuyerAffiliation.objects.filter(buyer=buyer).select_related("organisation").first()
+    return aff.organisation if aff else None
+
+
+def resolve_programme(*, buyer, cooperative, code=None, day=None):
+    """The programme a new order of ``buyer`` is for: the link's code first, then the buyer's
+    organisation's default programme. Only an active programme of the order's cooperative
+    within its period qualifies. Returns ``(programme, source)`` or ``(None, None)``."""
+    day = day or timezone.localdate()
+    if code:
+        programme = programme_by_code(code)
+        if programme and programme.cooperative_id == cooperative.pk and programme.is_open_on(day):
+            return programme, ProgrammeAttribution.LINK
+    org = organisation_of(buyer)
+    if org and org.default_programme_id:
+        programme = org.default_programme
+        if programme.cooperative_id == cooperative.pk and programme.is_open_on(day):
+            return programme, ProgrammeAttribution.DEFAULT
+    return None, None
+
+
+def attribute_order(order, *, programme, source=ProgrammeAttribution.LINK, user=None):
+    """Mark ``order`` as 以购代捐 for ``programme``. Idempotent: a second call returns the first row."""
+    if programme.cooperative_id != order.cooperative_id:
+        raise ProgrammeError(_("这个项目不属于订单的合作社。"), "wrong_cooperative")
+    existing = ProgrammeAttribution.objects.filter(order=order).first()
+    if existing is not None:
+        return existing, False
+    org = organisation_of(order.buyer)
+    with transaction.atomic():
+        attribution = ProgrammeAttribution.objects.create(order=order, programme=programme, organisation=org,
+                                                          source=source)
+        log_action(order, "order.attributed", user=user, actor_label=order.buyer.display_name,
+                   data={"programme": programme.code, "organisation": org.pk if org else None, "source": source})
+    return attribution, True
+
+
+def attribute_new_order(order, *, programme_code=None):
+    """Called by the shop right after placing an order (link code from the session, or the
+    organisation's default). Does nothing for an order that is not for any programme."""
+    programme, source = resolve_programme(buyer=order.buyer, cooperative=order.cooperative, code=programme_code,
+                                          day=timezone.localdate(order.placed_at))
+    if programme is None:
+        return None
+    return attribute_order(order, programme=programme, source=source)[0]
+
+
+# --- Which orders count, and for how much ---------------------------------------------------------
+
+def counted_orders(programme=None, *, organisation=None, start=None, end=None):
+    """Attributed orders that are paid and not refunded, optionally within paid dates [start, end]."""
+    qs = Order.objects.filter(attribution__isnull=False, status__in=COUNTED_STATUSES, paid_at__isnull=False)
+    if programme is not None:
+        qs = qs.filter(attribution__programme=programme)
+    if organisation is not None:
+        qs = qs.filter(attribution__organisation=organisation)
+    if start is not None:
+        qs = qs.filter(paid_at__gte=_day_start(start))
+    if end is not None:
+        qs = qs.filter(paid_at__lt=_day_start(end + datetime.timedelta(days=1)))
+    return qs
+
+
+def _day_start(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def refunded_yuan(order_ids):
+    """Succeeded partial refunds of still-counted orders, in yuan, per order id."""
+    rows = (Refund.objects.filter(order_id__in=order_ids, status=Refund.SUCCEEDED)
+            .values("order_id").annotate(fen=Sum("amount_fen")))
+    return {r["order_id"]: Decimal(r["fen"]) / 100 for r in rows}
+
+
+def counted_amounts(orders):
+    """``{order_id: amount}`` — the order total less any refund that already succeeded."""
+    orders = list(orders)
+    refunds = refunded_yuan([o.pk for o in orders])
+    return {o.pk: max(o.total - refunds.get(o.pk, Decimal("0")), Decimal("0.00")) for o in orders}
+
+
+def counted_total(programme=None, **filters):
+    return sum(counted_amounts(counted_orders(programme, **filters)).values(), Decimal("0.00"))
+
+
+# --- Pledges ----------------------------------------------------------------------------------------
+
+def pledge_progress(pledge, today=None):
+    """What a pledge has reached: paid, unrefunded orders of its organisation under its programme,
+    paid within its period. ``expected`` is the straight-line share of the amount by today."""
+    today = today or timezone.localdate()
+    done = counted_total(pledge.programme, organisation=pledge.organisation, start=pledge.period_start,
+                         end=pledge.period_end)
+    days = (pledge.period_end - pledge.period_start).days + 1
+    elapsed = min(max((today - pledge.period_start).days + 1, 0), days)
+    expected = (pledge.amount * elapsed / days).quantize(Decimal("0.01"))
+    percent = int(done * 100 / pledge.amount) if pledge.amount else 0
+    return {
+        "amount": pledge.amount, "done": done, "remaining": max(pledge.amount - done, Decimal("0.00")),
+        "percent": percent, "expected": expected, "behind": done < expected and done < pledge.amount,
+        "days_left": max((pledge.period_end - today).days, 0),
+    }
+
+
+# Reminders go out when a pledge is behind and its deadline is this close.
+REMIND_WITHIN_DAYS = 30
+
+
+def remind_pledges(today=None):
+    """Remind organisations whose pledge is behind as its deadline nears. At most one message per
+    pledge per ISO week (the notification key), so a retried or doubled beat sends nothing twice."""
+    from coop.models import Notification
+    from coop.services.notifications import notify
+
+    today = today or timezone.localdate()
+    due = (Pledge.objects.filter(period_start__lte=today, period_end__gte=today,
+                                 period_end__lte=today + datetime.timedelta(days=REMIND_WITHIN_DAYS))
+           .select_related("organisation", "programme__cooperative"))
+    sent = 0
+    for pledge in due:
+        phone = pledge.organisation.contact_phone
+        if not phone:
+            continue
+        progress = pledge_progress(pledge, today)
+        if not progress["behind"]:
+            continue
+        year, week, _wd = today.isocalendar()
+        body = _("【绿壳蛋·以购代捐】%(org)s：%(prog)s 预留份额 ¥%(amount)s 已完成 ¥%(done)s（%(pct)s%%），"
+                 "还差 ¥%(left)s，%(end)s 截止。") % {
+            "org": pledge.organisation.name, "prog": pledge.programme.name, "amount": pledge.amount,
+            "done": progress["done"], "pct": progress["percent"], "left": progress["remaining"],
+            "end": f"{pledge.period_end:%Y年%m月%d日}"}
+        key = f"pledge:{pledge.pk}:remind:{year}-{week:02d}"
+        if Notification.objects.filter(dedupe_key=key).exists():
+            continue
+        notify(event="pledge.reminder", key=key, body=body, cooperative=pledge.programme.cooperative, phone=phone)
+        sent += 1
+    return sent
+
+
+# --- Who may see a programme --------------------------------------------------------------------
+
+def visible_programmes(user):
+    """Managers (any role) see their cooperatives' programmes; coordinators only their own."""
+    from coop import tenancy
+
+    if not getattr(user, "is_authenticated", False):
+        return Programme.objects.none()
+    if user.is_superuser:
+        return Programme.objects.all()
+    coop_ids = tenancy.cooperative_ids(user)
+    mine = ProgrammeCoordinator.objects.filter(user=user).values("programme_id")
+    return Programme.objects.filter(Q(cooperative_id__in=coop_ids) | Q(pk__in=mine))
+
+
+def can_manage(user, programme):
+    """Issuing statements and editing pledges: managers of the programme's cooperative only."""
+    from coop import tenancy
+
+    return bool(user.is_authenticated and (
+        user.is_superuser or programme.cooperative_id in tenancy.cooperative_ids(user, (tenancy.Staff.MANAGER,))))
