@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from coop.admin_support import AppendOnlyAdmin, CooperativeScopedAdmin
+from coop.farmer import admin_actions as farmer_actions
 from coop.models import AuditEvent, Cooperative, Farmer, Notification, Staff, Village
 
 
@@ -38,6 +39,7 @@ class FarmerAdmin(CooperativeScopedAdmin):
     list_filter = ("village", "poverty_status", "active")
     search_fields = ("head_name", "member_no", "phone")
     exclude = ("user",)
+    actions = [farmer_actions.reset_pin_and_print_card, farmer_actions.print_cards]  # coop/farmer (issue 8)
 
     @admin.display(description=_("手机号"))
     def phone_masked(self, obj):

@@ -1,3 +1,7 @@
 """Pages of the collective (intake, farmer pages) — filled in by the books and farmer-pages work."""
 
-urlpatterns = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("coop.farmer.urls")),  # farmer pages + offline intake (issue 8, coop/farmer/)
+]

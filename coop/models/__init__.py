@@ -1,5 +1,6 @@
 from .audit import AuditEvent
 from .batches import GRADES, MAX_SHELF_DAYS, PACKING_WINDOW_DAYS, Batch, BatchContribution
+from .farmer_login import *  # noqa: F403  (farmer sign-in and notification log, see its __all__)
 from .fund import Donation, FundEntry, HygieneInspection, HygieneScore
 from .intake import REJECT_CODES, REJECT_DEFECTS, WEIGHT_CLASS_CODES, WEIGHT_CLASSES, Delivery, PriceSchedule
 from .ledger import LedgerEntry, LedgerImmutable, Settlement
