@@ -1,6 +1,8 @@
-"""Periodic tasks of this app, merged into CELERY_BEAT_SCHEDULE by coop/settings.py.
+"""Periodic tasks of this app, merged into CELERY_BEAT_SCHEDULE by coop/settings.py."""
 
-Example: {"flush-scans": {"task": "quality.tasks.flush_scans", "schedule": 30.0}}
-"""
-
-BEAT_SCHEDULE = {}
+BEAT_SCHEDULE = {
+    # Unpaid orders are cancelled 30 minutes after placing; checking every minute keeps boxes
+    # held at most ~31 minutes.
+    "orders-cancel-unpaid": {"task": "orders.tasks.cancel_unpaid_orders", "schedule": 60.0},
+    "orders-close-group-buys": {"task": "orders.tasks.close_due_group_buys", "schedule": 60.0},
+}

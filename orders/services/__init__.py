@@ -1,0 +1,1 @@
+"""Shop operations. Views, admin, API and tasks call these; they never repeat their logic."""

@@ -1,0 +1,152 @@
+"""Buyer sign-in: a one-time code to a mobile number, or a WeChat-login-shaped openid.
+
+Both are ``SignInProvider``s returning a Buyer, so a real WeChat OAuth provider plugs in beside them.
+Codes are 6 digits, valid 10 minutes, 5 tries, stored only as a keyed hash, sent through the
+notification service (console channel in development: the code appears in the server log).
+"""
+
+import datetime
+import hmac
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from coop.services.audit import log_action
+from coop.validators import MOBILE_RE, normalize_mobile
+from orders.models import Buyer, LoginCode
+
+CODE_TTL = datetime.timedelta(minutes=10)
+RESEND_AFTER = datetime.timedelta(seconds=60)
+MAX_PER_HOUR = 5
+MAX_ATTEMPTS = 5
+
+
+class SignInError(Exception):
+    def __init__(self, message, code="invalid"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _hash(phone, code):
+    return salted_hmac("greenshell.login-code", f"{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def clean_phone(phone):
+    phone = normalize_mobile(phone)
+    if not MOBILE_RE.match(phone):
+        raise SignInError(_("请输入 11 位手机号。"), "phone")
+    return phone
+
+
+def send_login_code(phone, now=None):
+    """Send a code; refuse if one was sent in the last minute or five in the last hour."""
+    from coop.services.notifications import notify
+
+    now = now or timezone.now()
+    phone = clean_phone(phone)
+    recent = LoginCode.objects.filter(phone=phone, created_at__gte=now - datetime.timedelta(hours=1))
+    if recent.filter(created_at__gte=now - RESEND_AFTER).exists():
+        raise SignInError(_("验证码已发送，请 60 秒后再试。"), "too_soon")
+    if recent.count() >= MAX_PER_HOUR:
+        raise SignInError(_("验证码发送太频繁，请一小时后再试。"), "too_many")
+    code = f"{secrets.randbelow(10**6):06d}"
+    row = LoginCode.objects.create(phone=phone, code_hash=_hash(phone, code), created_at=now,
+                                   expires_at=now + CODE_TTL)
+    notify(event="buyer.login_code", key=f"login-code:{row.pk}", phone=phone,
+           body=_("【绿壳蛋】你的登录验证码是 %(code)s，10 分钟内有效。请勿告诉他人。") % {"code": code})
+    return row
+
+
+class PhoneCodeSignIn:
+    name = "phone"
+
+    def authenticate(self, *, phone, code, now=None):
+        now = now or timezone.now()
+        phone = clean_phone(phone)
+        code = (code or "").strip()
+        row = LoginCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=now).first()
+        if row is None:
+            raise SignInError(_("验证码已过期，请重新获取。"), "expired")
+        if row.attempts >= MAX_ATTEMPTS:
+            raise SignInError(_("尝试次数过多，请重新获取验证码。"), "locked")
+        LoginCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+        if not hmac.compare_digest(row.code_hash, _hash(phone, code)):
+            raise SignInError(_("验证码不正确。"), "wrong")
+        # Compare-and-set: a code signs in once, even if submitted twice at the same moment.
+        if not LoginCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
+            raise SignInError(_("验证码已使用，请重新获取。"), "used")
+        return buyer_for(phone=phone)
+
+
+class WeChatSandboxSignIn:
+    """Shaped like WeChat web OAuth (``snsapi_base``): authorize → ``code`` → exchange for ``openid``.
+
+    The local "authorize" page issues a short-lived signed code carrying an openid derived from a
+    per-browser id; a real provider would call ``sns/oauth2/access_token`` with the appid/secret.
+    """
+
+    name = "wechat"
+    SALT = "greenshell.wechat-sandbox-oauth"
+
+    def issue_code(self, device_id):
+        openid = "o" + salted_hmac(self.SALT, device_id, algorithm="sha256").hexdigest()[:27]
+        return signing.dumps({"openid": openid}, salt=self.SALT)
+
+    def authenticate(self, *, code):
+        try:
+            data = signing.loads(code, salt=self.SALT, max_age=300)
+        except signing.BadSignature:
+            raise SignInError(_("微信授权已失效，请重试。"), "bad_code") from None
+        return buyer_for(openid=data["openid"])
+
+
+def buyer_for(*, phone=None, openid=None):
+    """The buyer with this phone/openid, created (with a user) on first sign-in."""
+    lookup = {"phone": phone} if phone else {"wechat_openid": openid}
+    buyer = Buyer.objects.select_related("user").filter(**lookup).first()
+    if buyer is not None:
+        return buyer
+    User = get_user_model()
+    username = f"buyer-{phone}" if phone else f"wx-{openid[:24]}"
+    try:
+        with transaction.atomic():
+            user, _created = User.objects.get_or_create(username=username)
+            if _created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            buyer = Buyer.objects.create(user=user, phone=phone or None, wechat_openid=openid or None)
+    except IntegrityError:
+        return Buyer.objects.select_related("user").get(**lookup)
+    log_action(buyer, "buyer.registered", user=buyer.user, data={"via": "phone" if phone else "wechat"})
+    return buyer
+
+
+def buyer_of(user):
+    """The buyer profile of a signed-in user, created on demand (staff can shop too)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.buyer
+    except Buyer.DoesNotExist:
+        buyer, _created = Buyer.objects.get_or_create(user=user, defaults={"name": user.get_full_name()})
+        return buyer
+
+
+def update_profile(buyer, *, kind, name, organisation="", invoice_title="", tax_number=""):
+    if kind not in dict(Buyer.KINDS):
+        raise SignInError(_("请选择买家类型。"), "kind")
+    tax_number = (tax_number or "").strip().upper()
+    if kind in Buyer.INVOICE_KINDS and invoice_title and tax_number and len(tax_number) not in (15, 18, 20):
+        raise SignInError(_("纳税人识别号应为 15、18 或 20 位。"), "tax_number")
+    Buyer.objects.filter(pk=buyer.pk).update(kind=kind, name=(name or "")[:60], organisation=organisation[:100],
+                                             invoice_title=invoice_title[:100], tax_number=tax_number[:20])
+    buyer.refresh_from_db()
+    log_action(buyer, "buyer.profile_updated", user=buyer.user, data={"kind": kind})
+    return buyer

@@ -1,0 +1,333 @@
+"""Placing, moving and packing orders.
+
+The order rule (docs/ARCHITECTURE.md, "Locking"): validate what can be validated without a lock,
+then inside ``transaction.atomic()`` take the stock lock as late as possible but before reading
+availability, recompute availability from facts, and write. ``LockTimeout`` becomes "busy, try
+again" in the views, never an oversell.
+"""
+
+import datetime
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coop.services.audit import log_action
+from coop.services.locking import lock_keys
+from orders.models import Allocation, GroupBuy, Order, OrderError, OrderLine, OrderStatusChange
+from orders.models.catalog import stock_key
+from orders.services import stock
+
+PAY_WITHIN = datetime.timedelta(minutes=30)
+# Pickup codes are read aloud and typed: no 0/O/1/I/L.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_code(length=8):
+    return "".join(secrets.choice(CODE_ALPHABET) for _i in range(length))
+
+
+def new_order_number(now=None):
+    now = timezone.localtime(now or timezone.now())
+    return f"{now:%Y%m%d%H%M%S}{secrets.randbelow(10**6):06d}"
+
+
+@dataclass
+class Item:
+    product: object
+    boxes: int
+
+
+def _validate(buyer, items, fulfilment, pickup_point, address, group_buy):
+    if not items:
+        raise OrderError(_("购物车是空的。"), "empty")
+    coops = {item.product.cooperative_id for item in items}
+    if len(coops) != 1:
+        raise OrderError(_("一个订单只能包含同一个合作社的商品。"), "mixed")
+    for item in items:
+        if not item.product.active:
+            raise OrderError(_("“%(name)s”已下架。") % {"name": item.product.name}, "inactive")
+        if not isinstance(item.boxes, int) or item.boxes < 1:
+            raise OrderError(_("盒数至少为 1。"), "boxes")
+        if item.boxes > item.product.per_order_limit:
+            raise OrderError(_("“%(name)s”每单限购 %(n)s 盒。") % {"name": item.product.name,
+                                                                  "n": item.product.per_order_limit}, "limit")
+    if group_buy is not None:
+        if not group_buy.is_joinable():
+            raise OrderError(_("这个接龙已经截止或尚未开始。"), "closed")
+        if len(items) != 1 or items[0].product.pk != group_buy.product_id:
+            raise OrderError(_("接龙订单只能包含接龙的商品。"), "groupbuy_product")
+        if items[0].boxes > group_buy.per_person_limit:
+            raise OrderError(_("每人限购 %(n)s 盒。") % {"n": group_buy.per_person_limit}, "limit")
+        fulfilment, pickup_point = Order.PICKUP, group_buy.pickup_point
+    if fulfilment == Order.PICKUP:
+        if pickup_point is None or pickup_point.cooperative_id not in coops or not pickup_point.active:
+            raise OrderError(_("请选择自提点。"), "pickup_point")
+    elif fulfilment == Order.COURIER:
+        if not address or not all(address.get(k) for k in ("recipient", "phone", "address")):
+            raise OrderError(_("请填写收货人、电话和地址。"), "address")
+    else:
+        raise OrderError(_("请选择配送方式。"), "fulfilment")
+    return coops.pop(), fulfilment, pickup_point
+
+
+def place_order(*, buyer, items, fulfilment=Order.COURIER, pickup_point=None, address=None, group_buy=None,
+                note="", idempotency_key=None, user=None):
+    """Create a pending-payment order holding the boxes and return ``(order, created)``.
+
+    ``items`` is a list of ``Item(product, boxes)``; ``address`` a dict with recipient, phone,
+    address (courier only). A repeated call with the same ``idempotency_key`` by the same buyer
+    returns the first order (``created`` False) instead of selling twice.
+    Keyword-only on purpose: attribution (e.g. a pairing programme) is added as another keyword.
+    """
+    if idempotency_key:
+        existing = Order.objects.filter(buyer=buyer, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    cooperative_id, fulfilment, pickup_point = _validate(buyer, items, fulfilment, pickup_point, address,
+                                                         group_buy)
+    keys = {stock_key(cooperative_id, i.product.weight_class, i.product.pack_size) for i in items}
+    if group_buy is not None:
+        keys.add(group_buy.lock_key)
+    try:
+        with transaction.atomic():
+            # Late lock, then facts. Nothing above this line read availability.
+            lock_keys(*keys)
+            if idempotency_key:
+                existing = Order.objects.filter(buyer=buyer, idempotency_key=idempotency_key).first()
+                if existing is not None:
+                    return existing, False
+            _check_availability(cooperative_id, items)
+            chain_no = None
+            if group_buy is not None:
+                chain_no = _check_group_buy(group_buy, buyer, items[0].boxes)
+            order = _write_order(buyer, cooperative_id, items, fulfilment, pickup_point, address, group_buy,
+                                 chain_no, note, idempotency_key)
+            log_action(order, "order.placed", user=user, actor_label=buyer.display_name,
+                       data={"total": str(order.total), "lines": [[i.product.pk, i.boxes] for i in items]})
+            return order, True
+    except IntegrityError:
+        # A concurrent retry with the same key won the insert: answer with its order.
+        if idempotency_key:
+            existing = Order.objects.filter(buyer=buyer, idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing, False
+        raise
+
+
+def _check_availability(cooperative_id, items):
+    wanted = {}
+    for item in items:
+        pool = (item.product.weight_class, item.product.pack_size)
+        wanted[pool] = wanted.get(pool, 0) + item.boxes
+    for (weight_class, pack_size), boxes in wanted.items():
+        left = stock.available_boxes(cooperative_id, weight_class, pack_size)
+        if boxes > left:
+            if left == 0:
+                raise OrderError(_("已经卖完了。"), "sold_out")
+            raise OrderError(_("库存不足：仅剩 %(n)s 盒。") % {"n": left}, "insufficient")
+
+
+def _check_group_buy(group_buy, buyer, boxes):
+    live = group_buy.orders.exclude(status__in=(Order.CANCELLED, Order.REFUNDED, Order.REFUND_PENDING))
+    taken = OrderLine.objects.filter(order__in=live).aggregate(n=Sum("boxes"))["n"] or 0
+    if taken + boxes > group_buy.stock_cap:
+        left = max(group_buy.stock_cap - taken, 0)
+        raise OrderError(_("接龙名额不足：仅剩 %(n)s 盒。") % {"n": left}, "insufficient")
+    mine = OrderLine.objects.filter(order__in=live.filter(buyer=buyer)).aggregate(n=Sum("boxes"))["n"] or 0
+    if mine + boxes > group_buy.per_person_limit:
+        raise OrderError(_("每人限购 %(n)s 盒，你已接龙 %(m)s 盒。") % {"n": group_buy.per_person_limit, "m": mine},
+                         "limit")
+    return (group_buy.orders.aggregate(n=Max("chain_no"))["n"] or 0) + 1
+
+
+def _write_order(buyer, cooperative_id, items, fulfilment, pickup_point, address, group_buy, chain_no, note,
+                 idempotency_key):
+    now = timezone.now()
+    price_of = (lambda item: group_buy.price) if group_buy is not None else (lambda item: item.product.price)
+    total = sum((price_of(i) * i.boxes for i in items), Decimal("0.00"))
+    address = address or {}
+    order = Order.objects.create(
+        cooperative_id=cooperative_id, buyer=buyer, number=new_order_number(now), total=total,
+        group_buy=group_buy, chain_no=chain_no, fulfilment=fulfilment, pickup_point=pickup_point,
+        recipient=address.get("recipient", "")[:30], phone=address.get("phone", "")[:20],
+        address=address.get("address", "")[:260], note=(note or "")[:200], pickup_code=new_code(),
+        idempotency_key=idempotency_key or None, placed_at=now, pay_by=now + PAY_WITHIN, status_changed_at=now,
+    )
+    OrderLine.objects.bulk_create([
+        OrderLine(order=order, product=i.product, name=i.product.name, weight_class=i.product.weight_class,
+                  pack_size=i.product.pack_size, boxes=i.boxes, unit_price=price_of(i))
+        for i in items
+    ])
+    OrderStatusChange.objects.create(order=order, from_status="", to_status=Order.PENDING_PAYMENT,
+                                     actor_label=buyer.display_name, created_at=now)
+    return order
+
+
+def set_status(order, new_status, *, user=None, actor_label="", reason="", data=None):
+    """The one way an order changes status: checked against ``Order.TRANSITIONS``, compare-and-set,
+    recorded in the timeline and the audit trail. Raises ``OrderError`` for an illegal move or when
+    someone else changed the order first."""
+    old = order.status
+    if not order.can_become(new_status):
+        raise OrderError(
+            _("订单当前为“%(old)s”，不能变为“%(new)s”。") % {
+                "old": dict(Order.STATUSES)[old], "new": dict(Order.STATUSES).get(new_status, new_status)},
+            "illegal_transition")
+    now = timezone.now()
+    fields = {"status": new_status, "status_changed_at": now}
+    if new_status == Order.PAID:
+        fields["paid_at"] = now
+    with transaction.atomic():
+        # Compare-and-set: of a payment and the unpaid-timeout racing, exactly one wins.
+        if not Order.objects.filter(pk=order.pk, status=old).update(**fields):
+            order.refresh_from_db()
+            raise OrderError(_("订单状态已被更新，请刷新后重试。"), "conflict")
+        for k, v in fields.items():
+            setattr(order, k, v)
+        label = actor_label or (user.get_username() if user is not None and user.is_authenticated else "")
+        OrderStatusChange.objects.create(order=order, from_status=old, to_status=new_status,
+                                         changed_by=user if user is not None and user.is_authenticated else None,
+                                         actor_label=label[:60], reason=reason[:300], created_at=now)
+        log_action(order, f"order.{new_status}", user=user, actor_label=label, reason=reason,
+                   data={"from": old, "to": new_status, **(data or {})})
+        _notify_buyer(order, new_status)
+    return order
+
+
+def _notify_buyer(order, status):
+    from coop.services.notifications import notify
+
+    phone = order.buyer.phone or ""
+    if not phone or status == Order.PENDING_PAYMENT:
+        return
+    body = _("【绿壳蛋】订单 %(no)s %(status)s。") % {"no": order.number, "status": dict(Order.STATUSES)[status]}
+    if status == Order.READY_FOR_PICKUP and order.pickup_point_id:
+        body += _("请到%(place)s取货，取货码 %(code)s。") % {"place": order.pickup_point.name, "code": order.pickup_code}
+    notify(event=f"order.{status}", key=f"order:{order.pk}:{status}", body=body, cooperative=order.cooperative,
+           phone=phone)
+
+
+def cancel_order(order, *, user=None, actor_label="", reason=""):
+    """Cancel an unpaid order (buyer or manager). Its boxes go back on sale at once: availability
+    is computed from orders that still hold stock, and a cancelled order holds none."""
+    if order.status != Order.PENDING_PAYMENT:
+        raise OrderError(_("只有待付款的订单可以取消；已付款的订单请申请退款。"), "not_cancellable")
+    set_status(order, Order.CANCELLED, user=user, actor_label=actor_label, reason=reason or _("买家取消"))
+    _close_open_payments(order)
+    return order
+
+
+def _close_open_payments(order):
+    from orders.services.payments import close_payment
+
+    for payment in order.payments.filter(status="created"):
+        close_payment(payment)
+
+
+def cancel_unpaid(now=None):
+    """Cancel orders whose 30 minutes to pay are over. Safe to run twice and alongside payments."""
+    now = now or timezone.now()
+    cancelled = 0
+    for order in Order.objects.filter(status=Order.PENDING_PAYMENT, pay_by__lt=now).select_related("buyer"):
+        try:
+            set_status(order, Order.CANCELLED, actor_label=_("系统"), reason=_("超过 30 分钟未付款，自动取消"))
+        except OrderError:
+            continue  # paid (or cancelled) a moment ago: the other side won the compare-and-set
+        _close_open_payments(order)
+        cancelled += 1
+    return cancelled
+
+
+def pack_order(order, *, user=None):
+    """Allocate each line to batches (earliest best-before first) and mark the order packed."""
+    if order.status != Order.PAID:
+        raise OrderError(_("只有已付款的订单可以打包。"), "not_packable")
+    keys = [stock_key(order.cooperative_id, line.weight_class, line.pack_size) for line in order.lines.all()]
+    with transaction.atomic():
+        lock_keys(*keys)
+        allocations = []
+        # The order's own held boxes are part of "held": they are exactly what we now allocate.
+        for line in order.lines.all():
+            need = line.boxes
+            for batch, room in stock.batches_with_room(order.cooperative_id, line.weight_class, line.pack_size):
+                take = min(room, need)
+                allocations.append(Allocation(line=line, batch=batch, boxes=take))
+                need -= take
+                if need == 0:
+                    break
+            if need:
+                raise OrderError(_("“%(name)s”的已包装库存不足，无法打包。") % {"name": line.name}, "no_stock")
+        Allocation.objects.bulk_create(allocations)
+        set_status(order, Order.PACKED, user=user, data={
+            "allocations": [[a.line_id, a.batch.code, a.boxes] for a in allocations]})
+    return order
+
+
+def mark_shipped(order, *, courier_company, tracking_no, user=None):
+    courier_company, tracking_no = (courier_company or "").strip(), (tracking_no or "").strip()
+    if not courier_company or not tracking_no:
+        raise OrderError(_("请填写快递公司和快递单号。"), "tracking")
+    if order.fulfilment != Order.COURIER:
+        raise OrderError(_("自提订单不需要发货。"), "not_courier")
+    with transaction.atomic():
+        set_status(order, Order.SHIPPED, user=user, data={"courier": courier_company, "tracking_no": tracking_no})
+        Order.objects.filter(pk=order.pk).update(courier_company=courier_company[:30], tracking_no=tracking_no[:40])
+        order.courier_company, order.tracking_no = courier_company, tracking_no
+    return order
+
+
+def mark_ready_for_pickup(order, *, user=None):
+    if order.fulfilment != Order.PICKUP:
+        raise OrderError(_("快递订单请填写快递单号发货。"), "not_pickup")
+    return set_status(order, Order.READY_FOR_PICKUP, user=user)
+
+
+def complete(order, *, user=None, reason=""):
+    return set_status(order, Order.COMPLETED, user=user, reason=reason)
+
+
+def pick_up(*, code, user, group_buy=None):
+    """Check off a pickup by the buyer's code (scanned on the leader's phone). Returns the order."""
+    code = (code or "").strip().upper()
+    orders = Order.objects.filter(pickup_code=code)
+    if group_buy is not None:
+        orders = orders.filter(group_buy=group_buy)
+    order = orders.select_related("buyer").first()
+    if order is None:
+        raise OrderError(_("取货码不存在。"), "unknown_code")
+    if order.status == Order.COMPLETED and order.picked_up_at:
+        raise OrderError(_("这个订单已经取过货了（%(t)s）。") % {
+            "t": timezone.localtime(order.picked_up_at).strftime("%Y-%m-%d %H:%M")}, "already")
+    if order.status == Order.PACKED and order.fulfilment == Order.PICKUP:
+        set_status(order, Order.READY_FOR_PICKUP, user=user)
+    if order.status != Order.READY_FOR_PICKUP:
+        raise OrderError(_("订单还不能取货（当前：%(s)s）。") % {"s": order.get_status_display()}, "not_ready")
+    with transaction.atomic():
+        set_status(order, Order.COMPLETED, user=user, reason=_("扫码取货"))
+        now = timezone.now()
+        Order.objects.filter(pk=order.pk).update(picked_up_at=now)
+        order.picked_up_at = now
+    return order
+
+
+def trace_batches(order):
+    """The batches an order's eggs came from (for the buyer's order page and bad-egg reports)."""
+    from coop.models import Batch
+
+    return list(Batch.objects.filter(allocations__line__order=order).distinct().order_by("best_before", "code"))
+
+
+def close_due_group_buys(now=None):
+    now = now or timezone.now()
+    due = GroupBuy.objects.filter(status=GroupBuy.OPEN, deadline__lte=now)
+    closed = 0
+    for gb in due:
+        if GroupBuy.objects.filter(pk=gb.pk, status=GroupBuy.OPEN).update(status=GroupBuy.CLOSED, closed_at=now):
+            log_action(gb, "groupbuy.closed", actor_label=_("系统"), reason=_("到达截止时间"))
+            closed += 1
+    return closed

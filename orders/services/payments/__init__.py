@@ -1,0 +1,247 @@
+"""Payments of orders: start, confirm (notification, query, or a manager's record), close, refund.
+
+Every path to "paid" goes through ``_apply_success``: a compare-and-set on the Payment
+(created → succeeded) and then on the Order (pending → paid). A replayed notification finds the
+payment already succeeded and changes nothing. A payment that lands on an order that can no longer
+take it (cancelled by the 30-minute timeout, or already paid another way) is refunded at once.
+"""
+
+import logging
+import os
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coop.services.audit import log_action
+from orders.models import Order, OrderError, Payment, PaymentNotification, Refund
+
+from .base import NotificationRejected, ProviderError
+
+logger = logging.getLogger("greenshell.payments")
+
+PROVIDERS = {
+    Payment.SANDBOX: "orders.services.payments.sandbox.SandboxProvider",
+    Payment.OFFLINE: "orders.services.payments.offline.OfflineProvider",
+    Payment.WECHAT: "orders.services.payments.wechat.WeChatPayProvider",
+}
+
+
+def online_provider_name():
+    """The provider buyers pay with online: ``PAYMENT_PROVIDER`` (sandbox unless set to wechat)."""
+    return os.environ.get("PAYMENT_PROVIDER", Payment.SANDBOX)
+
+
+def get_provider(name):
+    from django.utils.module_loading import import_string
+
+    if name not in PROVIDERS:
+        raise ProviderError(f"unknown payment provider {name!r}")
+    return import_string(PROVIDERS[name])()
+
+
+def to_fen(amount):
+    return int((Decimal(amount) * 100).to_integral_value())
+
+
+def notify_url(provider_name):
+    from django.conf import settings
+
+    return settings.SITE_URL.rstrip("/") + reverse("orders-api:pay-notify", args=[provider_name])
+
+
+def start_payment(order, *, provider_name=None):
+    """Open (or reuse) an online payment for a pending order. Returns ``(payment, client_data)``."""
+    provider_name = provider_name or online_provider_name()
+    if order.status != Order.PENDING_PAYMENT:
+        raise OrderError(_("订单当前不能付款（%(s)s）。") % {"s": order.get_status_display()}, "not_payable")
+    if order.pay_by <= timezone.now():
+        raise OrderError(_("付款时间已过，订单将被取消。"), "expired")
+    provider = get_provider(provider_name)
+    payment = order.payments.filter(provider=provider_name, status=Payment.CREATED,
+                                    amount_fen=order.total_fen).first()
+    if payment is None:
+        n = order.payments.count() + 1
+        payment = Payment.objects.create(order=order, provider=provider_name, out_trade_no=f"{order.number}P{n}",
+                                         amount_fen=order.total_fen)
+        log_action(order, "payment.started", actor_label=order.buyer.display_name,
+                   data={"out_trade_no": payment.out_trade_no, "amount_fen": payment.amount_fen,
+                         "provider": provider_name})
+    data = provider.create(payment, description=_("绿壳鸡蛋 订单%(no)s") % {"no": order.number},
+                           notify_url=notify_url(provider_name))
+    return payment, data
+
+
+def handle_notification(provider_name, headers, body):
+    """Process a payment platform's notification. Returns ``(http_status, json_answer)`` as WeChat expects:
+    200 + ``{"code": "SUCCESS"}`` when handled (also for replays), 4xx + ``{"code": "FAIL"}`` otherwise
+    (the platform retries; a forged or stale one never changes anything)."""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    record = dict(headers={k: v for k, v in headers.items() if k.lower().startswith("wechatpay")},
+                  body=body[:20000])
+    try:
+        provider = get_provider(provider_name)
+        facts = provider.verify_notification(headers, body)
+    except (NotificationRejected, ProviderError) as exc:
+        reason = getattr(exc, "reason", str(exc))
+        PaymentNotification.objects.create(accepted=False, outcome=f"rejected: {reason}", **record)
+        logger.warning("payment notification refused: %s", reason)
+        return getattr(exc, "status", 400), {"code": "FAIL", "message": reason}
+    record.update(notification_id=facts.notification_id[:64], event_type=facts.event_type[:40],
+                  out_trade_no=facts.out_trade_no[:32])
+    payment = Payment.objects.filter(out_trade_no=facts.out_trade_no, provider=provider_name).first()
+    if payment is None:
+        PaymentNotification.objects.create(accepted=False, outcome="rejected: unknown out_trade_no", **record)
+        return 404, {"code": "FAIL", "message": "unknown out_trade_no"}
+    if facts.amount_total != payment.amount_fen:
+        PaymentNotification.objects.create(accepted=False, outcome="rejected: amount mismatch "
+                                           f"({facts.amount_total} != {payment.amount_fen})", **record)
+        log_action(payment.order, "payment.amount_mismatch", actor_label=provider_name,
+                   data={"notified_fen": facts.amount_total, "expected_fen": payment.amount_fen})
+        return 400, {"code": "FAIL", "message": "amount mismatch"}
+    if facts.trade_state != "SUCCESS":
+        PaymentNotification.objects.create(accepted=True, outcome=f"ignored: {facts.trade_state}", **record)
+        return 200, {"code": "SUCCESS", "message": "成功"}
+    outcome = _apply_success(payment, facts.transaction_id, source="notification")
+    PaymentNotification.objects.create(accepted=True, outcome=outcome, **record)
+    return 200, {"code": "SUCCESS", "message": "成功"}
+
+
+def _apply_success(payment, transaction_id, *, source, user=None):
+    """Record that money arrived for ``payment``; returns a short outcome for the notification log."""
+    with transaction.atomic():
+        now = timezone.now()
+        first = Payment.objects.filter(pk=payment.pk, status__in=(Payment.CREATED, Payment.CLOSED)).update(
+            status=Payment.SUCCEEDED, transaction_id=transaction_id[:64], succeeded_at=now)
+        if not first:
+            return "replay: already recorded"
+        payment.refresh_from_db()
+        order = Order.objects.select_related("buyer").get(pk=payment.order_id)
+        log_action(order, "payment.succeeded", user=user, actor_label=payment.get_provider_display(),
+                   data={"out_trade_no": payment.out_trade_no, "transaction_id": transaction_id,
+                         "amount_fen": payment.amount_fen, "source": source})
+        if order.status == Order.PENDING_PAYMENT:
+            try:
+                from orders.services.orders import set_status
+
+                set_status(order, Order.PAID, user=user, actor_label=payment.get_provider_display(),
+                           data={"out_trade_no": payment.out_trade_no})
+                return "paid"
+            except OrderError:
+                order.refresh_from_db()  # lost the race to the unpaid timeout: fall through to refund
+    # The order could not take this money (cancelled, or paid already): give it back, once.
+    refund_payment(payment, out_refund_no=f"R{payment.out_trade_no}", reason=_("订单已取消或已付款，自动退回"),
+                   actor_label=_("系统"))
+    return "late: refunded"
+
+
+def sync_payment(payment):
+    """Ask the platform about an open payment (the buyer came back before the notification)."""
+    if payment.status != Payment.CREATED or payment.provider == Payment.OFFLINE:
+        return payment
+    facts = get_provider(payment.provider).query(payment.out_trade_no)
+    if facts.trade_state == "SUCCESS" and facts.amount_total == payment.amount_fen:
+        _apply_success(payment, facts.transaction_id, source="query")
+        payment.refresh_from_db()
+    return payment
+
+
+def close_payment(payment):
+    if payment.status != Payment.CREATED:
+        return
+    if payment.provider != Payment.OFFLINE:
+        get_provider(payment.provider).close(payment.out_trade_no)
+    Payment.objects.filter(pk=payment.pk, status=Payment.CREATED).update(status=Payment.CLOSED)
+
+
+def record_offline_payment(order, *, reference, user, amount=None):
+    """A manager records a bank transfer or cash with its reference. Pays the order once."""
+    reference = (reference or "").strip()
+    if not reference:
+        raise OrderError(_("请填写转账凭证号或收款说明。"), "reference")
+    amount = Decimal(amount) if amount not in (None, "") else order.total
+    if amount != order.total:
+        raise OrderError(_("金额应与订单金额 ¥%(t)s 一致。") % {"t": order.total}, "amount")
+    if order.status != Order.PENDING_PAYMENT:
+        raise OrderError(_("订单当前不能登记付款（%(s)s）。") % {"s": order.get_status_display()}, "not_payable")
+    with transaction.atomic():
+        n = order.payments.count() + 1
+        payment = Payment.objects.create(order=order, provider=Payment.OFFLINE, out_trade_no=f"{order.number}P{n}",
+                                         amount_fen=order.total_fen, reference=reference[:100], recorded_by=user)
+        _apply_success(payment, f"OFFLINE-{reference}", source="manager", user=user)
+    payment.refresh_from_db()
+    return payment
+
+
+def refundable_fen(payment):
+    done = payment.refunds.exclude(status=Refund.FAILED).aggregate(n=Sum("amount_fen"))["n"] or 0
+    return payment.amount_fen - done
+
+
+def refund(order, *, out_refund_no, reason, amount=None, user=None, actor_label=""):
+    """Refund money of ``order`` to the buyer and return the ``Refund``. Idempotent by ``out_refund_no``.
+
+    ``amount`` (Decimal yuan) refunds part of the order — e.g. compensation for bad eggs — and leaves
+    its status alone. Without ``amount`` everything still refundable goes back and the order moves
+    through refund_pending → refunded. Raises ``OrderError`` with a message for the person.
+    """
+    existing = Refund.objects.filter(out_refund_no=out_refund_no).first()
+    if existing is not None:
+        if existing.order_id != order.pk:
+            raise OrderError(_("退款单号已被其他订单使用。"), "refund_no_used")
+        return existing
+    payment = order.payments.filter(status=Payment.SUCCEEDED).order_by("succeeded_at").first()
+    if payment is None:
+        raise OrderError(_("这个订单没有已付款的记录，无法退款。"), "not_paid")
+    full = amount is None
+    fen = refundable_fen(payment) if full else to_fen(amount)
+    if fen <= 0:
+        raise OrderError(_("退款金额必须大于 0，且不超过可退金额。"), "amount")
+    if fen > refundable_fen(payment):
+        raise OrderError(_("退款金额超过可退金额 ¥%(n)s。") % {"n": Decimal(refundable_fen(payment)) / 100}, "amount")
+    if full and order.status not in (Order.CANCELLED, Order.REFUND_PENDING):
+        from orders.services.orders import set_status
+
+        set_status(order, Order.REFUND_PENDING, user=user, actor_label=actor_label, reason=reason)
+    result = refund_payment(payment, out_refund_no=out_refund_no, reason=reason, amount_fen=fen, user=user,
+                            actor_label=actor_label)
+    if full and result.status == Refund.SUCCEEDED:
+        order.refresh_from_db()
+        if order.status == Order.REFUND_PENDING:
+            from orders.services.orders import set_status
+
+            set_status(order, Order.REFUNDED, user=user, actor_label=actor_label or _("系统"), reason=reason)
+    return result
+
+
+def refund_payment(payment, *, out_refund_no, reason, amount_fen=None, user=None, actor_label=""):
+    """Low level: refund one payment at its provider, once per ``out_refund_no``."""
+    amount_fen = refundable_fen(payment) if amount_fen is None else amount_fen
+    try:
+        with transaction.atomic():
+            row = Refund.objects.create(payment=payment, order_id=payment.order_id, out_refund_no=out_refund_no,
+                                        amount_fen=amount_fen, reason=reason[:200],
+                                        requested_by=user if user is not None and user.is_authenticated else None)
+    except IntegrityError:
+        return Refund.objects.get(out_refund_no=out_refund_no)
+    try:
+        facts = get_provider(payment.provider).refund(
+            out_trade_no=payment.out_trade_no, out_refund_no=out_refund_no, refund_fen=amount_fen,
+            total_fen=payment.amount_fen, reason=reason)
+    except ProviderError as exc:
+        Refund.objects.filter(pk=row.pk).update(status=Refund.FAILED)
+        row.refresh_from_db()
+        log_action(payment.order, "refund.failed", user=user, actor_label=actor_label, reason=str(exc),
+                   data={"out_refund_no": out_refund_no, "amount_fen": amount_fen})
+        return row
+    status = Refund.SUCCEEDED if facts.status == "SUCCESS" else Refund.PROCESSING
+    Refund.objects.filter(pk=row.pk).update(status=status, refund_id=facts.refund_id[:64],
+                                            succeeded_at=timezone.now() if status == Refund.SUCCEEDED else None)
+    row.refresh_from_db()
+    log_action(payment.order, "refund.requested", user=user, actor_label=actor_label, reason=reason,
+               data={"out_refund_no": out_refund_no, "amount_fen": amount_fen, "status": status})
+    return row

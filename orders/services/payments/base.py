@@ -1,0 +1,70 @@
+"""The one interface every payment provider implements (sandbox, offline, real WeChat Pay).
+
+Amounts cross this boundary as integers of fen. A provider never touches orders: it talks to
+the payment platform and reports facts; ``orders.services.payments`` decides what they mean.
+"""
+
+from dataclasses import dataclass, field
+
+
+class NotificationRejected(Exception):
+    """A notification that must not be believed (bad signature, stale, undecryptable...)."""
+
+    def __init__(self, reason, status=401):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class ProviderError(Exception):
+    pass
+
+
+@dataclass
+class TradeFacts:
+    """What the platform says about a transaction (from a notification or a query)."""
+
+    out_trade_no: str
+    trade_state: str  # SUCCESS, NOTPAY, CLOSED, REFUND, ...
+    amount_total: int = 0
+    transaction_id: str = ""
+    success_time: str = ""
+    notification_id: str = ""
+    event_type: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class RefundFacts:
+    out_refund_no: str
+    status: str  # SUCCESS, PROCESSING, ABNORMAL, CLOSED
+    refund_id: str = ""
+
+
+class PaymentProvider:
+    name = ""
+    # True when the buyer pays on the platform's page and the result comes back asynchronously.
+    asynchronous = True
+
+    def create(self, payment, *, description, notify_url):
+        """Open a transaction; return a dict with what the buyer's page needs (e.g. ``pay_url``)."""
+        raise NotImplementedError
+
+    def verify_notification(self, headers, body):
+        """Check signature and freshness, decrypt, return ``TradeFacts``; raise NotificationRejected."""
+        raise NotImplementedError
+
+    def query(self, out_trade_no):
+        """Return ``TradeFacts`` as the platform knows them now."""
+        raise NotImplementedError
+
+    def close(self, out_trade_no):
+        """Close an unpaid transaction so it can no longer be paid."""
+        raise NotImplementedError
+
+    def refund(self, *, out_trade_no, out_refund_no, refund_fen, total_fen, reason):
+        """Ask for a refund; the same ``out_refund_no`` twice must refund once. Returns RefundFacts."""
+        raise NotImplementedError
+
+    def query_refund(self, out_refund_no):
+        raise NotImplementedError

@@ -1,0 +1,34 @@
+"""Offline transfer or cash, recorded by a manager with a reference. Nothing asynchronous: the
+manager's record *is* the fact, so create/verify/close are not used."""
+
+from .base import PaymentProvider, RefundFacts, TradeFacts
+
+
+class OfflineProvider(PaymentProvider):
+    name = "offline"
+    asynchronous = False
+
+    def create(self, payment, *, description, notify_url):
+        return {}
+
+    def verify_notification(self, headers, body):
+        from .base import NotificationRejected
+
+        raise NotificationRejected("offline payments have no notifications", status=404)
+
+    def query(self, out_trade_no):
+        from orders.models import Payment
+
+        payment = Payment.objects.get(out_trade_no=out_trade_no)
+        state = "SUCCESS" if payment.status == Payment.SUCCEEDED else "NOTPAY"
+        return TradeFacts(out_trade_no=out_trade_no, trade_state=state, amount_total=payment.amount_fen)
+
+    def close(self, out_trade_no):
+        return None
+
+    def refund(self, *, out_trade_no, out_refund_no, refund_fen, total_fen, reason):
+        # Money handed back by the manager, who records the refund: it is done when recorded.
+        return RefundFacts(out_refund_no=out_refund_no, status="SUCCESS", refund_id=f"OFFLINE-{out_refund_no}")
+
+    def query_refund(self, out_refund_no):
+        return RefundFacts(out_refund_no=out_refund_no, status="SUCCESS", refund_id=f"OFFLINE-{out_refund_no}")
