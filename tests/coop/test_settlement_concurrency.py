@@ -1,0 +1,67 @@
+"""Two managers press "pay" on the same settlement at the same moment: it is paid exactly once."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from coop.models import LedgerEntry, Settlement
+from coop.services.settlements import SettlementError, approve_settlement, month_bounds, pay_settlement, settle_period
+from tests.conftest import requires_postgres
+from tests.coop.helpers import deliver, set_prices
+
+pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_two_people_paying_together_pay_once(personas):
+    set_prices(personas.coop_a)
+    deliver(personas.farmer_a, accepted={"L": 20})
+    start, end = month_bounds(timezone.localdate())
+    settle_period(period_start=start, period_end=end)
+    approve_settlement(Settlement.objects.get())
+    barrier, outcomes = threading.Barrier(4), []
+
+    def press_pay(ref):
+        try:
+            copy = Settlement.objects.get()  # each person has their own page open
+            barrier.wait()
+            pay_settlement(copy, reference=ref)
+            outcomes.append("paid")
+        except SettlementError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press_pay, args=(f"WX{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcomes) == ["paid", "refused", "refused", "refused"]
+    assert list(LedgerEntry.objects.filter(kind=LedgerEntry.PAYOUT).values_list("amount", flat=True)) == [
+        Decimal("-30.00")]
+
+
+def test_two_month_runs_at_once_settle_each_line_once(personas):
+    set_prices(personas.coop_a)
+    for _ in range(5):
+        deliver(personas.farmer_a, accepted={"L": 2})
+    start, end = month_bounds(timezone.localdate())
+    barrier, results = threading.Barrier(2), []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(settle_period(period_start=start, period_end=end, cooperative_ids=[personas.coop_a.pk]))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sum(r["lines_settled"] for r in results) == 5
+    assert Settlement.objects.get().net == Decimal("15.00")
