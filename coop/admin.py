@@ -56,5 +56,7 @@ class AuditEventAdmin(AppendOnlyAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(AppendOnlyAdmin):
-    list_display = ("created_at", "event", "farmer", "channel", "status", "sent_at")
+    list_display = ("created_at", "event", "farmer", "phone", "channel", "status", "attempts", "sent_at")
     list_filter = ("status", "event", "channel")
+    search_fields = ("dedupe_key", "phone", "farmer__head_name", "farmer__member_no")  # log (issue 8)
+    inlines = [farmer_actions.NotificationAttemptInline]

@@ -1,6 +1,6 @@
 """Admin actions for managers: reset a household's PIN and print its member card."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin import action
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from coop import tenancy
 from coop.farmer import pin as pin_service
 from coop.farmer.cards import card_context
-from coop.models import Staff
+from coop.models import NotificationAttempt, Staff
 
 
 @action(description=gettext_lazy("重设密码并打印社员卡"))
@@ -35,3 +35,19 @@ def reset_pin_and_print_card(modeladmin, request, queryset):
 def print_cards(modeladmin, request, queryset):
     cards = [card_context(f, request=request) for f in queryset.select_related("cooperative", "village")]
     return render(request, "coop/farmer/card.html", {"cards": cards, "own": False})
+
+
+class NotificationAttemptInline(admin.TabularInline):
+    """Each call to the channel for one notification: when, ok or the error, the gateway's message id."""
+
+    model = NotificationAttempt
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "channel", "ok", "provider_ref", "error")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

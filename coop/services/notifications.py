@@ -1,26 +1,61 @@
 """Tell people what happened: one service, pluggable channels, each event sent at most once.
 
 ``notify()`` records a Notification row keyed by the event (e.g. ``"delivery:17:receipt"``) and
-sends it from a Celery task after the transaction commits. Re-notifying the same key does nothing,
-and the task only sends a row that is still queued, so retries never send twice.
+sends it from a Celery task after the transaction commits. Re-notifying the same key does nothing.
+
+"Never twice" has two halves:
+
+1. Of two workers running the same task (a retry racing the original, a redelivered message after
+   a worker died — tasks are ``acks_late``), only one wins the compare-and-set ``queued → sending``
+   and talks to the channel.
+2. A send can succeed at the gateway and still look like a failure here (timeout after the SMS
+   left). The retry then sends again — so every channel passes the notification's ``dedupe_key`` as
+   the gateway's client reference, and gateways answer a repeated reference with the first
+   message instead of a second text. The local fakes below do exactly that.
+
+Channels (``settings.NOTIFICATION_CHANNEL``): ``console`` (default: the log), ``sms`` (an
+``SmsProvider`` — ``LocalSmsGateway`` here, a real provider plugs in by dotted path in
+``settings.SMS_PROVIDER``), ``wechat`` (template-message shaped; ``LocalWeChatGateway`` here).
+Every call to a channel is written to ``NotificationAttempt`` — the log managers read in the
+admin; households read their own messages at /farmer/notifications/.
 """
 
+import datetime
 import logging
+import uuid
 
+from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from coop.models import Notification
+from coop.models import GatewayMessage, Notification, NotificationAttempt
+from coop.validators import MOBILE_RE, normalize_mobile
 
 logger = logging.getLogger("greenshell.notify")
 
 CHANNELS = {
     "console": "coop.services.notifications.ConsoleChannel",
+    "sms": "coop.services.notifications.SmsChannel",
+    "wechat": "coop.services.notifications.WeChatTemplateChannel",
 }
+# One first try + the task's 5 retries; after that the row is FAILED for the manager to see.
+MAX_ATTEMPTS = 6
+# A row still "sending" this long after its last claim belongs to a worker that died mid-send.
+STUCK_AFTER = datetime.timedelta(minutes=10)
 
+
+class ChannelError(Exception):
+    """The channel refused or could not send; the task retries, the row keeps the message."""
+
+
+class PermanentChannelError(ChannelError):
+    """Retrying cannot help (e.g. not a mobile number): fail the row at once."""
+
+
+# --- channels ----------------------------------------------------------------------------------
 
 class ConsoleChannel:
     """Development channel: writes the message to the log (the terminal running the app)."""
@@ -29,6 +64,120 @@ class ConsoleChannel:
 
     def send(self, notification):
         logger.info("[通知 → %s] %s", notification.phone or notification.farmer_id, notification.body)
+        return ""
+
+
+class SmsProvider:
+    """What an SMS gateway must offer. ``client_ref`` is our idempotency key (see module docstring).
+
+    Returns the provider's message id; raises ``ChannelError`` (retry) or ``PermanentChannelError``.
+    """
+
+    def send_sms(self, *, phone, text, client_ref):  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class LocalSmsGateway(SmsProvider):
+    """A local stand-in for a Chinese SMS gateway (no carrier exists here) with the same rules:
+    mainland mobiles only, a 【signature】 prefix, 70 characters per segment (67 in a long message),
+    and idempotent by client reference. Accepted messages are stored as ``GatewayMessage`` rows."""
+
+    gateway = "local-sms"
+    SIGNATURE = "【绿壳蛋合作社】"
+    MAX_CHARS = 500
+
+    def send_sms(self, *, phone, text, client_ref):
+        phone = normalize_mobile(phone)
+        if not MOBILE_RE.match(phone):
+            raise PermanentChannelError(f"not a mainland mobile number: {phone!r}")
+        content = self.SIGNATURE + text
+        if len(content) > self.MAX_CHARS:
+            content = content[: self.MAX_CHARS - 1] + "…"
+        segments = 1 if len(content) <= 70 else -(-len(content) // 67)
+        return _gateway_accept(self.gateway, client_ref, phone,
+                               {"PhoneNumbers": phone, "Content": content, "Segments": segments})
+
+
+class SmsChannel:
+    name = "sms"
+
+    def __init__(self):
+        self.provider = import_string(getattr(settings, "SMS_PROVIDER",
+                                              "coop.services.notifications.LocalSmsGateway"))()
+
+    def send(self, notification):
+        if not notification.phone:
+            raise PermanentChannelError("no mobile number for this notification")
+        return self.provider.send_sms(phone=notification.phone, text=notification.body,
+                                      client_ref=notification.dedupe_key)
+
+
+class LocalWeChatGateway:
+    """A local stand-in for WeChat's template-message API (``POST /cgi-bin/message/template/send``):
+    checks the payload's shape (touser, template_id, data.{first,keyword1..n,remark}.value, keyword
+    values ≤ 200 chars) and answers ``{"errcode": 0, "errmsg": "ok", "msgid": …}`` — idempotent by
+    client reference, which the real API lacks; the channel's compare-and-set covers that there."""
+
+    gateway = "local-wechat"
+
+    def send_template(self, payload, *, client_ref):
+        if not payload.get("touser") or not payload.get("template_id"):
+            return {"errcode": 40003, "errmsg": "invalid openid or template_id"}
+        data = payload.get("data") or {}
+        if "first" not in data or not any(k.startswith("keyword") for k in data):
+            return {"errcode": 47001, "errmsg": "data format error"}
+        if any(len(str(v.get("value", ""))) > 200 for v in data.values()):
+            return {"errcode": 45002, "errmsg": "content size out of limit"}
+        msgid = _gateway_accept(self.gateway, client_ref, payload["touser"], payload)
+        return {"errcode": 0, "errmsg": "ok", "msgid": msgid}
+
+
+class WeChatTemplateChannel:
+    """Sends a notification as a WeChat template message to the household's openid.
+
+    Households have no WeChat binding stored yet, so ``openid_for`` derives a clearly fake local
+    openid from the phone; a real deployment binds openids through WeChat OAuth and overrides it.
+    """
+
+    name = "wechat"
+    TEMPLATE_ID = "GREENSHELL_NOTICE"  # the template registered in the official account
+
+    def __init__(self, gateway=None):
+        self.gateway = gateway or LocalWeChatGateway()
+
+    def openid_for(self, notification):
+        return f"o-local-{notification.phone}" if notification.phone else ""
+
+    def payload(self, notification):
+        when = timezone.localtime(notification.created_at).strftime("%Y-%m-%d %H:%M")
+        return {
+            "touser": self.openid_for(notification),
+            "template_id": self.TEMPLATE_ID,
+            "url": f"{settings.SITE_URL}/farmer/notifications/",
+            "data": {
+                "first": {"value": event_label(notification.event)},
+                "keyword1": {"value": notification.body[:200]},
+                "keyword2": {"value": when},
+                "remark": {"value": "点开查看详情"},
+            },
+        }
+
+    def send(self, notification):
+        answer = self.gateway.send_template(self.payload(notification), client_ref=notification.dedupe_key)
+        if answer.get("errcode") != 0:
+            raise PermanentChannelError(f"wechat {answer.get('errcode')}: {answer.get('errmsg')}")
+        return str(answer["msgid"])
+
+
+def _gateway_accept(gateway, client_ref, recipient, payload):
+    """The fakes' outbox: one row per client reference; a repeat returns the first message id."""
+    try:
+        with transaction.atomic():
+            row = GatewayMessage.objects.create(gateway=gateway, client_ref=client_ref, recipient=recipient,
+                                                payload=payload, message_id=uuid.uuid4().hex[:20])
+    except IntegrityError:
+        row = GatewayMessage.objects.get(gateway=gateway, client_ref=client_ref)
+    return row.message_id
 
 
 def get_channel(name=None):
@@ -36,6 +185,8 @@ def get_channel(name=None):
     path = CHANNELS.get(name, name)
     return import_string(path)()
 
+
+# --- the service -------------------------------------------------------------------------------
 
 def notify(*, event, key, body, cooperative=None, farmer=None, phone=""):
     """Queue a message for ``farmer`` (or a bare ``phone``) and return the Notification."""
@@ -51,17 +202,28 @@ def notify(*, event, key, body, cooperative=None, farmer=None, phone=""):
             )
     except IntegrityError:
         return Notification.objects.get(dedupe_key=key)
-    from coop.tasks import send_notification
-
-    transaction.on_commit(lambda: send_notification.delay(note.pk))
+    transaction.on_commit(lambda: _enqueue(note.pk))
     return note
 
 
+def _enqueue(notification_id):
+    """Hand the row to the task. A failing channel must never break the request that caused the
+    message (with tasks running eagerly the first try happens right here): the row stays queued
+    with its error, and ``requeue_stuck`` (every few minutes) tries it again."""
+    from coop.tasks import send_notification
+
+    try:
+        send_notification.delay(notification_id)
+    except Exception:  # noqa: BLE001 - logged; the message is retried by the sweep, never lost
+        logger.exception("notification %s: first send failed, left queued for the sweep", notification_id)
+
+
 def deliver(notification_id):
-    """Send one queued notification, at most once.
+    """Send one queued notification, at most once. Returns True if this call sent it.
 
     The compare-and-set from ``queued`` to ``sending`` is the claim: of two workers running the
-    same task (a retry racing the original), only one wins it and talks to the channel.
+    same task, only one wins it and talks to the channel. A failure puts the row back to
+    ``queued`` (the task retries) until ``MAX_ATTEMPTS``, then marks it ``failed``.
     """
     claimed = Notification.objects.filter(pk=notification_id, status=Notification.QUEUED).update(
         status=Notification.SENDING, attempts=F("attempts") + 1
@@ -69,11 +231,60 @@ def deliver(notification_id):
     if not claimed:
         return False
     note = Notification.objects.get(pk=notification_id)
+    attempt = NotificationAttempt.objects.create(notification=note, channel=note.channel)
     try:
-        get_channel(note.channel).send(note)
+        ref = get_channel(note.channel).send(note) or ""
     except Exception as exc:
-        # Back to the queue so the task's retry can try again; the error is kept for the manager.
-        Notification.objects.filter(pk=note.pk).update(status=Notification.QUEUED, error=str(exc)[:300])
-        raise
+        permanent = isinstance(exc, PermanentChannelError) or note.attempts >= MAX_ATTEMPTS
+        error = f"{exc.__class__.__name__}: {exc}"[:300]
+        NotificationAttempt.objects.filter(pk=attempt.pk).update(error=error)
+        Notification.objects.filter(pk=note.pk, status=Notification.SENDING).update(
+            status=Notification.FAILED if permanent else Notification.QUEUED, error=error)
+        if permanent:
+            logger.warning("notification %s failed for good: %s", note.pk, error)
+            return False
+        raise  # the task's retry sends it again, later
+    NotificationAttempt.objects.filter(pk=attempt.pk).update(ok=True, provider_ref=str(ref)[:64])
     Notification.objects.filter(pk=note.pk).update(status=Notification.SENT, sent_at=timezone.now(), error="")
     return True
+
+
+def requeue_stuck(now=None):
+    """Put back rows left ``sending`` by a worker that died mid-send, and retry rows left ``queued``
+    after a failed first try (no worker retry pending: eager mode, or a lost task), and send them.
+
+    Safe because every channel sends with the client reference: if the first send did reach the
+    gateway, the second returns the same message instead of a second text.
+    """
+    now = now or timezone.now()
+    stale = (Notification.objects.filter(status__in=[Notification.SENDING, Notification.QUEUED])
+             .annotate(last_try=Max("attempts_log__created_at"))
+             .filter(last_try__lt=now - STUCK_AFTER).values_list("pk", "status"))
+    count = 0
+    for pk, status in list(stale[:500]):
+        if status == Notification.SENDING:
+            if not Notification.objects.filter(pk=pk, status=Notification.SENDING).update(
+                    status=Notification.QUEUED):
+                continue
+        _enqueue(pk)
+        count += 1
+    return count
+
+
+@shared_task(name="coop.notifications.requeue_stuck")
+def requeue_stuck_task():
+    return requeue_stuck()
+
+
+def event_label(event):
+    """The short Chinese title of an event, for message headers and the farmer's list."""
+    from django.utils.translation import gettext as _
+
+    labels = {
+        "delivery.receipt": _("交蛋回执"), "penalty.notified": _("处罚告知"), "penalty.applied": _("处罚执行"),
+        "penalty.waived": _("处罚免除"), "penalty.reversed": _("处罚撤销"), "appeal.filed": _("申诉已收到"),
+        "appeal.decided": _("申诉裁决"), "settlement.paid": _("工资已付"), "order.paid": _("订单已付款"),
+        "order.shipped": _("订单已发货"), "pledge.reminder": _("认购提醒"), "batch.recalled": _("召回通知"),
+    }
+    return labels.get(event, _("合作社通知"))
+

@@ -28,3 +28,10 @@ def icon(name, label=""):
         return format_html('<svg class="ic ic-{}" role="img" aria-label="{}"><use href="{}"></use></svg>',
                            name, label, href)
     return format_html('<svg class="ic ic-{}" aria-hidden="true"><use href="{}"></use></svg>', name, href)
+
+
+@register.filter
+def event_label(event):
+    from coop.services.notifications import event_label as label
+
+    return label(event)
