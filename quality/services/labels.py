@@ -118,7 +118,7 @@ class LabelText:
             best_before=f"保质期至 {batch.best_before:%Y-%m-%d}",
             batch=f"批次 {batch.code}",
             producer=f"生产者代码 {coop.producer_code}",
-            storage="0–8℃冷藏 · 大头朝上",
+            storage="0–8°C 冷藏 · 大头朝上",
         )
 
 
@@ -202,7 +202,7 @@ def render_labels(batch, *, sheet_format=DEFAULT_FORMAT, copies=None, serialised
     c.setAuthor(batch.cooperative.name)
     c.setCreator("Greenshell")
 
-    c.beginForm("static", bbox=(0, 0, painter.w, painter.h))
+    c.beginForm("static", 0, 0, painter.w, painter.h)
     painter.draw_static(c)
     if not serialised:
         painter.draw_qr(c, label_url(batch, trace), f"溯源码 {trace.code}")

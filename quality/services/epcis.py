@@ -1,0 +1,126 @@
+"""A batch's history as an EPCIS 2.0 JSON-LD document.
+
+Events: one ``commissioning`` ObjectEvent per delivery (eggs coming into being at a village), one
+``inspecting`` ObjectEvent per delivery and disposition (candling: ``conformant`` accepted eggs,
+``non_conformant`` rejects), a TransformationEvent deliveries → batch, then ``shipping`` events for
+orders that carried the batch (when the shop records allocations) and a ``recalled`` event.
+
+Identifiers: with a GTIN, the batch is the GS1 Digital Link class ``https://id.gs1.org/01/…/10/…``;
+without one, the scan URL ``SITE_URL/t/<code>`` — EPCIS 2.0 accepts any URI. Deliveries and
+villages get ``urn:greenshell:`` URIs. The public document names no person: households appear only
+in the private version a manager of the cooperative asks for (``?private=1``), by member number.
+"""
+
+import datetime
+
+from django.utils import timezone
+
+from coop.models import Batch
+from coop.validators import gtin14
+from quality.services.trace import ensure_trace_code, short_url
+
+CONTEXT = [
+    "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+    {"greenshell": "https://greenshell.example/epcis/ns#"},
+]
+CBV = "https://ref.gs1.org/cbv/"
+
+
+def _iso(dt):
+    return timezone.localtime(dt).isoformat(timespec="seconds")
+
+
+def _tz(dt):
+    return timezone.localtime(dt).strftime("%z")[:3] + ":" + timezone.localtime(dt).strftime("%z")[3:]
+
+
+def batch_class(batch, trace):
+    gtin = batch.cooperative.gtin
+    if gtin:
+        return f"https://id.gs1.org/01/{gtin14(gtin)}/10/{batch.code}"
+    return short_url(trace.code)
+
+
+def _event(kind, when, **fields):
+    event = {"type": kind, "eventTime": _iso(when), "eventTimeZoneOffset": _tz(when)}
+    event.update(fields)
+    return event
+
+
+def batch_document(batch, *, include_private=False):
+    trace = ensure_trace_code(batch)
+    coop = batch.cooperative
+    producer = f"urn:greenshell:{coop.producer_code}"
+    contributions = list(batch.contributions.select_related("delivery__farmer__village")
+                         .order_by("delivery__received_at", "pk"))
+    events = []
+    inputs = []
+    for c in contributions:
+        d = c.delivery
+        intake = f"{producer}:intake:{d.pk}"
+        location = {"id": f"{producer}:village:{d.farmer.village_id}"}
+        ilmd = {"greenshell:village": d.farmer.village.name, "greenshell:altitudeMetres": d.farmer.village.altitude_m,
+                "greenshell:laidFrom": d.laid_from.isoformat(), "greenshell:laidTo": d.laid_to.isoformat()}
+        if include_private:
+            ilmd["greenshell:memberNo"] = d.farmer.member_no
+        events.append(_event("ObjectEvent", d.received_at, action="ADD", bizStep="commissioning",
+                             disposition="active", quantityList=[{"epcClass": intake, "quantity": d.eggs_brought,
+                                                                  "uom": "H87"}],
+                             readPoint=location, bizLocation=location, ilmd=ilmd))
+        events.append(_event("ObjectEvent", d.received_at + datetime.timedelta(seconds=1), action="OBSERVE",
+                             bizStep="inspecting", disposition="conformant",
+                             quantityList=[{"epcClass": intake, "quantity": d.accepted, "uom": "H87"}],
+                             readPoint={"id": f"{producer}:collection-point"}))
+        if d.rejected:
+            events.append(_event(
+                "ObjectEvent", d.received_at + datetime.timedelta(seconds=1), action="OBSERVE",
+                bizStep="inspecting", disposition="non_conformant",
+                quantityList=[{"epcClass": intake, "quantity": d.rejected, "uom": "H87"}],
+                readPoint={"id": f"{producer}:collection-point"},
+                **{"greenshell:rejectsByDefect": {k: v for k, v in d.rejects_by_defect().items() if v}}))
+        inputs.append({"epcClass": intake, "quantity": c.eggs, "uom": "H87"})
+    output = batch_class(batch, trace)
+    events.append(_event(
+        "TransformationEvent", batch.packed_at, bizStep="creating_class_instance", disposition="active",
+        inputQuantityList=inputs, outputQuantityList=[{"epcClass": output, "quantity": batch.eggs, "uom": "H87"}],
+        bizLocation={"id": f"{producer}:collection-point"},
+        ilmd={"cbvmda:bestBeforeDate": batch.best_before.isoformat(), "cbvmda:lotNumber": batch.code,
+              "greenshell:grade": batch.grade, "greenshell:weightClass": batch.weight_class,
+              "greenshell:packSize": batch.pack_size, "greenshell:boxes": batch.boxes}))
+    events += shipping_events(batch, output, producer, include_private)
+    if batch.status == Batch.RECALLED and batch.status_changed_at:
+        events.append(_event("ObjectEvent", batch.status_changed_at, action="OBSERVE", bizStep="holding",
+                             disposition="recalled",
+                             quantityList=[{"epcClass": output, "quantity": batch.eggs, "uom": "H87"}],
+                             **{"greenshell:reason": batch.status_reason}))
+    return {
+        "@context": CONTEXT,
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": _iso(timezone.now()),
+        "epcisBody": {"eventList": events},
+    }
+
+
+def shipping_events(batch, output, producer, include_private):
+    """One ``shipping`` event per order that carried the batch, once the shop records allocations."""
+    from django.apps import apps
+
+    try:
+        allocation = apps.get_model("orders", "Allocation")
+    except LookupError:
+        return []
+    fields = {f.name for f in allocation._meta.get_fields()}
+    if "batch" not in fields:
+        return []
+    events = []
+    for alloc in allocation.objects.filter(batch=batch).order_by("pk"):
+        when = getattr(alloc, "created_at", None) or batch.packed_at
+        qty = (getattr(alloc, "boxes", 0) or 0) * batch.pack_size
+        event = _event("ObjectEvent", when, action="OBSERVE", bizStep="shipping", disposition="in_transit",
+                       quantityList=[{"epcClass": output, "quantity": qty, "uom": "H87"}],
+                       readPoint={"id": f"{producer}:collection-point"})
+        if include_private:
+            event["greenshell:allocation"] = alloc.pk
+        events.append(event)
+    return events
