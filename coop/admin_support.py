@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from coop import tenancy
+from coop import security, tenancy
 from coop.models import Cooperative
 
 
@@ -76,3 +76,5 @@ class AppendOnlyAdmin(CooperativeScopedAdmin):
 admin.site.site_header = _("绿壳蛋合作社 · 管理后台")
 admin.site.site_title = _("绿壳蛋合作社")
 admin.site.index_title = _("合作社管理")
+# Wrong passwords lock a username+address out for a while (coop/security.py).
+admin.site.login_form = security.LockoutAdminAuthenticationForm

@@ -29,6 +29,9 @@ if not SECRET_KEY:
             "SECRET_KEY must be set when DEBUG is off. "
             "For local development run `make run` (it sets DEBUG=true)."
         )
+elif not DEBUG and SECRET_KEY.startswith("dev-only-insecure-key"):
+    # The development key is public (it is in this file): production must never run on it.
+    raise ImproperlyConfigured("SECRET_KEY is the public development key; set a long random one for production.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
@@ -56,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -232,6 +236,33 @@ if not DEBUG and SITE_URL.startswith("https://"):
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # HSTS preload is a one-way commitment for the whole domain; the operator decides (DEPLOY.md).
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content security policy (django-csp): everything from our own origin, no inline script or style
+# anywhere; pages keep JS in static/js/ and CSS in static/css/. The only exceptions are the fixed
+# <style> blocks of two library pages (Django admin change list, Swagger UI), allowed by hash.
+from csp.constants import NONE, SELF  # noqa: E402
+
+from coop.security import inline_style_hashes  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, *inline_style_hashes()],
+        "img-src": [SELF, "data:", "blob:"],  # data: for Swagger UI's icons, blob: for photo previews
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Admin sign-in lockout (coop/security.py): N wrong passwords for one username from one address.
+LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# Behind nginx: the META key of the header carrying the client address (HTTP_X_REAL_IP). Empty = REMOTE_ADDR.
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
 
 # --- Greenshell -----------------------------------------------------------------------------
 # Test-only switch used by the concurrency tests and the flash-sale benchmark to show that the
