@@ -16,7 +16,7 @@ from rest_framework.routers import SimpleRouter
 
 from coop import tenancy
 from coop.api_support import CooperativeScopedViewSet, domain_error_response
-from coop.models import Batch, Farmer, Staff
+from coop.models import Farmer, Staff
 from quality.models import Appeal, BadEggReport, Charter, CharterError, Clause, Penalty
 from quality.services import appeals as appeal_service
 from quality.services import penalties as penalty_service

@@ -323,7 +323,8 @@ class Penalty(models.Model):
 
     @property
     def appeal_open(self):
-        return self.status == self.NOTIFIED and self.appeal_deadline is not None and timezone.now() <= self.appeal_deadline
+        deadline = self.appeal_deadline
+        return self.status == self.NOTIFIED and deadline is not None and timezone.now() <= deadline
 
 
 class Appeal(models.Model):

@@ -39,30 +39,23 @@ def sanctions_on_board(village, now=None):
 
 
 def hygiene_winners(village, now=None):
-    """Hygiene award winners of the village, when the books' hygiene inspections exist.
+    """Households of the village that won a hygiene award (卫生评比先进户) in the last year.
 
-    Returns ``None`` when that part of the product is not installed (the page then says so).
+    Reads the books' hygiene inspections (``coop.HygieneScore`` with an award). Returns ``None``
+    when that part of the product is not installed, so the page can say so instead of lying.
     """
     from coop import models as coop_models
 
-    award_model = getattr(coop_models, "HygieneAward", None)
-    if award_model is None:
+    score_model = getattr(coop_models, "HygieneScore", None)
+    if score_model is None:
         return None
     now = now or timezone.now()
     since = timezone.localdate(now) - datetime.timedelta(days=365)
-    names = {f.name for f in award_model._meta.get_fields()}
-    qs = award_model.objects.filter(farmer__village=village).select_related("farmer")
-    date_field = next((n for n in ("awarded_on", "period_end", "inspected_on", "created_at") if n in names), None)
-    if date_field:
-        qs = qs.filter(**{f"{date_field}__gte": since}).order_by(f"-{date_field}")
     charter = (Charter.objects.filter(cooperative=village.cooperative, effective_from__lte=timezone.localdate(now))
                .order_by("-effective_from", "-version").first())
     how = charter.name_mask if charter else Charter.MASK_SURNAME
-    rows = []
-    for award in qs[:50]:
-        when = getattr(award, date_field) if date_field else None
-        if isinstance(when, datetime.datetime):
-            when = timezone.localdate(when)
-        rows.append({"name": mask_name(award.farmer, how), "title": str(getattr(award, "title", "") or award),
-                     "on": when})
-    return rows
+    scores = (score_model.objects.filter(inspection__village=village, inspection__inspected_on__gte=since,
+                                         award__gt=0)
+              .select_related("farmer", "inspection").order_by("-inspection__inspected_on", "-score")[:50])
+    return [{"name": mask_name(s.farmer, how), "score": s.score, "award": s.award, "on": s.inspection.inspected_on}
+            for s in scores]
