@@ -81,7 +81,7 @@ def home(request):
                  .order_by("-paid_at").first())
     recent_fines = entries.filter(kind=LedgerEntry.FINE).order_by("-occurred_on", "-id")[:3]
     unread = Notification.objects.filter(farmer=farmer, created_at__gte=timezone.now() - datetime.timedelta(days=7))
-    return render(request, "coop/farmer/home.html", {
+    return render(request, "coop/farmer/home.html", {"nav": "home",
         "farmer": farmer, "waiting": waiting, "month": month_totals, "today": today,
         "last_delivery": Delivery.objects.filter(farmer=farmer).order_by("-received_at").first(),
         "last_paid": last_paid, "recent_fines": recent_fines, "recent_notes": unread.count(),
@@ -99,7 +99,7 @@ def _delivery_rows(deliveries):
 @farmer_required
 def deliveries(request):
     qs = Delivery.objects.filter(farmer=request.farmer).order_by("-received_at", "-id")[:100]
-    return render(request, "coop/farmer/deliveries.html", {"deliveries": list(_delivery_rows(qs))})
+    return render(request, "coop/farmer/deliveries.html", {"deliveries": list(_delivery_rows(qs)), "nav": "eggs"})
 
 
 @farmer_required
@@ -109,7 +109,8 @@ def delivery_detail(request, pk):
     grades = [(label, d.accepted_of(code), getattr(d, f"price_{code.lower()}")) for code, label in WEIGHT_CLASSES
               if d.accepted_of(code)]
     credit = LedgerEntry.objects.filter(farmer=request.farmer, source_type="coop.delivery", source_id=d.pk).first()
-    return render(request, "coop/farmer/delivery_detail.html", {"d": d, "grades": grades, "credit": credit})
+    return render(request, "coop/farmer/delivery_detail.html",
+                  {"d": d, "grades": grades, "credit": credit, "nav": "eggs"})
 
 
 @farmer_required
@@ -119,7 +120,7 @@ def money(request):
     totals = entries.aggregate(balance=Sum("amount"),
                                waiting=Sum("amount", filter=Q(settlement__isnull=True)))
     settlements = Settlement.objects.filter(farmer=farmer).order_by("-period_end")[:24]
-    return render(request, "coop/farmer/money.html", {
+    return render(request, "coop/farmer/money.html", {"nav": "money",
         "entries": entries[:100], "waiting": totals["waiting"] or Decimal("0"),
         "settlements": settlements,
     })
@@ -129,20 +130,21 @@ def money(request):
 def payslip(request, pk):
     s = get_object_or_404(Settlement, pk=pk, farmer=request.farmer)
     lines = LedgerEntry.objects.filter(settlement=s).order_by("occurred_on", "id")
-    return render(request, "coop/farmer/payslip.html", {"s": s, "lines": lines, "farmer": request.farmer})
+    return render(request, "coop/farmer/payslip.html",
+                  {"s": s, "lines": lines, "farmer": request.farmer, "nav": "money"})
 
 
 @farmer_required
 def rewards(request):
     entries = LedgerEntry.objects.filter(farmer=request.farmer, kind=LedgerEntry.REWARD).order_by("-occurred_on")
     total = entries.aggregate(s=Sum("amount"))["s"] or Decimal("0")
-    return render(request, "coop/farmer/rewards.html", {"entries": entries[:50], "total": total})
+    return render(request, "coop/farmer/rewards.html", {"entries": entries[:50], "total": total, "nav": "money"})
 
 
 @farmer_required
 def notifications(request):
     notes = Notification.objects.filter(farmer=request.farmer).order_by("-created_at", "-id")[:50]
-    return render(request, "coop/farmer/notifications.html", {"notes": notes})
+    return render(request, "coop/farmer/notifications.html", {"notes": notes, "nav": "notes"})
 
 
 @farmer_required
