@@ -29,7 +29,11 @@ def new_code(length):
 
 
 def new_programme_code():
-    return new_code(6)
+    # At least one letter: an all-digit /shop/p/<n>/ is the shop's product page.
+    while True:
+        code = new_code(6)
+        if not code.isdigit():
+            return code
 
 
 def new_statement_code():
@@ -57,7 +61,7 @@ class Programme(models.Model):
     cooperative = models.ForeignKey("coop.Cooperative", on_delete=models.PROTECT, related_name="programmes",
                                     verbose_name=_("合作社"))
     code = models.CharField(_("推广码"), max_length=12, unique=True, default=new_programme_code,
-                            validators=[RegexValidator(r"^[A-Z0-9]{4,12}$", _("4–12 位大写字母或数字。"))],
+                            validators=[RegexValidator(r"^(?=.*[A-Z])[A-Z0-9]{4,12}$", _("4–12 位大写字母或数字，至少含一个字母。"))],
                             help_text=_("购买链接 /shop/p/推广码，印在海报二维码上。"))
     name = models.CharField(_("项目名称"), max_length=100)
     east_organisation = models.CharField(_("东部结对单位"), max_length=100)
