@@ -1,5 +1,13 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+from orders import api
 
-urlpatterns = router.urls
+router = SimpleRouter()
+router.register("products", api.ProductViewSet, basename="product")
+router.register("group-buys", api.GroupBuyViewSet, basename="group-buy")
+router.register("orders", api.OrderViewSet, basename="order")
+
+urlpatterns = [
+    path("payments/notify/<str:provider>/", api.PaymentNotifyView.as_view(), name="orders-pay-notify"),
+] + router.urls

@@ -46,7 +46,7 @@ class Payment(models.Model):
     @property
     def amount_yuan(self):
         from decimal import Decimal
-        return Decimal(self.amount_fen) / 100
+        return (Decimal(self.amount_fen) / 100).quantize(Decimal("0.01"))
 
 
 class Refund(models.Model):
@@ -79,7 +79,7 @@ class Refund(models.Model):
     @property
     def amount_yuan(self):
         from decimal import Decimal
-        return Decimal(self.amount_fen) / 100
+        return (Decimal(self.amount_fen) / 100).quantize(Decimal("0.01"))
 
 
 class PaymentNotification(models.Model):

@@ -319,7 +319,18 @@ def trace_batches(order):
     """The batches an order's eggs came from (for the buyer's order page and bad-egg reports)."""
     from coop.models import Batch
 
-    return list(Batch.objects.filter(allocations__line__order=order).distinct().order_by("best_before", "code"))
+    from django.core.exceptions import ObjectDoesNotExist
+
+    batches = list(Batch.objects.filter(allocations__line__order=order).distinct().order_by("best_before", "code"))
+    for b in batches:
+        # The trace code (quality app) hangs off the batch as ``batch.trace``; orders does not import
+        # quality, so read it through the reverse accessor and fall back to the batch code.
+        try:
+            b.trace_code = b.trace.code
+        except (AttributeError, ObjectDoesNotExist):
+            b.trace_code = ""
+        b.boxes_for_order = sum(a.boxes for a in b.allocations.all() if a.line.order_id == order.pk)
+    return batches
 
 
 def close_due_group_buys(now=None):

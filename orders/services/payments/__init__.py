@@ -50,7 +50,7 @@ def to_fen(amount):
 def notify_url(provider_name):
     from django.conf import settings
 
-    return settings.SITE_URL.rstrip("/") + reverse("orders-api:pay-notify", args=[provider_name])
+    return settings.SITE_URL.rstrip("/") + reverse("orders-pay-notify", args=[provider_name])
 
 
 def start_payment(order, *, provider_name=None):

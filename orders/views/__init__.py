@@ -1,0 +1,1 @@
+"""Shop pages (/shop/): thin views over orders.services."""

@@ -1,0 +1,166 @@
+"""Products, cart, checkout, my orders."""
+
+import uuid
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from coop.services.locking import LockTimeout
+from orders.models import Order, OrderError, PickupPoint, Product
+from orders.services import payments, stock
+from orders.services.orders import Item, cancel_order, place_order, trace_batches
+
+from .common import buyer_required, cart_items, current_buyer, save_cart
+
+
+def home(request):
+    products = list(Product.objects.filter(active=True).select_related("cooperative"))
+    for p in products:
+        p.left = stock.product_availability(p)
+    from orders.models import GroupBuy
+
+    group_buys = [g for g in GroupBuy.objects.filter(status=GroupBuy.OPEN).select_related("product")
+                  if g.is_joinable()]
+    return render(request, "orders/home.html", {"products": products, "group_buys": group_buys,
+                                                "cart_count": sum(cart_items(request).values())})
+
+
+def product_detail(request, pk):
+    product = get_object_or_404(Product.objects.select_related("cooperative"), pk=pk, active=True)
+    product.left = stock.product_availability(product)
+    share_url = request.build_absolute_uri(request.path)
+    return render(request, "orders/product.html", {
+        "product": product, "share_url": share_url, "limit": min(product.per_order_limit, product.left),
+        "cart_count": sum(cart_items(request).values())})
+
+
+@require_POST
+def cart_update(request):
+    items = cart_items(request)
+    try:
+        product = Product.objects.get(pk=int(request.POST.get("product", "")), active=True)
+        boxes = int(request.POST.get("boxes", "1"))
+    except (ValueError, Product.DoesNotExist):
+        messages.error(request, _("商品不存在。"))
+        return redirect("shop:cart")
+    others = {Product.objects.get(pk=pk).cooperative_id for pk in items if Product.objects.filter(pk=pk).exists()}
+    if others and others != {product.cooperative_id}:
+        messages.error(request, _("购物车里已有其他合作社的商品，请先结算或清空。"))
+        return redirect("shop:cart")
+    if request.POST.get("mode") == "set":
+        items[product.pk] = max(boxes, 0)
+    else:
+        items[product.pk] = items.get(product.pk, 0) + max(boxes, 1)
+    items[product.pk] = min(items[product.pk], product.per_order_limit)
+    save_cart(request, items)
+    if request.POST.get("buy_now"):
+        return redirect("shop:checkout")
+    messages.success(request, _("已加入购物车。"))
+    return redirect("shop:cart")
+
+
+def _cart_lines(request):
+    items = cart_items(request)
+    products = Product.objects.in_bulk(list(items))
+    lines = []
+    for pk, boxes in items.items():
+        p = products.get(pk)
+        if p is None or not p.active:
+            continue
+        p.left = stock.product_availability(p)
+        lines.append({"product": p, "boxes": boxes, "total": p.price * boxes})
+    return lines
+
+
+def cart(request):
+    lines = _cart_lines(request)
+    return render(request, "orders/cart.html", {"lines": lines, "total": sum(x["total"] for x in lines),
+                                                "cart_count": sum(x["boxes"] for x in lines)})
+
+
+@buyer_required
+def checkout(request):
+    lines = _cart_lines(request)
+    if not lines:
+        messages.info(request, _("购物车是空的。"))
+        return redirect("shop:home")
+    coop_id = lines[0]["product"].cooperative_id
+    points = PickupPoint.objects.filter(cooperative_id=coop_id, active=True)
+    address = request.buyer.addresses.first()
+    form = {"fulfilment": Order.COURIER, "recipient": address.recipient if address else request.buyer.name,
+            "phone": address.phone if address else (request.buyer.phone or ""),
+            "address": f"{address.region}{address.detail}" if address else "", "note": "",
+            "pickup_point": "", "key": uuid.uuid4().hex}
+    if request.method == "POST":
+        form.update({k: request.POST.get(k, "").strip() for k in form})
+        point = points.filter(pk=form["pickup_point"]).first() if form["pickup_point"].isdigit() else None
+        try:
+            order, _created = place_order(
+                buyer=request.buyer, items=[Item(x["product"], x["boxes"]) for x in lines],
+                fulfilment=form["fulfilment"], pickup_point=point, note=form["note"],
+                address={k: form[k] for k in ("recipient", "phone", "address")},
+                idempotency_key=form["key"] or None, user=request.user)
+        except LockTimeout:
+            messages.error(request, _("下单的人太多了，请稍后再试。"))
+        except OrderError as exc:
+            messages.error(request, exc.message)
+        else:
+            save_cart(request, {})
+            return redirect("shop:order", number=order.number)
+    return render(request, "orders/checkout.html", {
+        "lines": lines, "total": sum(x["total"] for x in lines), "points": points, "form": form,
+        "COURIER": Order.COURIER, "PICKUP": Order.PICKUP})
+
+
+@buyer_required
+def my_orders(request):
+    orders = request.buyer.orders.prefetch_related("lines").select_related("group_buy")
+    return render(request, "orders/my_orders.html", {"orders": orders})
+
+
+def _own_order(request, number):
+    order = Order.objects.filter(number=number, buyer=request.buyer).select_related(
+        "pickup_point", "group_buy", "cooperative").first()
+    if order is None:
+        raise Http404
+    return order
+
+
+@buyer_required
+def order_detail(request, number):
+    order = _own_order(request, number)
+    if order.status == Order.PENDING_PAYMENT:
+        # The buyer may be back from the cashier before the notification: ask the platform.
+        for payment in order.payments.filter(status="created"):
+            payments.sync_payment(payment)
+        order.refresh_from_db()
+    return render(request, "orders/order.html", {
+        "order": order, "lines": order.lines.all(), "history": order.history.all(),
+        "batches": trace_batches(order), "refunds": order.refunds.all()})
+
+
+@buyer_required
+@require_POST
+def order_pay(request, number):
+    order = _own_order(request, number)
+    try:
+        _payment, data = payments.start_payment(order)
+    except OrderError as exc:
+        messages.error(request, exc.message)
+        return redirect("shop:order", number=number)
+    return redirect(data["pay_url"])
+
+
+@buyer_required
+@require_POST
+def order_cancel(request, number):
+    order = _own_order(request, number)
+    try:
+        cancel_order(order, user=request.user, actor_label=request.buyer.display_name, reason=_("买家取消"))
+        messages.success(request, _("订单已取消。"))
+    except OrderError as exc:
+        messages.error(request, exc.message)
+    return redirect("shop:order", number=number)

@@ -1,0 +1,40 @@
+/* Small progressive enhancements for the shop; every page works without this file. */
+(function () {
+  "use strict";
+  // Share links: select the whole link on tap so it can be copied in WeChat.
+  document.querySelectorAll("input.copy").forEach(function (el) {
+    el.addEventListener("focus", function () { el.select(); });
+  });
+  // Leader's pickup page: scan the buyer's pickup QR with the camera where the browser can.
+  var start = document.getElementById("start-scan");
+  var video = document.getElementById("scanner");
+  var input = document.getElementById("code");
+  var form = document.getElementById("pickup-form");
+  if (start && video && input && form && "BarcodeDetector" in window && navigator.mediaDevices) {
+    start.hidden = false;
+    start.addEventListener("click", function () {
+      var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
+        video.srcObject = stream; video.hidden = false; video.play();
+        var tick = function () {
+          detector.detect(video).then(function (codes) {
+            if (codes.length) {
+              stream.getTracks().forEach(function (t) { t.stop(); });
+              input.value = codes[0].rawValue; form.submit();
+            } else { window.requestAnimationFrame(tick); }
+          }).catch(function () { window.requestAnimationFrame(tick); });
+        };
+        tick();
+      }).catch(function () { start.hidden = true; });
+    });
+  }
+  // Forms submit once: a double tap on a slow network must not post twice (the server is
+  // idempotent anyway, this just saves the round trip).
+  document.querySelectorAll("form").forEach(function (f) {
+    f.addEventListener("submit", function () {
+      window.setTimeout(function () {
+        f.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+      }, 0);
+    });
+  });
+})();
