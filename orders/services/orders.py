@@ -207,7 +207,8 @@ def _notify_buyer(order, status):
         return
     body = _("【绿壳蛋】订单 %(no)s %(status)s。") % {"no": order.number, "status": dict(Order.STATUSES)[status]}
     if status == Order.READY_FOR_PICKUP and order.pickup_point_id:
-        body += _("请到%(place)s取货，取货码 %(code)s。") % {"place": order.pickup_point.name, "code": order.pickup_code}
+        body += _("请到%(place)s取货，取货码 %(code)s。") % {"place": order.pickup_point.name,
+                                                          "code": order.pickup_code}
     notify(event=f"order.{status}", key=f"order:{order.pk}:{status}", body=body, cooperative=order.cooperative,
            phone=phone)
 
@@ -317,9 +318,9 @@ def pick_up(*, code, user, group_buy=None):
 
 def trace_batches(order):
     """The batches an order's eggs came from (for the buyer's order page and bad-egg reports)."""
-    from coop.models import Batch
-
     from django.core.exceptions import ObjectDoesNotExist
+
+    from coop.models import Batch
 
     batches = list(Batch.objects.filter(allocations__line__order=order).distinct().order_by("best_before", "code"))
     for b in batches:

@@ -11,8 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from orders.models import Address, Buyer
-from orders.services.buyers import (PhoneCodeSignIn, SignInError, WeChatSandboxSignIn, send_login_code,
-                                    update_profile)
+from orders.services.buyers import PhoneCodeSignIn, SignInError, WeChatSandboxSignIn, send_login_code, update_profile
 
 from .common import buyer_required, safe_next
 

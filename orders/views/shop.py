@@ -13,7 +13,7 @@ from orders.models import Order, OrderError, PickupPoint, Product
 from orders.services import payments, stock
 from orders.services.orders import Item, cancel_order, place_order, trace_batches
 
-from .common import buyer_required, cart_items, current_buyer, save_cart
+from .common import buyer_required, cart_items, save_cart
 
 
 def home(request):

@@ -29,7 +29,8 @@ def make_product(coop, **kw):
 def make_group_buy(shop, leader, **kw):
     now = timezone.now()
     defaults = dict(code=f"G{GroupBuy.objects.count() + 1:05d}", title="尔吉村绿壳蛋接龙", product=shop.product,
-                    price=Decimal("35.00"), stock_cap=8, per_person_limit=3, starts_at=now - datetime.timedelta(hours=1),
+                    price=Decimal("35.00"), stock_cap=8, per_person_limit=3,
+                    starts_at=now - datetime.timedelta(hours=1),
                     deadline=now + datetime.timedelta(days=1), pickup_point=shop.pickup, leader=leader,
                     leader_name="阿果")
     defaults.update(kw)
