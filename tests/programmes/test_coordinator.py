@@ -1,0 +1,87 @@
+"""Coordinators: a read-only login that sees only its own programme's reports and statements."""
+
+import datetime
+
+from django.utils import timezone
+
+from orders.models.programmes import Programme, ProgrammeCoordinator
+from orders.services import statements
+from tests.factories import make_user
+
+from .conftest import buy
+
+
+def second_programme(pairing):
+    return Programme.objects.create(cooperative=pairing.coop, code="NBLS21", name="宁波—凉山东西部协作",
+                                    east_organisation="宁波市某区", east_city="宁波市", east_province="浙江省",
+                                    starts_on=datetime.date(2021, 1, 1))
+
+
+def coordinator_of(programme, username="coordinator"):
+    user = make_user(username)
+    ProgrammeCoordinator.objects.create(user=user, programme=programme)
+    return user
+
+
+def test_a_coordinator_sees_only_their_programme(pairing, personas, client_for):
+    buy(pairing, 2, personas.manager_a)
+    ningbo = second_programme(pairing)
+    c = client_for(coordinator_of(pairing.programme))
+
+    listing = c.get("/programmes/").content.decode()
+    assert "紫南村—莫谷村结对帮扶" in listing and "宁波—凉山东西部协作" not in listing
+    report = c.get(f"/programmes/{pairing.programme.pk}/")
+    assert report.status_code == 200 and "¥79.80" in report.content.decode()
+    assert c.get(f"/programmes/{ningbo.pk}/").status_code == 404
+    assert c.get(f"/programmes/{ningbo.pk}/report.xlsx").status_code == 404
+    # and the other coordinator the other way round
+    other = client_for(coordinator_of(ningbo, "nb"))
+    assert other.get(f"/programmes/{pairing.programme.pk}/").status_code == 404
+
+
+def test_a_coordinator_reads_but_cannot_issue_or_monitor(pairing, personas, client_for):
+    buy(pairing, 2, personas.manager_a)
+    today = timezone.localdate()
+    st = statements.issue_statement(programme=pairing.programme, organisation=pairing.org, start=today, end=today)
+    c = client_for(coordinator_of(pairing.programme))
+    page = c.get(f"/programmes/{pairing.programme.pk}/").content.decode()
+    assert st.code in page and 'action="/programmes/' not in page  # no issuing form
+    assert c.get(f"/programmes/statements/{st.code}.pdf").status_code == 200
+    assert c.post(f"/programmes/{pairing.programme.pk}/statements/issue",
+                  {"organisation": pairing.org.pk, "start": today, "end": today}).status_code == 403
+    assert c.get("/programmes/monitoring/").status_code == 403
+    assert c.get("/admin/").status_code == 302  # not staff: no way into the admin
+
+
+def test_managers_see_their_cooperatives_programmes_only(pairing, personas, client_for):
+    assert client_for(personas.manager_a).get(f"/programmes/{pairing.programme.pk}/").status_code == 200
+    assert client_for(personas.manager_b).get(f"/programmes/{pairing.programme.pk}/").status_code == 404
+    assert client_for(personas.outsider).get("/programmes/").status_code == 403
+    assert client_for(None).get(f"/programmes/{pairing.programme.pk}/").status_code == 302
+
+
+def test_a_manager_issues_a_statement_from_the_report(pairing, personas, client_for):
+    buy(pairing, 2, personas.manager_a)
+    today = timezone.localdate()
+    c = client_for(personas.manager_a)
+    r = c.post(f"/programmes/{pairing.programme.pk}/statements/issue",
+               {"organisation": pairing.org.pk, "start": today.replace(day=1), "end": today, "kind": "certificate"},
+               follow=True)
+    assert "已出具" in r.content.decode()
+    assert pairing.org.statements.count() == 1
+
+
+def test_the_coordinator_login_page_signs_in_and_lands_on_the_programmes(pairing, client_for):
+    coordinator_of(pairing.programme)
+    r = client_for(None).post("/programmes/login/", {"username": "coordinator", "password": "pw-greenshell-1"},
+                              follow=True)
+    assert r.status_code == 200 and "紫南村—莫谷村结对帮扶" in r.content.decode()
+
+
+def test_the_programme_link_remembers_the_programme_and_opens_the_shop(pairing, client_for):
+    c = client_for(None)
+    r = c.get("/shop/p/ZNMG16")
+    assert r.status_code == 302 and r["Location"] == "/shop/"
+    assert c.session["pairing_programme"] == "ZNMG16"
+    assert c.get("/shop/p/NOPE99").status_code == 404
+    assert c.get("/shop/p/12").status_code == 302  # a product id goes to the product page
