@@ -72,7 +72,7 @@ def issue_statement(*, programme, organisation, start, end, kind=Statement.CERTI
 
 
 def verify_url(statement):
-    return settings.SITE_URL.rstrip("/") + reverse("programme-verify", args=[statement.code])
+    return settings.SITE_URL.rstrip("/") + reverse("shop:programme-verify", args=[statement.code])
 
 
 # --- PDF ------------------------------------------------------------------------------------------
