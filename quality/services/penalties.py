@@ -72,8 +72,9 @@ def _effects(penalty, *, user):
     """What an applied penalty does: the fine to the ledger, the suspension to the household."""
     if penalty.amount > 0:
         post_entry(farmer=penalty.farmer, kind=LedgerEntry.FINE, amount=-penalty.amount,
-                   reason=_("罚款：坏蛋报告 %(ref)s，公约%(clause)s") % {
-                       "ref": penalty.report.reference, "clause": penalty.clause.number},
+                   reason=_("坏蛋报告 %(ref)s，公约%(clause)s（第 %(n)s 次违约，%(eggs)s 枚）") % {
+                       "ref": penalty.report.reference, "clause": penalty.clause.number,
+                       "n": penalty.offence_number, "eggs": penalty.eggs},
                    source=penalty, dedupe_key=f"penalty:{penalty.pk}:apply", user=user)
     if penalty.suspension_days:
         until = timezone.localdate() + datetime.timedelta(days=penalty.suspension_days - 1)
