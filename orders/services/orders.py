@@ -76,7 +76,7 @@ def _validate(buyer, items, fulfilment, pickup_point, address, group_buy):
 
 
 def place_order(*, buyer, items, fulfilment=Order.COURIER, pickup_point=None, address=None, group_buy=None,
-                note="", idempotency_key=None, user=None):
+                note="", idempotency_key=None, user=None, programme_code=None):
     """Create a pending-payment order holding the boxes and return ``(order, created)``.
 
     ``items`` is a list of ``Item(product, boxes)``; ``address`` a dict with recipient, phone,
@@ -109,6 +109,9 @@ def place_order(*, buyer, items, fulfilment=Order.COURIER, pickup_point=None, ad
                                  chain_no, note, idempotency_key)
             log_action(order, "order.placed", user=user, actor_label=buyer.display_name,
                        data={"total": str(order.total), "lines": [[i.product.pk, i.boxes] for i in items]})
+            # 以购代捐: the programme of the link the buyer came by, or their organisation's default.
+            from orders.services.programmes import attribute_new_order
+            attribute_new_order(order, programme_code=programme_code)
             return order, True
     except IntegrityError:
         # A concurrent retry with the same key won the insert: answer with its order.

@@ -102,7 +102,8 @@ def checkout(request):
                 buyer=request.buyer, items=[Item(x["product"], x["boxes"]) for x in lines],
                 fulfilment=form["fulfilment"], pickup_point=point, note=form["note"],
                 address={k: form[k] for k in ("recipient", "phone", "address")},
-                idempotency_key=form["key"] or None, user=request.user)
+                idempotency_key=form["key"] or None, user=request.user,
+                programme_code=request.session.get("pairing_programme"))
         except LockTimeout:
             messages.error(request, _("下单的人太多了，请稍后再试。"))
         except OrderError as exc:

@@ -14,7 +14,6 @@ from orders.models import Buyer, Product
 from orders.models.programmes import BuyerAffiliation, BuyerOrganisation, Programme
 from orders.services import orders as order_service
 from orders.services import payments
-from orders.services import programmes as programme_service
 from tests.factories import make_batch, make_farmer, make_user, make_village
 
 ADDRESS = {"recipient": "李主任", "phone": "13800001234", "address": "佛山市禅城区紫南村 1 号 食堂"}
@@ -77,8 +76,7 @@ def place(pairing, boxes, *, buyer=None, code="ZNMG16"):
     """Place an order and attribute it the way the shop does after /shop/p/<code>."""
     buyer = buyer or pairing.buyer
     order, _created = order_service.place_order(
-        buyer=buyer, items=[order_service.Item(pairing.product, boxes)], address=ADDRESS)
-    programme_service.attribute_new_order(order, programme_code=code)
+        buyer=buyer, items=[order_service.Item(pairing.product, boxes)], address=ADDRESS, programme_code=code)
     return order
 
 
