@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 RECORD_VIOLATIONS = """
 window.__csp = [];
 document.addEventListener('securitypolicyviolation', e => {
-  window.__csp.push(e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber);
+  window.__csp.push(e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline')
+                    + ' at ' + e.sourceFile + ':' + e.lineNumber);
 });
 """
 
