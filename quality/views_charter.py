@@ -15,7 +15,11 @@ from quality.services.reports import RateLimited
 
 @require_http_methods(["GET", "POST"])
 def report_form(request, code):
-    """``/t/<code>/report/``: a customer with a box in hand reports bad eggs. No account needed."""
+    """``/t/<code>/report/``: a customer with a box in hand reports bad eggs. No account needed.
+
+    From a buyer's order page the link carries ``?order=<number>``: when the signed-in buyer owns
+    that order and it holds this batch, the report is linked to it (for the buyer's remedy).
+    """
     batch = reports.batch_for_code(code)
     if batch is None:
         raise Http404(_("找不到这个溯源码。"))
@@ -25,12 +29,14 @@ def report_form(request, code):
         if form.is_valid():
             data = form.cleaned_data
             staff = request.user.is_authenticated and request.user.is_staff
+            order = reports.order_for_buyer(request.user, request.POST.get("order", ""), batch)
             try:
                 report, merged = reports.submit_report(
                     batch=batch, eggs=data["eggs"], defect=data["defect"], photos=data["photos"],
                     stamp_code=data["stamp_code"], note=data["note"], contact_name=data["contact_name"],
                     contact_phone=data["contact_phone"], trace_code=code, user=request.user,
-                    source=BadEggReport.SOURCE_SCAN, fingerprint=reports.fingerprint_for(request),
+                    source=BadEggReport.SOURCE_ORDER if order else BadEggReport.SOURCE_SCAN,
+                    order_ref=order.number if order else "", fingerprint=reports.fingerprint_for(request),
                     client=reports.client_key(request), rate_limited=not staff)
             except RateLimited as exc:
                 form.add_error(None, str(exc))
@@ -45,8 +51,9 @@ def report_form(request, code):
             status = 400
     else:
         form = ReportForm(batch=batch)
+    order = reports.order_for_buyer(request.user, request.GET.get("order") or request.POST.get("order", ""), batch)
     return render(request, "quality/charter/report_form.html",
-                  {"form": form, "batch": batch, "code": code}, status=status)
+                  {"form": form, "batch": batch, "code": code, "order": order}, status=status)
 
 
 @require_GET

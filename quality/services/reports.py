@@ -277,7 +277,8 @@ def confirm_report(report, *, user, reason="", households=None):
             created.append(penalty)
         for penalty in created:
             penalty_service.notify_penalty(penalty, user=user)
-        grant_remedy(report, user=user)
+    # After the commit: the refund talks to the payment provider, which must not roll back with us.
+    grant_remedy(report, user=user)
     _tell_reporter(report)
     return created
 
@@ -294,16 +295,69 @@ def _tell_reporter(report):
 
 # --- The buyer's remedy ---------------------------------------------------------------------
 
+def order_for_buyer(user, number, batch):
+    """The shop order ``number`` if it belongs to ``user`` and holds eggs of ``batch``; else None.
+
+    quality may import orders (never the reverse); without the shop this simply finds nothing.
+    """
+    if not number or not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        from orders.models import Order
+    except ImportError:
+        return None
+    return (Order.objects.filter(number=number, buyer__user=user, lines__allocations__batch=batch)
+            .distinct().first())
+
+
+def bad_egg_value(order, batch, eggs):
+    """What the buyer paid for ``eggs`` eggs of ``batch`` in ``order`` (the line's price per egg)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    line = order.lines.filter(allocations__batch=batch).order_by("pk").first()
+    if line is None:
+        return None
+    per_egg = Decimal(line.unit_price) / Decimal(line.pack_size)
+    return (per_egg * eggs).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def grant_remedy(report, *, user=None):
     """A confirmed report linked to an order entitles the buyer to compensation for the bad eggs.
 
-    The shop owns refunds; if its refund service is present we go through it, otherwise the
-    entitlement is recorded on the report for the manager to settle by hand.
+    The refund goes through the shop's own refund service (``orders.services.payments.refund``),
+    once: its ``out_refund_no`` is derived from the report, so a retry finds the first refund.
+    When no refund can be made (order unpaid, paid offline and already refunded, …) the entitlement
+    is recorded on the report for the manager to settle by replacement.
     """
+    report.refresh_from_db()
     if report.status != BadEggReport.CONFIRMED or not report.order_ref or report.remedy:
         return None
-    note = _("买家有权获得 %(n)s 枚坏蛋的退款或补发（订单 %(o)s）。") % {"n": report.eggs, "o": report.order_ref}
+    try:
+        from orders.models import Order, OrderError
+        from orders.services.payments import refund
+    except ImportError:  # the shop is not installed: record the entitlement only
+        Order = refund = None
+    order = Order.objects.filter(number=report.order_ref, cooperative=report.cooperative).first() if Order else None
+    value = bad_egg_value(order, report.batch, report.eggs) if order else None
+    data = {"order": report.order_ref, "eggs": report.eggs, "value": str(value) if value is not None else None}
+    if order is None or value is None or value <= 0:
+        note = _("买家有权就 %(n)s 枚坏蛋获得补发或退款（订单 %(o)s），请管理员处理。") % {
+            "n": report.eggs, "o": report.order_ref}
+        action = "report.remedy_entitled"
+    else:
+        try:
+            result = refund(order, out_refund_no=f"{report.reference}R", amount=value, user=user,
+                            reason=_("坏蛋补偿：报告 %(ref)s，%(n)s 枚") % {"ref": report.reference, "n": report.eggs})
+        except OrderError as exc:
+            note = _("退款未成功（%(err)s）：买家有权就 %(n)s 枚坏蛋获得补发，请管理员安排。") % {
+                "err": exc, "n": report.eggs}
+            action = "report.remedy_entitled"
+        else:
+            note = _("已为买家退款 ¥%(v)s（%(n)s 枚坏蛋，退款单 %(r)s）。") % {
+                "v": value, "n": report.eggs, "r": result.out_refund_no}
+            action = "report.remedy_refunded"
+            data["refund_status"] = result.status
     BadEggReport.objects.filter(pk=report.pk, remedy="").update(remedy=note[:200])
     report.remedy = note[:200]
-    log_action(report, "report.remedy_entitled", user=user, data={"order": report.order_ref, "eggs": report.eggs})
+    log_action(report, action, user=user, data=data)
     return note
