@@ -11,3 +11,6 @@ router.register("orders", api.OrderViewSet, basename="order")
 urlpatterns = [
     path("payments/notify/<str:provider>/", api.PaymentNotifyView.as_view(), name="orders-pay-notify"),
 ] + router.urls
+
+# Pairing programmes: /api/programmes/ (+ /<id>/report/), /api/pledges/, /api/statements/.
+urlpatterns += __import__("orders.api_programmes", fromlist=["urlpatterns"]).urlpatterns
