@@ -8,3 +8,4 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("quality.urls_trace")),
 ]
+urlpatterns += [path("api/", include("quality.api_trace")), path("admin/", __import__("django.contrib.admin", fromlist=["site"]).site.urls)]
