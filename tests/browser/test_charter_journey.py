@@ -155,3 +155,23 @@ def test_appeal_upheld_puts_the_fine_once_in_the_next_settlement(phone, browser,
     assert page.locator("body").inner_text().count(report.reference) == 1  # the fine's line, once
     screenshot(page, "charter-upheld-6-payslip")
     page.context.close()
+
+
+def test_report_form_and_notice_board_fit_a_phone_in_both_languages(phone, world):
+    batch = world["batch"]
+    phone.goto(phone.url_for(f"/t/{batch.code}/report/"))
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
+    phone.get_by_role("button", name="English").click()
+    expect(phone.get_by_role("button", name="Send report")).to_be_visible()
+    expect(phone.get_by_text("Rotten")).to_be_visible()
+    screenshot(phone, "charter-report-form-en")
+    phone.get_by_role("button", name="中文").click()
+    # Without JavaScript the form still posts and the server answers with the errors in place.
+    phone.fill("input[name=eggs]", "0")
+    phone.get_by_role("button", name="提交报告").click()
+    expect(phone.locator(".errorlist").first).to_be_visible()
+    assert not BadEggReport.objects.filter(eggs=0).exists()
+    phone.goto(phone.url_for(f"/notice/{world['village'].pk}"))
+    expect(phone.locator("#sanctions")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(phone, "charter-notice-board")
