@@ -5,4 +5,5 @@ BEAT_SCHEDULE = {
     # held at most ~31 minutes.
     "orders-cancel-unpaid": {"task": "orders.tasks.cancel_unpaid_orders", "schedule": 60.0},
     "orders-close-group-buys": {"task": "orders.tasks.close_due_group_buys", "schedule": 60.0},
+    "orders-remind-pledges": {"task": "orders.tasks_programmes.remind_pledges", "schedule": 24 * 3600.0},  # once a day
 }

@@ -71,3 +71,6 @@ def deliver_sandbox_notification(self, transaction_pk):
         return f"refused {status}"
     countdown = RETRY_SCHEDULE[min(self.request.retries, len(RETRY_SCHEDULE) - 1)]
     raise self.retry(countdown=countdown, exc=RuntimeError(json.dumps({"status": status})))
+
+# Pairing programmes: pledge reminders (orders/tasks_programmes.py).
+from orders.tasks_programmes import remind_pledges  # noqa: E402,F401

@@ -61,7 +61,8 @@ class Programme(models.Model):
     cooperative = models.ForeignKey("coop.Cooperative", on_delete=models.PROTECT, related_name="programmes",
                                     verbose_name=_("合作社"))
     code = models.CharField(_("推广码"), max_length=12, unique=True, default=new_programme_code,
-                            validators=[RegexValidator(r"^(?=.*[A-Z])[A-Z0-9]{4,12}$", _("4–12 位大写字母或数字，至少含一个字母。"))],
+                            validators=[RegexValidator(r"^(?=.*[A-Z])[A-Z0-9]{4,12}$",
+                                                       _("4–12 位大写字母或数字，至少含一个字母。"))],
                             help_text=_("购买链接 /shop/p/推广码，印在海报二维码上。"))
     name = models.CharField(_("项目名称"), max_length=100)
     east_organisation = models.CharField(_("东部结对单位"), max_length=100)
@@ -209,7 +210,8 @@ class InstitutionalTerms(models.Model):
     WEEKLY = "weekly"
     FORTNIGHTLY = "fortnightly"
     MONTHLY = "monthly"
-    SCHEDULES = [(ONCE, _("一次送达")), (WEEKLY, _("每周配送")), (FORTNIGHTLY, _("每两周配送")), (MONTHLY, _("每月配送"))]
+    SCHEDULES = [(ONCE, _("一次送达")), (WEEKLY, _("每周配送")), (FORTNIGHTLY, _("每两周配送")),
+                 (MONTHLY, _("每月配送"))]
 
     order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="institutional_terms",
                                  verbose_name=_("订单"))

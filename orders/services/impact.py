@@ -162,7 +162,7 @@ def programme_report(programme, *, start=None, end=None, village=None, organisat
 
     per_farmer = defaultdict(Decimal)
     per_farmer_eggs = defaultdict(Fraction)
-    for (m, f), v in money_fen.items():
+    for (_m, f), v in money_fen.items():
         per_farmer[f] += v
     for s in shares:
         if keep(s["village_id"]):
@@ -212,7 +212,8 @@ def monthly_chart_svg(month_rows, *, width=340, height=200):
         value = top * i / 4
         y = pad_t + inner_h - float(value / top) * inner_h
         parts.append(f'<line x1="{pad_l}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>')
-        parts.append(f'<text x="{pad_l - 4}" y="{y + 4:.1f}" class="axis" text-anchor="end">{_short_money(value)}</text>')
+        parts.append(f'<text x="{pad_l - 4}" y="{y + 4:.1f}" class="axis" text-anchor="end">'
+                     f'{_short_money(value)}</text>')
     for i, r in enumerate(month_rows):
         x0 = pad_l + slot * i + (slot - 2 * bar) / 2
         for j, (key, cls) in enumerate((("income", "bar-income"), ("reached", "bar-reached"))):

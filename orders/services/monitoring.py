@@ -79,7 +79,7 @@ def township_report(cooperative, month, *, village=None):
         rows.append({
             "farmer": f, "member_no": f.member_no, "name": f.head_name, "village": f.village.name,
             "poverty_status": f.get_poverty_status_display(), "monitored": f.poverty_status != Farmer.POVERTY_NONE,
-            "history": list(zip(prev_months, history)), "income": now, "average": average,
+            "history": list(zip(prev_months, history, strict=True)), "income": now, "average": average,
             "flagged": bool(reasons), "reasons": reasons, "inactive": average == 0 and now == 0,
         })
     rows.sort(key=lambda r: (not r["flagged"], not r["monitored"], r["village"], r["member_no"]))

@@ -147,7 +147,8 @@ def render_pdf(statement):
     renderPDF.draw(d, c, w - 25 * mm - size, 30 * mm)
     c.setFont(FONT, 10)
     c.drawString(25 * mm, 52 * mm, programme.cooperative.name)
-    c.drawString(25 * mm, 45 * mm, _("出具日期：%(d)s") % {"d": f"{timezone.localtime(statement.issued_at):%Y年%m月%d日}"})
+    issued = f"{timezone.localtime(statement.issued_at):%Y年%m月%d日}"
+    c.drawString(25 * mm, 45 * mm, _("出具日期：%(d)s") % {"d": issued})
     c.drawString(25 * mm, 38 * mm, _("验证码：%(code)s") % {"code": statement.code})
     c.setFont(FONT, 8)
     c.drawString(25 * mm, 31 * mm, _("扫码或访问 %(url)s 核验真伪") % {"url": url})
