@@ -27,7 +27,7 @@ def main(paths):
     entries = text.split("\n\n")
     filled = missing = 0
     for i, entry in enumerate(entries):
-        m = re.search(r'^msgid ((?:".*"\n?)+)^msgstr ""\s*$', entry, flags=re.M)
+        m = re.search(r'^msgid ((?:".*"\n?)+)^msgstr ""\s*\Z', entry, flags=re.M)
         if not m or "msgid_plural" in entry:
             continue
         msgid = unquote(m.group(1))

@@ -5,7 +5,7 @@ import pytest
 from quality.services.trace import issue_box_codes
 from tests.factories import make_batch
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.trace.urls")]
+pytestmark = pytest.mark.django_db
 GTIN = "06901234567892"
 
 

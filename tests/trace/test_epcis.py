@@ -5,7 +5,7 @@ import pytest
 from quality.services.recall import recall_batch
 from tests.factories import make_batch, make_delivery, make_farmer
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.trace.urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from quality.services.labels_png import label_png
 from quality.services.trace import issue_box_codes
 from tests.factories import make_batch
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.trace.urls")]
+pytestmark = pytest.mark.django_db
 OUT = Path(__file__).resolve().parents[2] / "bench" / "out" / "labels"
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs poppler-utils (pdftoppm)")
 

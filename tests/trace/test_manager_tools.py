@@ -6,7 +6,7 @@ from coop.models import Batch
 from quality.models import LabelSheet
 from tests.factories import make_batch
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.trace.urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from quality.services.recall import RecallError, recall_batch
 from quality.services.scans import flush_scans
 from tests.factories import make_batch, make_delivery, make_farmer, make_village
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.trace.urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -36,7 +36,6 @@ def _burst(url, n, threads=12):
     return statuses
 
 
-@pytest.mark.urls("tests.trace.urls")
 def test_a_concurrent_burst_of_scans_is_counted_exactly(transactional_db, live_server, settings):
     batch = make_batch(make_cooperative())
     statuses = _burst(f"{live_server.url}/t/{batch.trace.code}", BURST)
@@ -49,7 +48,6 @@ def test_a_concurrent_burst_of_scans_is_counted_exactly(transactional_db, live_s
 
 
 @requires_redis
-@pytest.mark.urls("tests.trace.urls")
 def test_with_redis_a_scan_writes_nothing_until_the_flush(db, client, django_assert_num_queries):
     batch = make_batch(make_cooperative())
     url = f"/t/{batch.trace.code}"
