@@ -7,7 +7,7 @@ PORT ?= 8000
 # Local development defaults; production sets its own environment (docs/DEPLOY.md).
 export DEBUG ?= true
 
-.PHONY: run test venv deps test-deps migrate demo messages compile-messages worker beat lint bench clean
+.PHONY: run test venv deps test-deps migrate demo messages compile-messages worker beat lint bench audit clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ beat: deps
 lint: test-deps
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Known vulnerabilities in the installed dependencies (pip-audit; see deploy/audit.py for exit codes).
+audit: test-deps
+	$(PY) deploy/audit.py $(AUDIT_ARGS)
 
 bench: test-deps
 	$(PY) bench/run_all.py
