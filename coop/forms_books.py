@@ -25,8 +25,10 @@ class IntakeForm(forms.Form):
                                                            "class": "big-input"}))
     eggs_brought = forms.IntegerField(label=_("交来枚数"), min_value=0,
                                       widget=forms.NumberInput(attrs=COUNT_ATTRS | {"class": "count big-input"}))
-    laid_from = forms.DateField(label=_("产蛋起始日"), widget=forms.DateInput(attrs={"type": "date"}))
-    laid_to = forms.DateField(label=_("产蛋截止日"), widget=forms.DateInput(attrs={"type": "date"}))
+    # <input type=date> only takes ISO dates; the zh-hans default format (2026/11/28) would leave it empty.
+    laid_from = forms.DateField(label=_("产蛋起始日"),
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    laid_to = forms.DateField(label=_("产蛋截止日"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
