@@ -1,0 +1,59 @@
+"""An inspector on a mountain: two deliveries recorded with the network off arrive exactly once."""
+
+import pytest
+from playwright.sync_api import expect
+
+from coop.models import Delivery, LedgerEntry
+from tests.browser.conftest import screenshot
+from tests.coop.helpers import set_prices
+from tests.factories import make_farmer
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def record(page, farmer, accepted, cracked):
+    page.fill("#id_farmer", f"{farmer.member_no} {farmer.head_name}")
+    page.fill("#id_eggs_brought", str(accepted + cracked))
+    page.fill("#id_accepted_l", str(accepted))
+    page.fill("#id_rejected_cracked", str(cracked))
+    page.get_by_role("button", name="保存并出回执").click()
+
+
+def test_two_deliveries_recorded_offline_arrive_once_when_the_signal_returns(phone, personas):
+    set_prices(personas.coop_a)
+    other = make_farmer(personas.coop_a, personas.village_a, head_name="沙马阿牛")
+    phone.goto(phone.url_for("/admin/login/?next=/intake/"))
+    phone.fill("input[name=username]", personas.inspector_a.username)
+    phone.fill("input[name=password]", personas.inspector_a.raw_password)
+    phone.locator("input[type=submit]").click()
+    phone.wait_for_url("**/intake/")
+    assert phone.evaluate("navigator.serviceWorker.ready.then(function () { return true; })")
+
+    phone.context.set_offline(True)
+    record(phone, personas.farmer_a, accepted=28, cracked=2)
+    expect(phone.locator("#offline-queue h2")).to_have_text("等待发送 (1)")
+    expect(phone.locator("#offline-banner")).to_contain_text("没有网络")
+    record(phone, other, accepted=15, cracked=0)
+    expect(phone.locator("#offline-queue h2")).to_have_text("等待发送 (2)")
+    expect(phone.locator("#id_farmer")).to_have_value("")  # ready for the next household
+    screenshot(phone, "offline-intake-waiting")
+
+    # The page itself comes back with no network (service worker), and the queue with it.
+    phone.reload()
+    expect(phone.locator("#offline-queue h2")).to_have_text("等待发送 (2)")
+    assert Delivery.objects.count() == 0
+    saved_queue = phone.evaluate("localStorage.getItem('gs-intake-queue')")
+
+    phone.context.set_offline(False)
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(phone.locator("#offline-queue")).to_be_hidden(timeout=15000)
+    screenshot(phone, "offline-intake-sent")
+    assert Delivery.objects.filter(farmer=personas.farmer_a, accepted_l=28, rejected_cracked=2).count() == 1
+    assert Delivery.objects.filter(farmer=other, accepted_l=15).count() == 1
+
+    # The same queue sent again (a second tab, a restored backup of the phone): nothing doubles.
+    phone.evaluate("q => localStorage.setItem('gs-intake-queue', q)", saved_queue)
+    phone.reload()
+    expect(phone.locator("#offline-queue")).to_be_hidden(timeout=15000)
+    assert Delivery.objects.count() == 2
+    assert LedgerEntry.objects.filter(kind=LedgerEntry.DELIVERY).count() == 2
