@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coop.admin_support import AppendOnlyAdmin, CooperativeScopedAdmin
 from coop.farmer import admin_actions as farmer_actions
+from coop.forms_books import FarmerAdminForm
 from coop.models import AuditEvent, Cooperative, Farmer, Notification, Staff, Village
 
 
@@ -38,7 +39,7 @@ class FarmerAdmin(CooperativeScopedAdmin):
     list_display = ("member_no", "head_name", "village", "phone_masked", "poverty_status", "hens", "active")
     list_filter = ("village", "poverty_status", "active")
     search_fields = ("head_name", "member_no", "phone")
-    exclude = ("user",)
+    form = FarmerAdminForm  # payout account: replace, never read (coop/forms_books.py)
     actions = [farmer_actions.reset_pin_and_print_card, farmer_actions.print_cards]  # coop/farmer (issue 8)
 
     @admin.display(description=_("手机号"))
@@ -60,3 +61,5 @@ class NotificationAdmin(AppendOnlyAdmin):
     list_filter = ("status", "event", "channel")
     search_fields = ("dedupe_key", "phone", "farmer__head_name", "farmer__member_no")  # log (issue 8)
     inlines = [farmer_actions.NotificationAttemptInline]
+
+from coop import admin_books  # noqa: E402,F401  (deliveries, batches, ledger, settlements, fund)

@@ -97,3 +97,27 @@ class PeriodForm(forms.Form):
         if first > timezone.localdate():
             raise forms.ValidationError(_("不能结算还没开始的月份。"))
         return first, nxt - datetime.timedelta(days=1)
+
+
+class FarmerAdminForm(forms.ModelForm):
+    """The admin never shows a household's full account number: it can be replaced, not read."""
+
+    new_payout_account = forms.CharField(label=_("收款账号"), max_length=40, required=False,
+                                         help_text=_("留空则保持不变。账号只在导出转账清单时完整显示。"))
+
+    class Meta:
+        model = Farmer
+        fields = ["cooperative", "village", "member_no", "head_name", "phone", "poverty_status", "hens",
+                  "payout_method", "stamp_code", "active", "suspended_until", "suspension_reason", "joined_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance and self.instance.payout_account:
+            self.fields["new_payout_account"].help_text = _("当前：%(masked)s。留空则保持不变。") % {
+                "masked": self.instance.masked_account}
+
+    def save(self, commit=True):
+        value = self.cleaned_data.get("new_payout_account", "").strip()
+        if value:
+            self.instance.payout_account = value
+        return super().save(commit=commit)

@@ -1,0 +1,101 @@
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.utils import timezone
+
+from coop.models import Batch, FundEntry, LedgerEntry, Settlement
+from coop.services import fund
+from coop.services.settlements import approve_settlement, month_bounds, settle_period
+from tests.coop.helpers import deliver, set_prices
+from tests.factories import make_batch
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def books(personas):
+    set_prices(personas.coop_a)
+    set_prices(personas.coop_b)
+    deliver(personas.farmer_a, accepted={"L": 20})
+    deliver(personas.farmer_b, accepted={"L": 10})
+    start, end = month_bounds(timezone.localdate())
+    settle_period(period_start=start, period_end=end)
+    return personas
+
+
+def test_lists_are_searchable_and_show_only_the_managers_cooperative(books, client_for):
+    c = client_for(books.manager_a)
+    for url in ["/admin/coop/delivery/", "/admin/coop/ledgerentry/", "/admin/coop/settlement/"]:
+        text = c.get(url).content.decode()
+        assert books.farmer_a.head_name in text and books.farmer_b.head_name not in text, url
+    found = c.get("/admin/coop/settlement/", {"q": books.farmer_a.member_no}).content.decode()
+    assert books.farmer_a.head_name in found
+    other = Settlement.objects.get(farmer=books.farmer_b)
+    assert c.get(f"/admin/coop/settlement/{other.pk}/change/").status_code == 302  # not found → redirect
+    assert c.get("/admin/coop/settlement/", {"status__exact": "draft"}).status_code == 200
+
+
+def test_the_ledger_cannot_be_edited_or_deleted_in_the_admin(books, client_for):
+    c = client_for(books.manager_a)
+    entry = LedgerEntry.objects.get(farmer=books.farmer_a)
+    page = c.get(f"/admin/coop/ledgerentry/{entry.pk}/change/")
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert c.post(f"/admin/coop/ledgerentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert c.get("/admin/coop/ledgerentry/add/").status_code == 403
+
+
+def test_managers_approve_and_pay_with_a_reference_from_the_admin(books, client_for):
+    c = client_for(books.manager_a)
+    s = Settlement.objects.get(farmer=books.farmer_a)
+    c.post("/admin/coop/settlement/", {"action": "approve", ACTION_CHECKBOX_NAME: [s.pk]})
+    s.refresh_from_db()
+    assert s.status == Settlement.APPROVED
+    ask = c.post("/admin/coop/settlement/", {"action": "pay", ACTION_CHECKBOX_NAME: [s.pk]})
+    assert ask.status_code == 200 and "付款凭证号" in ask.content.decode()
+    c.post("/admin/coop/settlement/", {"action": "pay", ACTION_CHECKBOX_NAME: [s.pk], "confirm": "1",
+                                       "value": "WXB-20261130"})
+    s.refresh_from_db()
+    assert s.status == Settlement.PAID and s.payment_reference == "WXB-20261130" and s.paid_by == books.manager_a
+
+
+def test_a_committee_member_may_read_but_not_pay(books, client_for):
+    c = client_for(books.committee_a)
+    s = Settlement.objects.get(farmer=books.farmer_a)
+    approve_settlement(s)
+    assert c.get("/admin/coop/settlement/").status_code == 200
+    c.post("/admin/coop/settlement/", {"action": "pay", ACTION_CHECKBOX_NAME: [s.pk], "confirm": "1",
+                                       "value": "X"})
+    s.refresh_from_db()
+    assert s.status == Settlement.APPROVED
+
+
+def test_a_batch_shows_where_its_eggs_came_from_and_sells_out_by_action(books, client_for):
+    batch = make_batch(books.coop_a)
+    c = client_for(books.manager_a)
+    page = c.get(f"/admin/coop/batch/{batch.pk}/change/").content.decode()
+    assert "这批蛋来自哪些交蛋记录" in page
+    c.post("/admin/coop/batch/", {"action": "mark_sold_out", ACTION_CHECKBOX_NAME: [batch.pk]})
+    assert Batch.objects.get(pk=batch.pk).status == Batch.SOLD_OUT
+    assert c.get("/admin/coop/batch/add/")["Location"] == "/books/pack/"
+
+
+def test_the_farmer_form_never_shows_the_full_account(books, client_for):
+    farmer = books.farmer_a
+    farmer.payout_account = "6222020200112233445"
+    farmer.save()
+    page = client_for(books.manager_a).get(f"/admin/coop/farmer/{farmer.pk}/change/").content.decode()
+    assert "6222020200112233445" not in page and "****3445" in page
+
+
+def test_hygiene_awards_from_the_admin_move_money_once(books, client_for):
+    fund.record_donation(cooperative=books.coop_a, donor="紫南村", amount="200", hygiene_reserve="100")
+    insp = fund.record_inspection(cooperative=books.coop_a, village=books.village_a,
+                                  scores={books.farmer_a: 95})
+    score = insp.scores.get()
+    c = client_for(books.manager_a)
+    for _ in range(2):
+        c.post("/admin/coop/hygienescore/", {"action": "award", ACTION_CHECKBOX_NAME: [score.pk], "confirm": "1",
+                                             "value": "80"})
+    assert fund.balance(books.coop_a, FundEntry.HYGIENE) == Decimal("20.00")
+    assert LedgerEntry.objects.filter(kind=LedgerEntry.REWARD, farmer=books.farmer_a).count() == 1
