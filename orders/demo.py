@@ -60,6 +60,8 @@ def seed(stdout=None):
     _orders(hbl, manager, p10, p30, village_point, foshan_point, buyers)
     _say(stdout, "shop: /shop/ (buyers sign in with 138 0000 0001…5; the code is printed in the server log), "
                  "group buy /shop/g/ZN2026A\n")
+    from orders.demo_programmes import seed as seed_programmes  # pairing programmes
+    seed_programmes(stdout)
     return None
 
 
