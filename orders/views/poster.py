@@ -13,6 +13,7 @@ import qrcode
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from PIL import Image, ImageDraw, ImageFont
 
@@ -103,7 +104,7 @@ def groupbuy_poster(request, code):
     gb = get_object_or_404(GroupBuy.objects.select_related("product", "pickup_point"), code=code)
     url = settings.SITE_URL.rstrip("/") + f"/shop/g/{gb.code}"
     png = render_poster(title=gb.title, price_text=f"¥{gb.price}", url=url, photo=_photo(gb.product),
-                        caption=f"接龙截止 {gb.deadline:%m-%d %H:%M} · 自提 {gb.pickup_point.name}")
+                        caption=f"接龙截止 {timezone.localtime(gb.deadline):%m-%d %H:%M} · 自提 {gb.pickup_point.name}")
     return HttpResponse(png, content_type="image/png")
 
 
