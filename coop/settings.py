@@ -217,6 +217,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status": name each choice set so the schema names stay stable.
+    "ENUM_NAME_OVERRIDES": {
+        "BatchStatusEnum": "coop.models.batches.Batch.STATUSES",
+        "SettlementStatusEnum": "coop.models.ledger.Settlement.STATUSES",
+    },
 }
 
 # --- Security (strict when DEBUG is off) ----------------------------------------------------
