@@ -40,6 +40,10 @@ def deliver(farmer, eggs, *, wc="L"):
 
 @pytest.fixture
 def pairing(personas):
+    return make_pairing(personas)
+
+
+def make_pairing(personas):
     coop = personas.coop_a
     today = timezone.localdate()
     PriceSchedule.objects.create(cooperative=coop, weight_class="L", price_per_egg=Decimal("1.37"),
