@@ -16,6 +16,7 @@ urlpatterns = [
     path("lookup/", views.trace_lookup, name="trace-lookup"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/dashboard/", include("quality.dashboard")),  # before the admin: its catch-all would 404 it
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: no inline script under the CSP.

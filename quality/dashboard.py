@@ -1,0 +1,257 @@
+"""The manager's dashboard (/admin/dashboard/): the week at a glance, with links into the lists.
+
+It summarises all three apps, so it lives at the top of the dependency chain (quality imports
+coop and orders; neither imports this). Every number is one aggregate query over the manager's own
+cooperatives; charts are SVG drawn here on the server (no JavaScript library on a weak signal).
+Mounted from coop/urls.py *before* the admin, whose catch-all would otherwise answer 404.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib import admin
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDate
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coop import tenancy
+from coop.models import REJECT_CODES, WEIGHT_CLASS_CODES, Cooperative, Delivery, Settlement
+from coop.services.packing import available_stock
+from orders.models import Order, Product
+from orders.services.programmes import counted_amounts, counted_orders
+from orders.services.stock import product_availability
+from quality.models import Appeal, BadEggReport, Scan
+
+CHART_DAYS = 14
+TOP_HOUSEHOLDS = 10
+
+
+def week_start(today):
+    return today - datetime.timedelta(days=today.weekday())  # Monday: how the collective plans its week
+
+
+def _day_bounds(first_day, last_day):
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.datetime.combine(first_day, datetime.time.min), tz)
+    end = timezone.make_aware(datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min), tz)
+    return start, end
+
+
+_REJECTED = sum((Sum(f"rejected_{code}") for code in REJECT_CODES[1:]), Sum(f"rejected_{REJECT_CODES[0]}"))
+_ACCEPTED = sum((Sum(f"accepted_{wc.lower()}") for wc in WEIGHT_CLASS_CODES[1:]),
+                Sum(f"accepted_{WEIGHT_CLASS_CODES[0].lower()}"))
+
+
+def _rate(rejected, brought):
+    return (Decimal(rejected) * 100 / brought).quantize(Decimal("0.1")) if brought else Decimal("0.0")
+
+
+def _grouped(qs, *keys):
+    rows = []
+    for row in qs.values(*keys).annotate(brought=Sum("eggs_brought"), rejected=_REJECTED, accepted=_ACCEPTED,
+                                         amount=Sum("amount_due"), deliveries=Count("id")):
+        row["rate"] = _rate(row["rejected"] or 0, row["brought"] or 0)
+        rows.append(row)
+    return rows
+
+
+def deliveries_summary(coop_ids, today):
+    start, end = _day_bounds(week_start(today), today)
+    week = Delivery.objects.filter(cooperative__in=coop_ids, received_at__gte=start, received_at__lt=end)
+    totals = week.aggregate(brought=Sum("eggs_brought"), rejected=_REJECTED, accepted=_ACCEPTED,
+                            amount=Sum("amount_due"), deliveries=Count("id"), households=Count("farmer", distinct=True))
+    totals = {k: v or 0 for k, v in totals.items()}
+    totals["rate"] = _rate(totals["rejected"], totals["brought"])
+    villages = sorted(_grouped(week, "farmer__village_id", "farmer__village__name"), key=lambda r: -r["brought"])
+    households = sorted(_grouped(week, "farmer_id", "farmer__member_no", "farmer__head_name",
+                                 "farmer__village__name"), key=lambda r: (-r["brought"], r["farmer__member_no"]))
+    worst = sorted((h for h in households if h["rejected"]), key=lambda r: (-r["rate"], -r["rejected"]))[:5]
+    return {"week_start": week_start(today), "totals": totals, "villages": villages,
+            "households": households[:TOP_HOUSEHOLDS], "worst": worst, "household_count": len(households)}
+
+
+def per_day(qs, field, first_day, today, value=None):
+    """``[(day, n), …]`` for every day from ``first_day`` to ``today`` (zeros included)."""
+    start, end = _day_bounds(first_day, today)
+    agg = value or Count("id")
+    found = dict(qs.filter(**{f"{field}__gte": start, f"{field}__lt": end})
+                 .annotate(day=TruncDate(field)).values("day").annotate(n=agg).values_list("day", "n"))
+    days = [first_day + datetime.timedelta(days=i) for i in range((today - first_day).days + 1)]
+    return [(d, found.get(d) or 0) for d in days]
+
+
+def bar_chart(points, *, width=340, height=120, label_every=2):
+    """Geometry of a vertical bar chart as plain numbers, drawn by the template as SVG <rect>s."""
+    top = max((n for _d, n in points), default=0) or 1
+    pad_bottom, pad_top = 18, 14
+    inner = height - pad_bottom - pad_top
+    step = width / max(len(points), 1)
+    bars = []
+    for i, (day, n) in enumerate(points):
+        h = round(inner * n / top, 1)
+        bars.append({
+            "x": round(i * step + step * 0.15, 1), "w": round(step * 0.7, 1), "y": round(pad_top + inner - h, 1),
+            "h": h, "n": n, "day": day, "label": f"{day:%m-%d}" if i % label_every == 0 else "",
+            "tx": round(i * step + step / 2, 1), "ty": height - 4, "vy": round(pad_top + inner - h - 3, 1)})
+    return {"bars": bars, "width": width, "height": height, "max": top, "base": pad_top + inner}
+
+
+def hbar_chart(rows, key, label_key, *, width=340, bar_height=22, rate_key=None):
+    """Horizontal bars (one per village): length = eggs, the red part = rejected eggs."""
+    top = max((r[key] or 0 for r in rows), default=0) or 1
+    label_w = 80
+    usable = width - label_w - 60
+    out = []
+    for i, r in enumerate(rows):
+        total = r[key] or 0
+        w = round(usable * total / top, 1)
+        bad = round(w * (r.get("rejected") or 0) / total, 1) if total else 0
+        out.append({"y": i * (bar_height + 6), "w": w, "bad": bad, "bad_x": round(label_w + w - bad, 1),
+                    "label": r[label_key], "n": total, "rate": r.get(rate_key) if rate_key else None,
+                    "ty": i * (bar_height + 6) + bar_height * 0.7, "nx": round(label_w + w + 4, 1)})
+    return {"rows": out, "width": width, "height": max(len(rows), 1) * (bar_height + 6), "label_w": label_w,
+            "bar_h": bar_height}
+
+
+def stock_summary(coop_ids, today):
+    eggs = {wc: 0 for wc in WEIGHT_CLASS_CODES}
+    for coop in Cooperative.objects.filter(pk__in=coop_ids):
+        for wc, n in available_stock(coop, today).items():
+            eggs[wc] += n
+    products = [(p, product_availability(p)) for p in
+                Product.objects.filter(cooperative__in=coop_ids, active=True).order_by("weight_class", "pack_size")]
+    return {"eggs": eggs, "eggs_total": sum(eggs.values()), "products": products,
+            "boxes_total": sum(n for _p, n in products)}
+
+
+def orders_summary(coop_ids, today):
+    by_status = dict(Order.objects.filter(cooperative__in=coop_ids, status__in=Order.OPEN)
+                     .values("status").annotate(n=Count("id")).values_list("status", "n"))
+    labels = dict(Order.STATUSES)
+    month_start = today.replace(day=1)
+    counted = counted_orders(start=month_start, end=today).filter(cooperative__in=coop_ids)
+    counted_all = counted_orders().filter(cooperative__in=coop_ids)
+    return {
+        "open": [(s, labels[s], by_status.get(s, 0)) for s in Order.OPEN],
+        "open_total": sum(by_status.values()),
+        "programme_month": sum(counted_amounts(counted).values(), Decimal("0.00")),
+        "programme_total": sum(counted_amounts(counted_all).values(), Decimal("0.00")),
+        "programme_orders": counted_all.count(),
+    }
+
+
+def quality_summary(coop_ids):
+    reports = dict(BadEggReport.objects.filter(cooperative__in=coop_ids, status__in=[
+        BadEggReport.RECEIVED, BadEggReport.INVESTIGATING]).values("status").annotate(n=Count("id"))
+        .values_list("status", "n"))
+    appeals = Appeal.objects.filter(penalty__cooperative__in=coop_ids, status=Appeal.PENDING).count()
+    return {"reports_received": reports.get(BadEggReport.RECEIVED, 0),
+            "reports_investigating": reports.get(BadEggReport.INVESTIGATING, 0),
+            "reports_waiting": sum(reports.values()), "appeals_waiting": appeals}
+
+
+def settlement_summary(coop_ids):
+    latest = Settlement.objects.filter(cooperative__in=coop_ids).order_by("-period_end").values_list(
+        "period_start", "period_end").first()
+    if latest is None:
+        return {"period": None, "rows": []}
+    qs = Settlement.objects.filter(cooperative__in=coop_ids, period_start=latest[0], period_end=latest[1])
+    agg = dict((row["status"], row) for row in qs.values("status").annotate(n=Count("id"), net=Sum("net")))
+    rows = [(code, label, agg.get(code, {}).get("n", 0), agg.get(code, {}).get("net") or Decimal("0.00"))
+            for code, label in Settlement.STATUSES]
+    return {"period": latest, "rows": rows}
+
+
+def _admin_url(name, query=""):
+    try:
+        return reverse(f"admin:{name}") + (f"?{query}" if query else "")
+    except NoReverseMatch:
+        return ""
+
+
+def dashboard_context(user, today=None, coop_id=None):
+    today = today or timezone.localdate()
+    ids = tenancy.cooperative_ids(user)
+    if coop_id is not None:
+        if coop_id not in ids:
+            raise Http404
+        ids = [coop_id]
+    first = today - datetime.timedelta(days=CHART_DAYS - 1)
+    deliveries = deliveries_summary(ids, today)
+    eggs_per_day = per_day(Delivery.objects.filter(cooperative__in=ids), "received_at", first, today,
+                           value=Sum("eggs_brought"))
+    scans_per_day = per_day(Scan.objects.filter(trace__batch__cooperative__in=ids), "scanned_at", first, today)
+    ws = deliveries["week_start"]
+    return {
+        "today": today, "cooperatives": Cooperative.objects.filter(pk__in=tenancy.cooperative_ids(user)),
+        "coop_id": coop_id, "d": deliveries,
+        "village_chart": hbar_chart(deliveries["villages"], "brought", "farmer__village__name", rate_key="rate"),
+        "eggs_chart": bar_chart(eggs_per_day), "scans_chart": bar_chart(scans_per_day),
+        "scans_total": sum(n for _d, n in scans_per_day),
+        "stock": stock_summary(ids, today), "orders": orders_summary(ids, today), "q": quality_summary(ids),
+        "settlements": settlement_summary(ids),
+        "links": {
+            "deliveries": _admin_url("coop_delivery_changelist", f"received_at__gte={ws:%Y-%m-%d}"),
+            "flagged": _admin_url("coop_delivery_changelist", "flagged__exact=1"),
+            "reports": _admin_url("quality_badeggreport_changelist", "status__exact=received"),
+            "appeals": _admin_url("quality_appeal_changelist", "status__exact=pending"),
+            "orders": _admin_url("orders_order_changelist", "status__exact=paid"),
+            "settlements": _admin_url("coop_settlement_changelist"),
+            "batches": _admin_url("coop_batch_changelist", "status__exact=packed"),
+            "farmers": _admin_url("coop_farmer_changelist"),
+        },
+    }
+
+
+def dashboard(request):
+    if not tenancy.is_staff_of_any(request.user) and not request.user.is_superuser:
+        raise Http404
+    coop_id = request.GET.get("coop")
+    coop_id = int(coop_id) if coop_id and coop_id.isdigit() else None
+    context = {**admin.site.each_context(request), "title": _("本周概况"), **dashboard_context(
+        request.user, coop_id=coop_id), "export_list": EXPORT_LABELS()}
+    return render(request, "admin/dashboard.html", context)
+
+
+def EXPORT_LABELS():  # noqa: N802 - a constant, translated per request
+    return [("farmers", _("农户")), ("deliveries", _("交蛋记录")), ("settlements", _("结算单")),
+            ("orders", _("订单")), ("reports", _("坏蛋报告"))]
+
+
+def _exports():
+    from coop import exports as coop_exports
+    from orders import exports as order_exports
+    from quality import exports_reports
+
+    return {
+        "farmers": coop_exports.farmers_table, "deliveries": coop_exports.deliveries_table,
+        "settlements": coop_exports.settlements_table, "orders": order_exports.orders_table,
+        "reports": exports_reports.reports_table,
+    }
+
+
+def export(request, what, fmt):
+    """Excel (xlsx) or CSV of one list, for the manager's own cooperatives. ``?days=`` limits dated lists."""
+    from coop.exports import table_response
+
+    tables = _exports()
+    if what not in tables or fmt not in ("xlsx", "csv"):
+        raise Http404
+    ids = tenancy.cooperative_ids(request.user, (tenancy.Staff.MANAGER, tenancy.Staff.COMMITTEE))
+    if not ids:
+        raise Http404
+    days = request.GET.get("days", "")
+    since = timezone.localdate() - datetime.timedelta(days=int(days)) if days.isdigit() else None
+    title, headers, rows = tables[what](ids, since=since)
+    return table_response(title, headers, rows, fmt=fmt, filename=f"{what}-{timezone.localdate():%Y%m%d}")
+
+
+# Included by coop/urls.py at "admin/dashboard/", before the admin (see the module docstring).
+urlpatterns = [
+    path("", admin.site.admin_view(dashboard), name="admin-dashboard"),
+    path("export/<slug:what>.<slug:fmt>", admin.site.admin_view(export), name="admin-dashboard-export"),
+]
