@@ -125,7 +125,7 @@ def render_pdf(statement):
         y -= 8 * mm
     if f["batches"]:
         c.setFont(FONT, 9)
-        c.drawString(25 * mm, y, _("批次溯源码：") + "、".join(f["batches"])[:110])
+        c.drawString(25 * mm, y, _("批次号：") + "、".join(f["batches"])[:110])
         y -= 6 * mm
     y -= 4 * mm
     c.setFont(FONT, 9)

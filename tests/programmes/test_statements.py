@@ -91,3 +91,24 @@ def test_amounts_are_decimal_strings_to_the_fen(pairing, personas):
     st = issue(pairing, personas.manager_a)
     assert Decimal(st.figures["amount"]) == Decimal("119.70")
     assert sum(Decimal(o["amount"]) for o in st.figures["orders"]) == Decimal(st.figures["amount"])
+
+
+def test_the_printed_qr_code_opens_the_verification_page(pairing, personas, client_for, tmp_path):
+    """Rasterise the PDF (poppler's pdftoppm, where installed) and decode its QR code like a phone would."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    import zxingcpp
+    from PIL import Image
+
+    buy(pairing, 1, personas.manager_a)
+    st = issue(pairing, personas.manager_a)
+    (tmp_path / "c.pdf").write_bytes(svc.render_pdf(st))
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(tmp_path / "c.pdf"), str(tmp_path / "c")],
+                   check=True)
+    codes = zxingcpp.read_barcodes(Image.open(tmp_path / "c.png"))
+    assert [c.text for c in codes] == [svc.verify_url(st)]
+    path = codes[0].text.split("://", 1)[1].split("/", 1)[1]
+    assert client_for(None).get("/" + path).status_code == 200
