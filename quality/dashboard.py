@@ -89,14 +89,15 @@ def bar_chart(points, *, width=340, height=120, label_every=2):
     top = max((n for _d, n in points), default=0) or 1
     pad_bottom, pad_top = 18, 14
     inner = height - pad_bottom - pad_top
-    step = width / max(len(points), 1)
+    margin = 14  # room for the first and last date labels, which are centred on their bars
+    step = (width - 2 * margin) / max(len(points), 1)
     bars = []
     for i, (day, n) in enumerate(points):
         h = round(inner * n / top, 1)
         bars.append({
-            "x": round(i * step + step * 0.15, 1), "w": round(step * 0.7, 1), "y": round(pad_top + inner - h, 1),
+            "x": round(margin + i * step + step * 0.15, 1), "w": round(step * 0.7, 1), "y": round(pad_top + inner - h, 1),
             "h": h, "n": n, "day": day, "label": f"{day:%m-%d}" if i % label_every == 0 else "",
-            "tx": round(i * step + step / 2, 1), "ty": height - 4, "vy": round(pad_top + inner - h - 3, 1)})
+            "tx": round(margin + i * step + step / 2, 1), "ty": height - 4, "vy": round(pad_top + inner - h - 3, 1)})
     return {"bars": bars, "width": width, "height": height, "max": top, "base": pad_top + inner}
 
 
