@@ -95,8 +95,9 @@ def bar_chart(points, *, width=340, height=120, label_every=2):
     for i, (day, n) in enumerate(points):
         h = round(inner * n / top, 1)
         bars.append({
-            "x": round(margin + i * step + step * 0.15, 1), "w": round(step * 0.7, 1), "y": round(pad_top + inner - h, 1),
-            "h": h, "n": n, "day": day, "label": f"{day:%m-%d}" if i % label_every == 0 else "",
+            "x": round(margin + i * step + step * 0.15, 1), "w": round(step * 0.7, 1),
+            "y": round(pad_top + inner - h, 1), "h": h, "n": n, "day": day,
+            "label": f"{day:%m-%d}" if i % label_every == 0 else "",
             "tx": round(margin + i * step + step / 2, 1), "ty": height - 4, "vy": round(pad_top + inner - h - 3, 1)})
     return {"bars": bars, "width": width, "height": height, "max": top, "base": pad_top + inner}
 
