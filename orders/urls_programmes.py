@@ -9,6 +9,7 @@ urlpatterns = [
     path("shop/p/<str:code>", views.programme_link, name="programme-link"),
     path("shop/statements/", views.my_programmes, name="programme-mine"),
     path("shop/statements/rate/<str:number>", views.rate_order, name="programme-rate"),
+    path("shop/statements/terms/<str:number>", views.order_terms, name="programme-terms"),
     path("v/<str:code>", views.verify, name="programme-verify"),
     path("programmes/login/", views.CoordinatorLoginView.as_view(), name="programme-login"),
     path("programmes/", views.programme_list, name="programme-list"),

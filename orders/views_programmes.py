@@ -28,6 +28,7 @@ from orders.models import Order
 from orders.models.programmes import (
     AcceptanceRating,
     BuyerOrganisation,
+    InstitutionalTerms,
     Pledge,
     ProgrammeError,
     Statement,
@@ -224,15 +225,41 @@ def my_programmes(request):
     pledges = [{"pledge": p, **svc.pledge_progress(p)} for p in Pledge.objects.filter(organisation=org)
                .select_related("programme")]
     orders = (Order.objects.filter(attribution__organisation=org)
-              .select_related("attribution__programme", "acceptance").order_by("-placed_at")[:30])
+              .select_related("attribution__programme", "acceptance", "institutional_terms")
+              .order_by("-placed_at")[:30])
     return render(request, "orders/programmes/my.html", {
         "org": org, "pledges": pledges, "orders": orders, "statements": org.statements.select_related("programme"),
         "counted": set(svc.counted_orders(organisation=org).values_list("pk", flat=True)),
-        "stars": range(5, 0, -1),
+        "stars": range(5, 0, -1), "schedules": InstitutionalTerms.SCHEDULES,
+        "editable": (Order.PENDING_PAYMENT, Order.PAID, Order.PACKED, Order.SHIPPED, Order.READY_FOR_PICKUP),
     })
 
 
 RATABLE = (Order.SHIPPED, Order.READY_FOR_PICKUP, Order.COMPLETED)
+
+
+@login_required(login_url="shop:login")
+@require_POST
+def order_terms(request, number):
+    """An institution's purchase order number and delivery schedule for one of its orders."""
+    buyer = getattr(request.user, "buyer", None) if hasattr(request.user, "buyer") else None
+    order = get_object_or_404(Order, number=number, buyer=buyer) if buyer else None
+    if order is None or svc.organisation_of(buyer) is None:
+        raise Http404
+    schedule = request.POST.get("schedule", InstitutionalTerms.ONCE)
+    if schedule not in dict(InstitutionalTerms.SCHEDULES):
+        messages.error(request, _("请选择配送安排。"))
+        return redirect("shop:programme-mine")
+    if order.status in (Order.COMPLETED, Order.CANCELLED, Order.REFUNDED):
+        messages.error(request, _("订单已结束，不能再修改采购信息。"))
+        return redirect("shop:programme-mine")
+    terms, _created = InstitutionalTerms.objects.update_or_create(order=order, defaults=dict(
+        purchase_order_ref=request.POST.get("purchase_order_ref", "").strip()[:40], schedule=schedule,
+        deliver_to=request.POST.get("deliver_to", "").strip()[:100]))
+    log_action(order, "order.institutional_terms", user=request.user,
+               data={"po": terms.purchase_order_ref, "schedule": schedule, "deliver_to": terms.deliver_to})
+    messages.success(request, _("采购信息已保存。"))
+    return redirect("shop:programme-mine")
 
 
 @login_required(login_url="shop:login")

@@ -85,3 +85,45 @@ def test_the_programme_link_remembers_the_programme_and_opens_the_shop(pairing, 
     assert c.session["pairing_programme"] == "ZNMG16"
     assert c.get("/shop/p/NOPE99").status_code == 404
     assert c.get("/shop/p/12").status_code == 302  # a product id goes to the product page
+
+
+def test_an_institution_records_its_purchase_order_and_rates_the_delivery(pairing, personas, client_for):
+    from orders.models.programmes import AcceptanceRating, InstitutionalTerms
+    from orders.services import orders as order_service
+
+    order = buy(pairing, 2, personas.manager_a)
+    c = client_for(personas.buyer)
+    c.post(f"/shop/statements/terms/{order.number}", {"purchase_order_ref": "NZ-2026-118", "schedule": "weekly",
+                                                      "deliver_to": "机关食堂"})
+    terms = InstitutionalTerms.objects.get(order=order)
+    assert (terms.purchase_order_ref, terms.get_schedule_display()) == ("NZ-2026-118", "每周配送")
+    early = c.post(f"/shop/statements/rate/{order.number}", {"stars": "5"}, follow=True)
+    assert "订单送达后才能验收评价" in early.content.decode()  # packed, not yet delivered
+    order_service.mark_shipped(order, courier_company="顺丰", tracking_no="SF1", user=personas.manager_a)
+    c.post(f"/shop/statements/rate/{order.number}", {"stars": "4", "comment": "两盒都好"})
+    assert AcceptanceRating.objects.get(order=order).stars == 4
+    again = c.post(f"/shop/statements/rate/{order.number}", {"stars": "1"}, follow=True)
+    assert "已经评价过了" in again.content.decode() and AcceptanceRating.objects.get(order=order).stars == 4
+    # managers see the rating in the programme report; someone else's buyer cannot rate it
+    report = client_for(personas.manager_a).get(f"/programmes/{pairing.programme.pk}/").content.decode()
+    assert "两盒都好" in report
+    assert client_for(personas.outsider).post(f"/shop/statements/rate/{order.number}",
+                                              {"stars": "1"}).status_code == 404
+
+
+def test_the_monitoring_page_lists_whom_to_visit(personas, client_for):
+    import datetime
+    from decimal import Decimal
+
+    from coop.models import LedgerEntry
+    from coop.services.ledger import post_entry
+
+    for m, amount in ((7, "300"), (8, "300"), (9, "300"), (10, "30")):
+        post_entry(farmer=personas.farmer_a, kind=LedgerEntry.DELIVERY, amount=Decimal(amount), reason="交蛋",
+                   occurred_on=datetime.date(2026, m, 5), dedupe_key=f"m{m}")
+    page = client_for(personas.inspector_a).get("/programmes/monitoring/?month=2026-10")
+    html = page.content.decode()
+    assert page.status_code == 200 and "1 户需要走访" in html and "吉克拉哈" in html and "下降 90%" in html
+    other = client_for(personas.manager_b).get("/programmes/monitoring/?month=2026-10").content.decode()
+    assert "吉克拉哈" not in other
+    assert client_for(personas.manager_b).get(f"/programmes/monitoring/?coop={personas.coop_a.pk}").status_code == 404
