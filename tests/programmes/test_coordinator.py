@@ -123,7 +123,7 @@ def test_the_monitoring_page_lists_whom_to_visit(personas, client_for):
                    occurred_on=datetime.date(2026, m, 5), dedupe_key=f"m{m}")
     page = client_for(personas.inspector_a).get("/programmes/monitoring/?month=2026-10")
     html = page.content.decode()
-    assert page.status_code == 200 and "1 户需要走访" in html and "吉克拉哈" in html and "下降 90%" in html
+    assert page.status_code == 200 and "需要走访：1 户" in html and "吉克拉哈" in html and "下降 90%" in html
     other = client_for(personas.manager_b).get("/programmes/monitoring/?month=2026-10").content.decode()
     assert "吉克拉哈" not in other
     assert client_for(personas.manager_b).get(f"/programmes/monitoring/?coop={personas.coop_a.pk}").status_code == 404
