@@ -277,7 +277,7 @@ GREENSHELL_LOCKING = env_bool("GREENSHELL_LOCKING", True)
 GREENSHELL_LOCK_TIMEOUT = env_int("GREENSHELL_LOCK_TIMEOUT", 5, minimum=1)
 NOTIFICATION_CHANNEL = env_str("NOTIFICATION_CHANNEL", "console")
 # Ordered demo seeders: coop first, then apps that build on it.
-DEMO_SEEDERS = ["coop.demo.seed", "quality.demo.seed", "orders.demo.seed"]
+DEMO_SEEDERS = ["coop.demo.seed", "quality.demo.seed", "orders.demo.seed", "coop.farmer.demo.seed"]
 
 LOGGING = {
     "version": 1,

@@ -33,6 +33,8 @@ def _days_left(penalty, now):
 
 def _decorate(penalty, now):
     penalty.tone = TONE.get(penalty.status, "warn")
+    if penalty.tone == "bad" and not penalty.amount:
+        penalty.tone = "warn"  # a warning costs no money: amber, not the red of a fine
     penalty.days_left = _days_left(penalty, now)
     return penalty
 
