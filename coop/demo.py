@@ -95,4 +95,7 @@ def seed(stdout=None):
     for username, role, code, _label in DEMO_USERS:
         user = _user(username, is_staff=True, first_name=_label[:30])
         Staff.objects.get_or_create(user=user, cooperative=coops[code], role=role)
+    from coop import demo_books  # deliveries, batches, a settled month, the fund
+
+    demo_books.seed(hbl, zhx, stdout)
     return {"cooperatives": [hbl, zhx]}

@@ -88,12 +88,15 @@ def _receipt_text(delivery):
 
 
 def record_delivery(*, farmer, laid_from, laid_to=None, accepted=None, rejected=None, eggs_brought=None,
-                    received_at=None, inspector=None, note="", idempotency_key=None, cooperative=None):
+                    received_at=None, inspector=None, note="", idempotency_key=None, cooperative=None,
+                    send_receipt=True):
     """Record one delivery and return it; ``delivery.replayed`` says whether it already existed.
 
     ``accepted`` maps weight class ("XL", "L", "M", "S") to counts, ``rejected`` maps defect code
     ("cracked", …) to counts. ``eggs_brought`` defaults to their sum; when given, it must match.
     ``idempotency_key`` (made by the phone) turns a resend into a lookup of the first delivery.
+    ``send_receipt=False`` is for back-filling old paper records (and the demo's past season):
+    a household should not get a text today about eggs it brought weeks ago.
     """
     if idempotency_key:
         existing = Delivery.objects.filter(idempotency_key=idempotency_key).first()
@@ -186,8 +189,9 @@ def record_delivery(*, farmer, laid_from, laid_to=None, accepted=None, rejected=
                              "flagged": bool(flag_reason)})
             if flag_reason:
                 log_action(delivery, "delivery.flagged", user=inspector, reason=flag_reason)
-            notify(event="delivery.receipt", key=f"delivery:{delivery.pk}:receipt",
-                   body=_receipt_text(delivery), farmer=farmer)
+            if send_receipt:
+                notify(event="delivery.receipt", key=f"delivery:{delivery.pk}:receipt",
+                       body=_receipt_text(delivery), farmer=farmer)
     except IntegrityError:
         # Two sends of the same offline delivery raced; the first one won.
         if idempotency_key:
