@@ -5,6 +5,8 @@ Every write goes through ``quality.services``; a CharterError becomes the one er
 ``/t/<code>/report/``; through the API, staff (inspector at packing, manager) file reports.
 """
 
+import json
+
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -110,9 +112,20 @@ DecideRequest = inline_serializer("AppealDecision", {
 
 
 def _households(report, raw):
+    """``{"<farmer id>": eggs}`` (a JSON object in a query string for the preview) → {Farmer: eggs}."""
     if not raw:
         return None
-    ids = {int(k): int(v) for k, v in dict(raw).items()}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise CharterError(_("households 应为 JSON 对象，例如 {\"12\": 2}。")) from None
+    if not isinstance(raw, dict):
+        raise CharterError(_("households 应为 JSON 对象，例如 {\"12\": 2}。"))
+    try:
+        ids = {int(k): int(v) for k, v in raw.items()}
+    except (TypeError, ValueError):
+        raise CharterError(_("households 应为 JSON 对象，例如 {\"12\": 2}。")) from None
     farmers = {f.pk: f for f in Farmer.objects.filter(cooperative=report.cooperative, pk__in=ids)}
     if len(farmers) != len(ids):
         raise CharterError(_("只能指定本合作社的农户。"))
@@ -164,7 +177,7 @@ class ReportViewSet(CooperativeScopedViewSet):
         report = self.get_object()
         try:
             _charter, rows = report_service.preview_penalties(
-                report, _households(report, request.query_params.dict().get("households")))
+                report, _households(report, request.query_params.get("households")))
         except CharterError as exc:
             return domain_error_response(exc)
         return Response([{"farmer": r["farmer"].pk, "farmer_name": r["farmer"].head_name, "eggs": r["eggs"],

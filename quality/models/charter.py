@@ -37,6 +37,10 @@ class CharterError(Exception):
     """
 
 
+# The name docs/ARCHITECTURE.md and STYLE.md use for the penalty domain exception.
+PenaltyError = CharterError
+
+
 class Charter(models.Model):
     """One adopted version of a cooperative's charter (自治公约). Never edited once in force:
     a change is a new version with its own assembly record."""
@@ -371,5 +375,5 @@ class Appeal(models.Model):
 
 __all__ = [
     "ANY_DEFECT", "Appeal", "BadEggReport", "Charter", "CharterError", "Clause", "DEFECTS", "DEFECT_CODES",
-    "Penalty", "ReportPhoto",
+    "Penalty", "PenaltyError", "ReportPhoto",
 ]

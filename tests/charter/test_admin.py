@@ -80,3 +80,24 @@ def test_a_charter_version_that_judged_someone_is_never_edited(personas, client_
     admin.post("/admin/quality/charter/", {"action": "new_version", "_selected_action": [charter.pk]})
     assert list(Charter.objects.filter(cooperative=personas.coop_a).values_list("version", flat=True)) == [2, 1]
     assert Charter.objects.get(version=2).clauses.count() == charter.clauses.count()
+
+
+def test_an_inspector_files_a_report_found_at_packing(personas, client_for, charter, farmer_a_batch):
+    resp = client_for(personas.inspector_a).post("/admin/quality/badeggreport/add/", {
+        "batch": farmer_a_batch.pk, "eggs": 3, "defect": "blood", "stamp_code": "", "order_ref": "", "note": "照蛋发现",
+        "contact_name": "", "contact_phone": ""})
+    assert resp.status_code == 302
+    report = BadEggReport.objects.get()
+    assert (report.source, report.reporter, report.eggs) == (BadEggReport.SOURCE_INSPECTOR, personas.inspector_a, 3)
+
+
+def test_the_api_preview_takes_named_households(personas, api_for, charter, two_household_batch):
+    import json
+
+    report = report_on(two_household_batch, eggs=3)
+    api = api_for(personas.manager_a)
+    named = json.dumps({str(personas.farmer_a.pk): 3})
+    rows = api.get(f"/api/reports/{report.pk}/preview/", {"households": named}).json()
+    assert [(r["farmer"], r["eggs"]) for r in rows] == [(personas.farmer_a.pk, 3)]
+    bad = api.get(f"/api/reports/{report.pk}/preview/", {"households": "nonsense"})
+    assert bad.status_code == 400 and "households" in bad.json()["error"]["message"]
