@@ -69,3 +69,12 @@ def test_the_buyer_sees_trace_codes_on_the_order_page_after_packing(shop, person
     html = c.get(f"/shop/orders/{order.number}/").content.decode()
     assert "这盒蛋的来历" in html
     assert shop.batch.code in html
+
+
+def test_the_order_page_links_each_batch_to_a_bad_egg_report_for_this_order(shop, personas, client_for):
+    order = paid_order(shop, 1, personas)
+    pack_order(order)
+    batch = trace_batches(order)[0]
+    html = client_for(shop.buyer.user).get(f"/shop/orders/{order.number}/").content.decode()
+    assert batch.trace_code  # the quality app gives every batch its trace code
+    assert f"/t/{batch.trace_code}/report/?order={order.number}" in html
