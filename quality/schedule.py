@@ -5,4 +5,4 @@ Example: {"flush-scans": {"task": "quality.tasks.flush_scans", "schedule": 30.0}
 
 BEAT_SCHEDULE = {}
 BEAT_SCHEDULE["flush-scans"] = {"task": "quality.tasks.flush_scans", "schedule": 10.0}  # scan buffer → DB
-BEAT_SCHEDULE["apply-due-penalties"] = {"task": "quality.tasks.apply_due_penalties", "schedule": 600.0}  # appeal windows closed → apply
+BEAT_SCHEDULE["apply-due-penalties"] = {"task": "quality.tasks.apply_due_penalties", "schedule": 600.0}  # appeals
