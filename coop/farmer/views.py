@@ -6,11 +6,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import login, logout
+from django.core.cache import cache
 from django.db.models import Q, Sum
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coop.farmer import pin as pin_service
@@ -24,6 +26,29 @@ from coop.services.audit import log_action
 # bigger risk. The session is renewed on every visit (SESSION_SAVE_EVERY_REQUEST is not needed:
 # set_expiry stores a relative age).
 SIGNED_IN_DAYS = 60
+# The per-household lock stops guessing one PIN; this stops trying one PIN on many numbers from
+# one place. Generous, because a whole village may share the collection point's Wi-Fi.
+IP_FAILURES = 30
+IP_WINDOW = 15 * 60
+
+
+def _ip_key(request):
+    from coop.security import client_ip
+
+    return f"farmer-signin-ip:{client_ip(request)}"
+
+
+def _ip_blocked(request):
+    return (cache.get(_ip_key(request)) or 0) >= IP_FAILURES
+
+
+def _ip_failed(request):
+    key = _ip_key(request)
+    if not cache.add(key, 1, IP_WINDOW):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, IP_WINDOW)
 
 
 def _safe_next(request, default="/farmer/"):
@@ -40,11 +65,14 @@ def sign_in(request):
     error, locked = "", False
     if request.method == "POST":
         form = SignInForm(request.POST)
-        if form.is_valid():
+        if _ip_blocked(request):
+            error, locked = _("这台手机试得太多了，请15分钟后再试。"), True
+        elif form.is_valid():
             try:
                 farmer = pin_service.authenticate_pin(form.cleaned_data["phone"], form.cleaned_data["pin"])
             except pin_service.SignInError as exc:
                 error, locked = exc.message, exc.locked_until is not None
+                _ip_failed(request)
             else:
                 login(request, farmer.user, backend="django.contrib.auth.backends.ModelBackend")
                 request.session.set_expiry(SIGNED_IN_DAYS * 24 * 3600)

@@ -77,3 +77,12 @@ def test_a_household_signs_in_sees_its_fine_and_appeals(phone, personas, live_se
     screenshot(phone, "farmer-notifications")
     phone.goto(phone.url_for("/farmer/card/"))
     screenshot(phone, "farmer-card")
+    # The card's QR code, as a phone camera sees it, opens the sign-in with the number filled in.
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    shot = Image.open(io.BytesIO(phone.locator(".mc-qr svg").screenshot()))
+    codes = zxingcpp.read_barcodes(shot)
+    assert [c.text for c in codes] == [f"{live_server.url}/farmer/login/?phone={farmer.phone}"]

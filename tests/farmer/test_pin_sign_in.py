@@ -108,3 +108,15 @@ def test_staff_and_strangers_are_sent_to_the_sign_in(personas, client_for):
     for user in (None, personas.manager_a, personas.outsider):
         r = client_for(user).get("/farmer/money/")
         assert r.status_code == 302 and r["Location"].startswith("/farmer/login/")
+
+
+def test_trying_one_pin_on_many_numbers_from_one_phone_is_stopped(personas):
+    from coop.farmer import views
+
+    give_pin(personas.farmer_a, personas.manager_a)
+    c = Client()
+    for n in range(views.IP_FAILURES):
+        c.post("/farmer/login/", {"phone": f"137{n:08d}", "pin": "246810"})
+    r = sign_in(c, personas.farmer_a)  # even the right PIN for a real household
+    assert r.status_code == 429 and "试得太多" in r.content.decode()
+    assert sign_in(Client(REMOTE_ADDR="10.0.0.9"), personas.farmer_a).status_code == 302  # another phone
