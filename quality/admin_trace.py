@@ -85,7 +85,8 @@ class TraceCodeAdmin(CooperativeScopedAdmin):
 
     def get_urls(self):
         own = [
-            path("<int:pk>/recall/", self.admin_site.admin_view(self.recall_view), name="quality_tracecode_recall"),
+            path("<int:pk>/recall/", self.admin_site.admin_view(self.recall_view),
+                 name="quality_tracecode_recall"),
             path("<int:pk>/sheet/", self.admin_site.admin_view(self.sheet_view), name="quality_tracecode_sheet"),
         ]
         return own + super().get_urls()
@@ -106,7 +107,8 @@ class TraceCodeAdmin(CooperativeScopedAdmin):
             except RecallError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, _("批次 %(code)s 已召回，扫码页已显示召回通知。") % {"code": trace.batch.code})
+                messages.success(request, _("批次 %(code)s 已召回，扫码页已显示召回通知。")
+                                 % {"code": trace.batch.code})
                 return redirect("admin:quality_tracecode_change", trace.pk)
         return render(request, "quality/trace/admin_form.html", {
             **self.admin_site.each_context(request), "title": _("召回批次 %(code)s") % {"code": trace.batch.code},

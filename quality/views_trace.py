@@ -3,7 +3,6 @@ managers' label downloads. The public views show nothing a cooperative did not c
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -14,8 +13,7 @@ from coop import tenancy
 from coop.models import Batch
 from quality.models import TraceCode
 from quality.services import scans, trace_page
-from quality.services.trace import (MalformedLink, clean_code, parse_digital_link, resolve_code,
-                                    resolve_digital_link)
+from quality.services.trace import MalformedLink, clean_code, parse_digital_link, resolve_code, resolve_digital_link
 
 LANG_CODES = {code for code, _name in settings.LANGUAGES}
 
@@ -50,12 +48,15 @@ def _entry_for(resolved):
 def _serve(request, entry):
     lang, switched = _language(request)
     today = timezone.localdate()
-    key = trace_page.page_key(entry["trace"], lang, today)
-    html = cache.get(key)
+    line = None
+    if request.method == "GET":  # HEAD (link previews, monitors) is answered but not counted
+        line = scans.scan_line(trace_id=entry["trace"], box_id=entry["box"], via=entry["via"], request=request,
+                               past_best_before=today.isoformat() > entry["best_before"])
+    html = trace_page.fetch_and_record(entry["trace"], lang, today, line)
     if html is None:
         trace = TraceCode.objects.get(pk=entry["trace"])
         html = render_to_string("quality/trace/scan.html", trace_page.page_context(trace), request=request)
-        cache.set(key, html, trace_page.PAGE_TTL)
+        trace_page.store_page(entry["trace"], lang, today, html)
     if entry["serial"]:
         box_html = render_to_string("quality/trace/_box.html", {"serial": entry["serial"]})
         html = html.replace(trace_page.BOX_MARK, box_html, 1)
@@ -65,45 +66,37 @@ def _serve(request, entry):
     if switched:
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, max_age=settings.LANGUAGE_COOKIE_AGE,
                             samesite="Lax")
-    if request.method == "GET":
-        past = today.isoformat() > entry["best_before"]
-        scans.record_scan(trace_id=entry["trace"], box_id=entry["box"], via=entry["via"], request=request,
-                          past_best_before=past)
     return response
 
 
 @require_safe
 def scan_page(request, code):
     cleaned = clean_code(code)
-    key = trace_page.code_key(cleaned)
-    entry = cache.get(key)
+    key = f"c:{cleaned}"
+    entry = trace_page.recall_entry(key)
     if entry is None:
         resolved = resolve_code(cleaned)
         if resolved is None:
             return _unknown(request, code)
         entry = _entry_for(resolved)
-        cache.set(key, entry, trace_page.CODE_TTL)
+        trace_page.remember(key, entry)
     return _serve(request, entry)
 
 
 @require_safe
 def digital_link(request, gtin, lot, serial=None):
-    key = f"trace:dl:{gtin}:{lot}:{serial or ''}"
-    entry = cache.get(key)
+    try:  # the syntax is checked on every request: a bad date is a bad link even for a known lot
+        parse_digital_link(gtin, lot, serial, request.GET)
+    except MalformedLink as exc:
+        return _unknown(request, f"{lot}", status=400, message=str(exc))
+    key = f"dl:{gtin}:{lot}:{serial or ''}"
+    entry = trace_page.recall_entry(key)
     if entry is None:
-        try:
-            resolved = resolve_digital_link(gtin, lot, serial, request.GET)
-        except MalformedLink as exc:
-            return _unknown(request, f"{lot}", status=400, message=str(exc))
+        resolved = resolve_digital_link(gtin, lot, serial, request.GET)
         if resolved is None:
             return _unknown(request, lot)
         entry = _entry_for(resolved)
-        cache.set(key, entry, trace_page.CODE_TTL)
-    elif "15" in request.GET:
-        try:  # a cached link still gets its query checked: a bad date is a bad link
-            parse_digital_link(gtin, lot, serial, request.GET)
-        except MalformedLink as exc:
-            return _unknown(request, f"{lot}", status=400, message=str(exc))
+        trace_page.remember(key, entry)
     return _serve(request, entry)
 
 

@@ -70,7 +70,7 @@ def notify_buyers(batch_id):
     if batch.status != Batch.RECALLED:
         return 0
     sent = 0
-    for buyer, phone, order in buyers_of(batch):
+    for buyer, phone, _order in buyers_of(batch):
         if not phone:
             continue
         body = _("【%(coop)s】您购买的鸡蛋批次 %(code)s 已召回：%(reason)s。请勿食用，我们将为您退换。") % {

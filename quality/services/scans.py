@@ -135,14 +135,20 @@ def scan_line(*, trace_id, box_id, via, request, past_best_before):
 def _row(line):
     return Scan(
         uid=line["uid"], trace_id=line["t"], box_id=line.get("b"),
-        scanned_at=datetime.datetime.fromtimestamp(line["at"], tz=datetime.timezone.utc),
+        scanned_at=datetime.datetime.fromtimestamp(line["at"], tz=datetime.UTC),
         network_hash=line.get("n", ""), browser=line.get("br", ""), language=line.get("l", ""),
         via=line.get("v") or Scan.SHORT, past_best_before=bool(line.get("x")),
     )
 
 
+def write_line(line):
+    """Write one scan straight to the database (no Redis, or Redis down)."""
+    _row(line).save()
+
+
 def record_scan(**kwargs):
-    """Record one served scan page. Buffered in Redis when configured, else written at once."""
+    """Record one served scan page. Buffered in Redis when configured, else written at once.
+    (The scan page itself records through ``trace_page.fetch_and_record`` to save a round trip.)"""
     line = scan_line(**kwargs)
     client = redis_client()
     if client is not None:

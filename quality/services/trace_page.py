@@ -1,11 +1,21 @@
-"""What the public scan page says about a batch — and the cache that makes it cheap.
+"""What the public scan page says about a batch — and the caches that make it cheap.
 
-The page is rendered once per (trace code, language, day) and kept in the cache; a scan served
-from the cache runs no SQL at all. The day is in the key because "past best-before" changes at
-midnight; a recall or status change deletes the keys at once (``invalidate``).
+A scan served warm costs one Redis round trip and no SQL:
+
+- code → batch is immutable, so each worker process remembers it (``remember``/``recall_entry``);
+- the page is rendered once per (batch, language, day) and kept in Redis; fetching it and
+  appending the scan line to the scan buffer go in one pipelined round trip (``fetch_and_record``).
+
+The day is in the key because "past best-before" changes at midnight; a recall or status change
+deletes the keys at once (``invalidate``). Without Redis the page is kept in Django's cache and
+the scan is written to the database.
 """
 
 import datetime
+import json
+import logging
+import threading
+from collections import OrderedDict
 
 from django.apps import apps
 from django.core.cache import cache
@@ -15,25 +25,97 @@ from django.utils import timezone
 from coop.models import REJECT_CODES, Batch
 
 PAGE_TTL = 300  # seconds; a status change made outside our services shows up within this
-CODE_TTL = 24 * 3600  # a code → batch mapping never changes; the TTL only bounds memory
 BOX_MARK = "<!--box-->"
 
 
-def code_key(code):
-    return f"trace:code:{code}"
+logger = logging.getLogger("greenshell.scans")
+LOCAL_MAX = 50000  # code → batch entries a worker remembers (a few MB at most)
+_local = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def recall_entry(key):
+    with _local_lock:
+        entry = _local.get(key)
+        if entry is not None:
+            _local.move_to_end(key)
+        return entry
+
+
+def remember(key, entry):
+    with _local_lock:
+        _local[key] = entry
+        if len(_local) > LOCAL_MAX:
+            _local.popitem(last=False)
+
+
+def forget_local():
+    with _local_lock:
+        _local.clear()
 
 
 def page_key(trace_id, lang, day):
     return f"trace:page:{trace_id}:{lang}:{day:%Y%m%d}"
 
 
+def _raw(key):
+    from quality.services.scans import _prefix
+
+    return f"{_prefix()}:{key}"
+
+
+def fetch_and_record(trace_id, lang, day, line):
+    """The cached page (or ``None``) and, when ``line`` is given, the scan appended to the buffer —
+    in one Redis round trip. Without Redis (or if it fails) the scan is written to the database."""
+    from quality.services import scans
+
+    key = page_key(trace_id, lang, day)
+    client = scans.redis_client()
+    if client is not None:
+        try:
+            pipe = client.pipeline(transaction=False)
+            pipe.get(_raw(key))
+            if line is not None:
+                pipe.rpush(scans.buffer_key(), json.dumps(line, separators=(",", ":")))
+            html = pipe.execute()[0]
+            return html.decode() if html is not None else None
+        except Exception:  # Redis down: still answer, and keep the scan
+            logger.warning("Redis unavailable on a scan; writing the scan to the database", exc_info=True)
+            if line is not None:
+                scans.write_line(line)
+            return None
+    if line is not None:
+        scans.write_line(line)
+    return cache.get(key)
+
+
+def store_page(trace_id, lang, day, html):
+    from quality.services import scans
+
+    key = page_key(trace_id, lang, day)
+    client = scans.redis_client()
+    if client is not None:
+        try:
+            client.setex(_raw(key), PAGE_TTL, html.encode())
+        except Exception:
+            logger.warning("could not cache a scan page", exc_info=True)
+        return
+    cache.set(key, html, PAGE_TTL)
+
+
 def invalidate(trace_id):
     """Forget the rendered pages of a batch (recall, certificate, status change)."""
     from django.conf import settings
 
+    from quality.services import scans
+
     today = timezone.localdate()
     days = [today + datetime.timedelta(days=d) for d in (-1, 0, 1)]
-    cache.delete_many([page_key(trace_id, lang, day) for lang, _n in settings.LANGUAGES for day in days])
+    keys = [page_key(trace_id, lang, day) for lang, _n in settings.LANGUAGES for day in days]
+    client = scans.redis_client()
+    if client is not None:
+        client.delete(*[_raw(k) for k in keys])
+    cache.delete_many(keys)
 
 
 def confirmed_bad_egg_reports(batch):

@@ -3,7 +3,6 @@
 import threading
 import urllib.request
 
-import pytest
 from django.db import connection
 
 from quality.models import Scan
