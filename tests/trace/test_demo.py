@@ -1,0 +1,22 @@
+"""The demo gives every batch a trace code, a certificate and scans, and is safe to run twice."""
+
+import pytest
+
+from quality import demo_trace
+from quality.models import ComplianceCertificate, Scan
+from quality.services.scans import suspicion_flags
+from tests.factories import make_batch
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_traces_every_batch_and_can_run_twice(personas):
+    batches = [make_batch(personas.coop_a) for _i in range(3)]
+    demo_trace.seed()
+    scans = Scan.objects.count()
+    demo_trace.seed()
+    assert Scan.objects.count() == scans > 0
+    assert ComplianceCertificate.objects.count() == 3
+    for b in batches:
+        assert b.trace.scans.exists()
+    assert any("仿冒" in f for f in suspicion_flags(batches[-1].trace))
