@@ -10,8 +10,8 @@ import datetime
 from decimal import Decimal
 
 from django.contrib import admin
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
@@ -19,11 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coop import tenancy
-from coop.models import REJECT_CODES, WEIGHT_CLASS_CODES, Cooperative, Delivery, Settlement
-from coop.services.packing import available_stock
-from orders.models import Order, Product
+from coop.models import REJECT_CODES, WEIGHT_CLASS_CODES, Batch, BatchContribution, Cooperative, Delivery, Settlement
+from coop.services.packing import window_start
+from orders.models import Allocation, Order, OrderLine
 from orders.services.programmes import counted_amounts, counted_orders
-from orders.services.stock import product_availability
 from quality.models import Appeal, BadEggReport, Scan
 
 CHART_DAYS = 14
@@ -119,15 +118,50 @@ def hbar_chart(rows, key, label_key, *, width=340, bar_height=22, rate_key=None)
             "bar_h": bar_height}
 
 
+def eggs_to_pack(coop_ids, today):
+    """``{weight_class: eggs}`` still unpacked within the packing window, over all ``coop_ids``.
+
+    The same rule as ``coop.services.packing.deliveries_in_stock`` (accepted − already packed, for
+    deliveries whose earliest laying date is in the window), but one query per weight class for
+    any number of cooperatives: a prefecture office sees 300 of them on this page.
+    """
+    out = {}
+    for wc in WEIGHT_CLASS_CODES:
+        field = f"accepted_{wc.lower()}"
+        packed = (BatchContribution.objects.filter(delivery=OuterRef("pk"), batch__weight_class=wc)
+                  .values("delivery").annotate(total=Sum("eggs")).values("total"))
+        out[wc] = (Delivery.objects.filter(cooperative__in=coop_ids, laid_from__gte=window_start(today),
+                                           laid_from__lte=today, **{f"{field}__gt": 0})
+                   .annotate(left=F(field) - Coalesce(Subquery(packed, output_field=IntegerField()), Value(0)))
+                   .filter(left__gt=0).aggregate(n=Sum("left"))["n"] or 0)
+    return out
+
+
+def boxes_for_sale(coop_ids, today):
+    """``[(weight_class, pack_size, boxes)]`` sellable now, as ``orders.services.stock.available_boxes``
+    counts them (packed in sellable batches − allocated − held by unpaid/paid orders), per stock pool
+    (cooperative, class, pack size), added up by class and pack size; three queries in all."""
+    batches = Batch.objects.filter(cooperative__in=coop_ids, status=Batch.PACKED, best_before__gte=today)
+    keys = ("cooperative_id", "weight_class", "pack_size")
+    packed = {tuple(r[k] for k in keys): r["n"] for r in batches.values(*keys).annotate(n=Sum("boxes"))}
+    allocated = {(r["batch__cooperative_id"], r["batch__weight_class"], r["batch__pack_size"]): r["n"] for r in
+                 Allocation.objects.filter(batch__in=batches).values(
+                     "batch__cooperative_id", "batch__weight_class", "batch__pack_size").annotate(n=Sum("boxes"))}
+    held = {(r["order__cooperative_id"], r["weight_class"], r["pack_size"]): r["n"] for r in
+            OrderLine.objects.filter(order__cooperative__in=coop_ids, order__status__in=Order.HOLDING)
+            .values("order__cooperative_id", "weight_class", "pack_size").annotate(n=Sum("boxes"))}
+    totals = {}
+    for pool, n in packed.items():
+        free = max(n - allocated.get(pool, 0) - held.get(pool, 0), 0)
+        totals[pool[1:]] = totals.get(pool[1:], 0) + free
+    order = {wc: i for i, wc in enumerate(WEIGHT_CLASS_CODES)}
+    return sorted(((wc, size, n) for (wc, size), n in totals.items()), key=lambda r: (order.get(r[0], 9), r[1]))
+
+
 def stock_summary(coop_ids, today):
-    eggs = {wc: 0 for wc in WEIGHT_CLASS_CODES}
-    for coop in Cooperative.objects.filter(pk__in=coop_ids):
-        for wc, n in available_stock(coop, today).items():
-            eggs[wc] += n
-    products = [(p, product_availability(p)) for p in
-                Product.objects.filter(cooperative__in=coop_ids, active=True).order_by("weight_class", "pack_size")]
-    return {"eggs": eggs, "eggs_total": sum(eggs.values()), "products": products,
-            "boxes_total": sum(n for _p, n in products)}
+    eggs = eggs_to_pack(coop_ids, today)
+    boxes = boxes_for_sale(coop_ids, today)
+    return {"eggs": eggs, "eggs_total": sum(eggs.values()), "boxes": boxes, "boxes_total": sum(n for *_k, n in boxes)}
 
 
 def orders_summary(coop_ids, today):

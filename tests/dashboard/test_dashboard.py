@@ -101,3 +101,32 @@ def test_exports_hold_the_managers_own_rows(personas, client_for):
         assert c.get(f"/admin/dashboard/export/{what}.xlsx").status_code == 200
     assert c.get("/admin/dashboard/export/passwords.csv").status_code == 404
     assert client_for(personas.inspector_a).get("/admin/dashboard/export/farmers.csv").status_code == 404
+
+
+def test_stock_matches_the_packing_and_shop_services(personas):
+    """The dashboard counts stock for many cooperatives in a few queries; it must agree with the
+    services that pack and sell, cooperative by cooperative."""
+    from coop.services.packing import available_stock
+    from orders.models import Buyer, Order
+    from orders.services import orders as order_service
+    from orders.services.stock import product_availability
+    from quality.dashboard import boxes_for_sale, eggs_to_pack
+    from tests.orders.conftest import ADDRESS, make_product
+
+    f2 = _records(personas)
+    make_batch(personas.coop_a, deliveries=[f2.first_delivery], weight_class="L", pack_size=10, boxes=2)
+    make_batch(personas.coop_b, weight_class="L", pack_size=10, boxes=4)
+    product_a, product_b = make_product(personas.coop_a), make_product(personas.coop_b)
+    buyer = Buyer.objects.create(user=personas.buyer, name="张三", phone="13800001234")
+    held, _ = order_service.place_order(buyer=buyer, items=[order_service.Item(product_a, 1)], address=ADDRESS)
+    sold, _ = order_service.place_order(buyer=buyer, items=[order_service.Item(product_b, 3)], address=ADDRESS)
+    order_service.set_status(sold, Order.PAID)
+    order_service.pack_order(sold)
+    today = timezone.localdate()
+    both = [personas.coop_a.pk, personas.coop_b.pk]
+    expected_eggs = {wc: available_stock(personas.coop_a, today)[wc] + available_stock(personas.coop_b, today)[wc]
+                     for wc in ("XL", "L", "M", "S")}
+    assert eggs_to_pack(both, today) == expected_eggs
+    assert boxes_for_sale(both, today) == [("L", 10, product_availability(product_a) + product_availability(product_b))]
+    assert product_availability(product_a) == 1 and product_availability(product_b) == 1
+    del held
