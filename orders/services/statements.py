@@ -8,6 +8,7 @@ No household is named anywhere on a statement: it says how many households, neve
 
 import io
 from decimal import Decimal
+from fractions import Fraction
 
 from django.conf import settings
 from django.db import transaction
@@ -36,8 +37,7 @@ def compute_figures(programme, organisation, start, end):
     farmers = {s["farmer_id"] for s in shares if s["eggs"] > 0}
     village_ids = {s["village_id"] for s in shares}
     batch_ids = {s["batch_id"] for s in shares}
-    reached = sum((to_fen(sum((s["money"] for s in shares if s["farmer_id"] == f), 0)) for f in farmers),
-                  Decimal("0.00"))
+    reached = to_fen(sum((s["money"] for s in shares), Fraction(0)))  # rounded once, as in the report
     return {
         "orders": [{"number": o.number, "paid_on": f"{timezone.localtime(o.paid_at):%Y-%m-%d}",
                     "eggs": eggs.get(o.pk, 0), "amount": str(amounts[o.pk])} for o in orders],
@@ -48,7 +48,7 @@ def compute_figures(programme, organisation, start, end):
         "batches": sorted(Batch.objects.filter(pk__in=batch_ids).values_list("code", flat=True)),
         "households": len(farmers),
         "reached": str(reached),
-        "unpacked_orders": sum(1 for o in orders if o.pk not in {s["order_id"] for s in shares}),
+        "unpacked_orders": len(set(amounts) - {s["order_id"] for s in shares}),
     }
 
 

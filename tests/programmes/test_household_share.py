@@ -84,3 +84,25 @@ def test_the_chart_and_excel_carry_the_same_numbers(pairing, personas):
     rows = list(wb.worksheets[0].iter_rows(values_only=True))
     assert rows[-1][0] == "合计" and Decimal(str(rows[-1][2])) == Decimal("399.00")
     assert Decimal(str(rows[-1][5])) == Decimal("137.00")
+
+
+def test_rounding_to_the_fen_never_drifts_from_the_exact_total():
+    from fractions import Fraction
+
+    thirds = {(m, f): Fraction(1, 3) for m in ("2026-10", "2026-11") for f in (1, 2, 3)}  # ¥2.00 in all
+    fen = impact.apportion_by_household(thirds)
+    assert sum(fen.values()) == Decimal("2.00")
+    assert sorted(sum(v for (m, f), v in fen.items() if f == x) for x in (1, 2, 3)) == [
+        Decimal("0.66"), Decimal("0.67"), Decimal("0.67")]
+    assert all(abs(v - Decimal("0.3333")) < Decimal("0.01") for v in fen.values())
+
+
+def test_the_tables_add_up_to_the_totals(pairing, personas):
+    for boxes in (1, 1, 3, 2):
+        buy(pairing, boxes, personas.manager_a)
+    report = impact.programme_report(pairing.programme)
+    t = report["totals"]
+    assert sum(r["reached"] for r in report["households"]) == t["reached"]
+    assert sum(r["reached"] for r in report["months"]) == t["reached"]
+    assert sum(r["reached"] for r in report["villages"]) == t["reached"]
+    assert t["reached"] == Decimal("95.90")  # 70 eggs × ¥1.37

@@ -112,3 +112,12 @@ def test_the_printed_qr_code_opens_the_verification_page(pairing, personas, clie
     assert [c.text for c in codes] == [svc.verify_url(st)]
     path = codes[0].text.split("://", 1)[1].split("/", 1)[1]
     assert client_for(None).get("/" + path).status_code == 200
+
+
+def test_the_verification_page_reads_in_english_too(pairing, personas, client_for):
+    buy(pairing, 1, personas.manager_a)
+    st = issue(pairing, personas.manager_a)
+    c = client_for(None)
+    c.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = c.get(f"/v/{st.code}").content.decode()
+    assert "This certificate is genuine" in html and "¥39.90" in html
