@@ -84,6 +84,7 @@ def test_the_programme_link_remembers_the_programme_and_opens_the_shop(pairing, 
     assert r.status_code == 302 and r["Location"] == "/shop/"
     assert c.session["pairing_programme"] == "ZNMG16"
     assert c.get("/shop/p/NOPE99").status_code == 404
+    assert c.get("/shop/p/znmg16/").status_code == 302  # lower case, trailing slash: still the programme
     assert c.get("/shop/p/12").status_code == 302  # a product id goes to the product page
 
 
