@@ -260,7 +260,8 @@ def confirm_report(report, *, user, reason="", households=None):
     from quality.services import penalties as penalty_service
 
     with transaction.atomic():
-        farmer_keys = [f"offence:{f.pk}" for f in rules.batch_eggs_by_household(report.batch)]
+        named = list(households or [])
+        farmer_keys = [f"offence:{f.pk}" for f in [*rules.batch_eggs_by_household(report.batch), *named]]
         lock_keys(f"report:{report.pk}", *farmer_keys)
         report.refresh_from_db()
         charter, rows = preview_penalties(report, households)
