@@ -126,7 +126,13 @@ def _delivery_rows(deliveries):
 
 @farmer_required
 def deliveries(request):
-    qs = Delivery.objects.filter(farmer=request.farmer).order_by("-received_at", "-id")[:100]
+    qs = list(Delivery.objects.filter(farmer=request.farmer).order_by("-received_at", "-id")[:100])
+    # Paid means: its ledger credit is on a payslip that was paid (green); otherwise still waiting (amber).
+    paid = set(LedgerEntry.objects.filter(farmer=request.farmer, source_type="coop.delivery",
+                                          source_id__in=[d.pk for d in qs], settlement__status=Settlement.PAID)
+               .values_list("source_id", flat=True))
+    for d in qs:
+        d.paid = d.pk in paid
     return render(request, "coop/farmer/deliveries.html", {"deliveries": list(_delivery_rows(qs)), "nav": "eggs"})
 
 

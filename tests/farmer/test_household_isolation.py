@@ -51,3 +51,19 @@ def test_the_home_page_puts_the_big_numbers_first(personas):
     assert "30 <small>" in body  # eggs brought this month
     detail = c.get(f"/farmer/deliveries/{d.pk}/").content.decode()
     assert "裂纹蛋" in detail and "¥42.00" in detail
+
+
+def test_a_delivery_shows_paid_once_its_payslip_is_paid(personas):
+    paid, waiting = make_delivery(personas.farmer_a), make_delivery(personas.farmer_a, accepted={"L": 10})
+    slip = _payslip(personas.farmer_a)
+    for d in (paid, waiting):
+        entry, _ = post_entry(farmer=personas.farmer_a, kind=LedgerEntry.DELIVERY, amount=d.amount_due,
+                              reason="交蛋", source=d, dedupe_key=f"delivery:{d.pk}")
+        if d is paid:
+            entry.settlement = slip
+            entry.save(_attach_settlement=True)
+    give_pin(personas.farmer_a, personas.manager_a)
+    c = Client()
+    sign_in(c, personas.farmer_a)
+    rows = c.get("/farmer/deliveries/").context["deliveries"]
+    assert {d.pk: d.paid for d in rows} == {paid.pk: True, waiting.pk: False}
