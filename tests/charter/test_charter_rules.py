@@ -11,6 +11,7 @@ from quality.services import penalties as penalty_service
 from quality.services.charter import charter_in_force, largest_remainder
 from quality.services.reports import preview_penalties
 from tests.charter.conftest import confirm, make_charter, report_on
+from tests.conftest import requires_postgres
 from tests.factories import make_batch, make_delivery, make_farmer
 
 
@@ -124,3 +125,28 @@ def test_a_household_with_eggs_in_several_deliveries_gets_one_penalty(personas, 
     batch = make_batch(personas.coop_a, deliveries=[d1, d2], pack_size=10, boxes=3)
     penalties = confirm(report_on(batch, eggs=2), personas.manager_a)
     assert [(p.farmer, p.eggs) for p in penalties] == [(personas.farmer_a, 2)]
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_reports_confirmed_at_once_count_as_two_offences(personas, charter, farmer_a_batch):
+    import threading
+
+    from django.db import connection
+
+    reports = [report_on(farmer_a_batch), report_on(farmer_a_batch, defect="cracked")]
+    barrier = threading.Barrier(2)
+
+    def worker(report):
+        try:
+            barrier.wait()
+            confirm(report, personas.manager_a)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(r,)) for r in reports]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(Penalty.objects.values_list("offence_number", flat=True)) == [1, 2]
