@@ -20,6 +20,7 @@ import json
 import logging
 import secrets
 import threading
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
@@ -78,8 +79,10 @@ def client_ip(request):
     return (value.split(",")[0].strip() if value else request.META.get("REMOTE_ADDR", "")) or ""
 
 
+@lru_cache(maxsize=4096)
 def network_hash(ip):
-    """A keyed hash of the client's network (/24 or /48): tells networks apart, identifies nobody."""
+    """A keyed hash of the client's network (/24 or /48): tells networks apart, identifies nobody.
+    (Memoised: a burst of scans comes from few addresses, and this is the scan page's hot path.)"""
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:
@@ -105,6 +108,7 @@ _BROWSERS = [  # order matters: in-app browsers first, then engines whose UA nam
 ]
 
 
+@lru_cache(maxsize=1024)
 def browser_family(user_agent):
     ua = (user_agent or "").lower()
     for family, needles in _BROWSERS:
