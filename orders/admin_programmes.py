@@ -24,7 +24,19 @@ from orders.services import programmes as svc
 
 
 class LoggedAdmin(CooperativeScopedAdmin):
-    """Every save through the admin leaves an audit event (who, when, what)."""
+    """Every save through the admin leaves an audit event (who, when, what). Many-to-many choices
+    (villages, programmes) are limited to the user's cooperatives like the foreign keys are."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        model = db_field.remote_field.model
+        if field is not None and not request.user.is_superuser and any(
+                f.name == "cooperative" for f in model._meta.get_fields()):
+            from coop import tenancy
+
+            field.queryset = field.queryset.filter(cooperative__in=tenancy.cooperative_ids(request.user,
+                                                                                             self.edit_roles))
+        return field
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -46,16 +58,6 @@ class ProgrammeAdmin(LoggedAdmin):
     @admin.display(description=_("报告"))
     def report(self, obj):
         return format_html('<a href="{}">{}</a>', reverse("shop:programme-report", args=[obj.pk]), _("查看"))
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        if db_field.name == "villages" and not request.user.is_superuser:
-            from coop import tenancy
-
-            field.queryset = field.queryset.filter(cooperative__in=tenancy.cooperative_ids(request.user,
-                                                                                             self.edit_roles))
-        return field
-
 
 class AffiliationInline(admin.TabularInline):
     model = BuyerAffiliation
