@@ -171,7 +171,22 @@ def test_report_form_and_notice_board_fit_a_phone_in_both_languages(phone, world
     phone.get_by_role("button", name="提交报告").click()
     expect(phone.locator(".errorlist").first).to_be_visible()
     assert not BadEggReport.objects.filter(eggs=0).exists()
+    # A third offence (doubled fine, public notice), applied; and a hygiene award winner next door.
+    confirm(report_on(batch, eggs=1), world["manager"])
+    (third,) = confirm(report_on(batch, eggs=2), world["manager"])
+    Penalty.objects.filter(pk=third.pk).update(appeal_deadline=timezone.now() - datetime.timedelta(seconds=1))
+    from quality.services.penalties import apply_due_penalties
+
+    apply_due_penalties()
+    from coop import models as coop_models
+
+    if hasattr(coop_models, "HygieneScore"):
+        neighbour = make_farmer(world["coop"], world["village"], head_name="沙马阿依")
+        inspection = coop_models.HygieneInspection.objects.create(
+            cooperative=world["coop"], village=world["village"], inspected_on=timezone.localdate())
+        coop_models.HygieneScore.objects.create(inspection=inspection, farmer=neighbour, score=97, award="50.00")
     phone.goto(phone.url_for(f"/notice/{world['village'].pk}"))
-    expect(phone.locator("#sanctions")).to_be_visible()
+    expect(phone.locator("#sanctions")).to_contain_text("吉克**")
+    expect(phone.locator("#sanctions")).not_to_contain_text("吉克拉哈")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(phone, "charter-notice-board")
