@@ -62,6 +62,30 @@ def programme_link(request, code):
     return redirect(_shop_url())
 
 
+@require_GET
+def programme_poster(request, code):
+    """The programme's poster for Moments and canteen walls: a QR code to ``/shop/p/<code>``."""
+    from types import SimpleNamespace
+
+    from django.conf import settings
+
+    from orders.models import Product
+    from orders.views.poster import _photo, render_poster
+
+    programme = svc.programme_by_code(code)
+    if programme is None:
+        raise Http404(_("找不到这个帮扶项目。"))
+    product = Product.objects.filter(cooperative=programme.cooperative, active=True).order_by("sort_order").first()
+    villages = "、".join(programme.villages.values_list("name", flat=True))
+    png = render_poster(title=programme.name, price_text=_("以购代捐 · 消费帮扶"),
+                        caption=f"{programme.east_organisation} → {villages or programme.cooperative.name}",
+                        url=settings.SITE_URL.rstrip("/") + reverse("shop:programme-link", args=[programme.code]),
+                        photo=_photo(product or SimpleNamespace(photo=None)))
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "max-age=300"
+    return response
+
+
 class CoordinatorLoginView(LoginView):
     template_name = "orders/programmes/login.html"
     redirect_authenticated_user = True

@@ -128,3 +128,16 @@ def test_the_monitoring_page_lists_whom_to_visit(personas, client_for):
     other = client_for(personas.manager_b).get("/programmes/monitoring/?month=2026-10").content.decode()
     assert "吉克拉哈" not in other
     assert client_for(personas.manager_b).get(f"/programmes/monitoring/?coop={personas.coop_a.pk}").status_code == 404
+
+
+def test_the_programme_poster_carries_a_qr_code_to_the_programme_link(pairing, client_for):
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    r = client_for(None).get("/shop/p/ZNMG16/programme-poster.png")
+    assert r.status_code == 200 and r["Content-Type"] == "image/png"
+    codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(r.content)))
+    assert [c.text.rsplit("/", 3)[-3:] for c in codes] == [["shop", "p", "ZNMG16"]]
+    assert client_for(None).get("/shop/p/NOPE99/programme-poster.png").status_code == 404
