@@ -7,8 +7,8 @@ from orders import views_programmes as views
 
 urlpatterns = [
     path("shop/p/<str:code>", views.programme_link, name="programme-link"),
-    path("shop/p/<str:code>/", views.programme_link),
-    path("shop/p/<str:code>/programme-poster.png", views.programme_poster, name="programme-poster"),  # typed with a slash (digits are the shop's products)
+    path("shop/p/<str:code>/", views.programme_link),  # typed with a slash (digits are the shop's products)
+    path("shop/p/<str:code>/programme-poster.png", views.programme_poster, name="programme-poster"),
     path("shop/statements/", views.my_programmes, name="programme-mine"),
     path("shop/statements/rate/<str:number>", views.rate_order, name="programme-rate"),
     path("shop/statements/terms/<str:number>", views.order_terms, name="programme-terms"),
