@@ -27,7 +27,7 @@ import uuid
 from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -257,9 +257,12 @@ def requeue_stuck(now=None):
     gateway, the second returns the same message instead of a second text.
     """
     now = now or timezone.now()
+    cutoff = now - STUCK_AFTER
+    # Rows never tried at all (the broker lost the task, or it was never enqueued) count from creation.
     stale = (Notification.objects.filter(status__in=[Notification.SENDING, Notification.QUEUED])
              .annotate(last_try=Max("attempts_log__created_at"))
-             .filter(last_try__lt=now - STUCK_AFTER).values_list("pk", "status"))
+             .filter(Q(last_try__lt=cutoff) | Q(last_try__isnull=True, created_at__lt=cutoff))
+             .values_list("pk", "status"))
     count = 0
     for pk, status in list(stale[:500]):
         if status == Notification.SENDING:

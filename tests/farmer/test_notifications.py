@@ -181,3 +181,17 @@ def test_a_real_worker_given_the_task_twice_sends_once(personas, sms, celery_wor
     assert GatewayMessage.objects.filter(client_ref="worker:1").count() == 1
     assert NotificationAttempt.objects.filter(notification=note).count() == 1
     del first, second
+
+
+def test_a_message_whose_task_was_lost_is_sent_by_the_sweep(personas, sms):
+    note = Notification.objects.create(cooperative=personas.coop_a, farmer=personas.farmer_a,
+                                       phone=personas.farmer_a.phone, event="x", dedupe_key="lost:1",
+                                       channel="sms", body="您好",
+                                       created_at=timezone.now() - notifications.STUCK_AFTER * 2)
+    fresh = Notification.objects.create(cooperative=personas.coop_a, farmer=personas.farmer_a,
+                                        phone=personas.farmer_a.phone, event="x", dedupe_key="fresh:1",
+                                        channel="sms", body="您好")
+    assert notifications.requeue_stuck() == 1
+    note.refresh_from_db()
+    fresh.refresh_from_db()
+    assert note.status == Notification.SENT and fresh.status == Notification.QUEUED  # its task is still due
