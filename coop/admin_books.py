@@ -11,7 +11,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coop.admin_support import AppendOnlyAdmin, CooperativeScopedAdmin
@@ -119,7 +119,7 @@ class DeliveryAdmin(CooperativeScopedAdmin):
             if Delivery.objects.filter(pk=d.pk, flagged=True).update(flagged=False):
                 log_action(d, "delivery.reviewed", user=request.user, reason=d.flag_reason)
                 n += 1
-        self.message_user(request, _t("已核查 %(n)d 条交蛋记录。") % {"n": n})
+        self.message_user(request, gettext("已核查 %(n)d 条交蛋记录。") % {"n": n})
 
     def has_mark_reviewed_permission(self, request):
         return self._can(request, self.edit_roles)
@@ -161,12 +161,12 @@ class BatchAdmin(CooperativeScopedAdmin):
         done = 0
         for batch in queryset:
             try:
-                set_batch_status(batch, status, user=request.user, reason=_t("后台操作"))
+                set_batch_status(batch, status, user=request.user, reason=gettext("后台操作"))
                 done += 1
             except BatchError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
         if done:
-            self.message_user(request, _t("已更新 %(n)d 个批次。") % {"n": done})
+            self.message_user(request, gettext("已更新 %(n)d 个批次。") % {"n": done})
 
     @admin.action(description=_("标记为已售罄"), permissions=["mark_sold_out"])
     def mark_sold_out(self, request, queryset):
@@ -222,7 +222,7 @@ class SettlementAdmin(CooperativeScopedAdmin):
     @admin.display(description=_("工资条"))
     def payslip(self, obj):
         return format_html('<a href="{}">{}</a> · <a href="{}">PDF</a>', reverse("books-payslip", args=[obj.pk]),
-                           _t("查看"), reverse("books-payslip-pdf", args=[obj.pk]))
+                           gettext("查看"), reverse("books-payslip-pdf", args=[obj.pk]))
 
     @admin.action(description=_("审批所选结算单"), permissions=["approve"])
     def approve(self, request, queryset):
@@ -233,12 +233,12 @@ class SettlementAdmin(CooperativeScopedAdmin):
                 done += 1
             except SettlementError as exc:
                 self.message_user(request, str(exc), messages.WARNING)
-        self.message_user(request, _t("已审批 %(n)d 张结算单。") % {"n": done})
+        self.message_user(request, gettext("已审批 %(n)d 张结算单。") % {"n": done})
 
     @admin.action(description=_("登记付款（填写转账凭证号）"), permissions=["pay"])
     def pay(self, request, queryset):
-        reference, page = ask_one_value(self, request, queryset, action="pay", title=_t("登记付款"),
-                                        label=_t("付款凭证号（转账批次号）"))
+        reference, page = ask_one_value(self, request, queryset, action="pay", title=gettext("登记付款"),
+                                        label=gettext("付款凭证号（转账批次号）"))
         if page is not None:
             return page
         done = 0
@@ -248,7 +248,7 @@ class SettlementAdmin(CooperativeScopedAdmin):
                 done += 1
             except SettlementError as exc:
                 self.message_user(request, str(exc), messages.WARNING)
-        self.message_user(request, _t("已付款 %(n)d 张结算单。") % {"n": done})
+        self.message_user(request, gettext("已付款 %(n)d 张结算单。") % {"n": done})
         return None
 
     def has_approve_permission(self, request):
@@ -381,9 +381,9 @@ class HygieneScoreAdmin(CooperativeScopedAdmin):
 
     @admin.action(description=_("发放卫生奖励（从预留基金）"), permissions=["award"])
     def award(self, request, queryset):
-        amount, page = ask_one_value(self, request, queryset, action="award", title=_t("发放卫生奖励"),
-                                     label=_t("每户奖励金额（元）"),
-                                     field=forms.DecimalField(label=_t("每户奖励金额（元）"), min_value=0.01,
+        amount, page = ask_one_value(self, request, queryset, action="award", title=gettext("发放卫生奖励"),
+                                     label=gettext("每户奖励金额（元）"),
+                                     field=forms.DecimalField(label=gettext("每户奖励金额（元）"), min_value=0.01,
                                                               max_digits=10, decimal_places=2))
         if page is not None:
             return page
@@ -395,7 +395,7 @@ class HygieneScoreAdmin(CooperativeScopedAdmin):
             except fund.FundError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
         if done:
-            self.message_user(request, _t("已向 %(n)d 户发放奖励。") % {"n": done})
+            self.message_user(request, gettext("已向 %(n)d 户发放奖励。") % {"n": done})
         return None
 
     def has_award_permission(self, request):
