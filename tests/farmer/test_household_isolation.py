@@ -67,3 +67,14 @@ def test_a_delivery_shows_paid_once_its_payslip_is_paid(personas):
     sign_in(c, personas.farmer_a)
     rows = c.get("/farmer/deliveries/").context["deliveries"]
     assert {d.pk: d.paid for d in rows} == {paid.pk: True, waiting.pk: False}
+
+
+def test_the_pages_read_in_english_too(personas, settings):
+    give_pin(personas.farmer_a, personas.manager_a)
+    c = Client()
+    sign_in(c, personas.farmer_a)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = c.get("/farmer/").content.decode()
+    assert "Money not yet settled" in body and "Penalties and appeals" in body
+    assert "Wrong mobile number or PIN" in Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        "/farmer/login/", {"phone": personas.farmer_a.phone, "pin": "000000"}).content.decode()
