@@ -4,6 +4,8 @@ Every change goes through a service (intake, packing, settlements, fund); the ad
 buttons for them. Money rows are read-only here: corrections are new entries.
 """
 
+import uuid
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -31,6 +33,7 @@ from coop.models import (
 from coop.services import fund
 from coop.services.audit import log_action
 from coop.services.batches import BatchError, set_batch_status
+from coop.services.intake import DeliveryError, adjust_delivery
 from coop.services.settlements import SettlementError, approve_settlement, pay_settlement
 
 
@@ -49,17 +52,20 @@ class ReadOnlyInline(admin.TabularInline):
         return True  # shown inside a parent page that already applied the tenant rule
 
 
-def ask_one_value(modeladmin, request, queryset, *, action, title, label, field=None):
-    """An intermediate page for an action that needs one value (payment reference, award amount).
+def ask_one_value(modeladmin, request, queryset, *, action, title, label=None, field=None, form_class=None):
+    """An intermediate page for an action that needs a value (payment reference, award amount).
 
-    Returns the cleaned value once the manager has submitted it, else a response showing the form.
+    Returns the cleaned value (or the form's cleaned data, with ``form_class``) once the manager has
+    submitted it, else a response showing the form.
     """
-    field = field or forms.CharField(label=label, max_length=64)
-    form_class = type("AskForm", (forms.Form,), {"value": field})
+    if form_class is None:
+        field = field or forms.CharField(label=label, max_length=64)
+        form_class = type("AskForm", (forms.Form,), {"value": field})
     if request.POST.get("confirm"):
         form = form_class(request.POST)
         if form.is_valid():
-            return form.cleaned_data["value"], None
+            data = form.cleaned_data
+            return (data["value"] if "value" in data and len(data) == 1 else data), None
     else:
         form = form_class()
     context = {**modeladmin.admin_site.each_context(request), "title": title, "form": form, "objects": queryset,
@@ -92,8 +98,7 @@ class DeliveryAdmin(CooperativeScopedAdmin):
     search_fields = ("farmer__head_name", "farmer__member_no", "farmer__phone", "=id")
     date_hierarchy = "received_at"
     list_select_related = ("farmer", "inspector")
-    actions = ["mark_reviewed"]
-    view_roles = CooperativeScopedAdmin.view_roles
+    actions = ["mark_reviewed", "adjust"]
 
     @admin.display(description=_("合格"))
     def accepted_total(self, obj):
@@ -123,6 +128,35 @@ class DeliveryAdmin(CooperativeScopedAdmin):
 
     def has_mark_reviewed_permission(self, request):
         return self._can(request, self.edit_roles)
+
+    has_adjust_permission = has_mark_reviewed_permission
+
+    @admin.action(description=_("调整应付金额（记一笔调整，不改原记录）"), permissions=["adjust"])
+    def adjust(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, gettext("请只选一条交蛋记录来调整。"), messages.WARNING)
+            return None
+        data, page = ask_one_value(self, request, queryset, action="adjust", title=gettext("调整交蛋金额"),
+                                   form_class=AdjustDeliveryForm)
+        if page is not None:
+            return page
+        delivery = queryset.get()
+        # The form's submission id makes a double click post one adjustment.
+        key = data.get("key") or uuid.uuid4().hex
+        try:
+            adjust_delivery(delivery, amount=data["amount"], reason=data["reason"], user=request.user, key=key)
+        except DeliveryError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return None
+        self.message_user(request, gettext("已记一笔调整：¥%(a)s。") % {"a": data["amount"]})
+        return None
+
+
+class AdjustDeliveryForm(forms.Form):
+    amount = forms.DecimalField(label=_("调整金额（元，负数为扣减）"), max_digits=10, decimal_places=2)
+    reason = forms.CharField(label=_("调整原因"), max_length=200)
+    key = forms.CharField(widget=forms.HiddenInput, max_length=40, required=False,
+                          initial=lambda: uuid.uuid4().hex)
 
 
 class ContributionInline(ReadOnlyInline):

@@ -215,6 +215,8 @@ def adjust_delivery(delivery, *, amount, reason, user=None, key):
     """
     if not reason:
         raise DeliveryError(_("请写明调整原因。"), "reason")
+    if ledger.to_money(amount) == 0:
+        raise DeliveryError(_("调整金额不能为 0。"), "amount")
     entry, created = ledger.post_entry(
         farmer=delivery.farmer, kind=LedgerEntry.ADJUSTMENT, amount=amount,
         reason=_("交蛋记录 %(no)s 调整：%(reason)s") % {"no": delivery.pk, "reason": reason},

@@ -99,3 +99,17 @@ def test_hygiene_awards_from_the_admin_move_money_once(books, client_for):
                                              "value": "80"})
     assert fund.balance(books.coop_a, FundEntry.HYGIENE) == Decimal("20.00")
     assert LedgerEntry.objects.filter(kind=LedgerEntry.REWARD, farmer=books.farmer_a).count() == 1
+
+
+def test_a_delivery_is_corrected_from_the_admin_by_an_adjustment(books, client_for):
+    from coop.models import Delivery
+
+    d = Delivery.objects.get(farmer=books.farmer_a)
+    c = client_for(books.manager_a)
+    ask = c.post("/admin/coop/delivery/", {"action": "adjust", ACTION_CHECKBOX_NAME: [d.pk]})
+    assert ask.status_code == 200 and "调整原因" in ask.content.decode()
+    for _ in range(2):  # a double click on the confirm button
+        c.post("/admin/coop/delivery/", {"action": "adjust", ACTION_CHECKBOX_NAME: [d.pk], "confirm": "1",
+                                         "amount": "-1.50", "reason": "一枚蛋漏检", "key": "form-1"})
+    adjustments = LedgerEntry.objects.filter(kind=LedgerEntry.ADJUSTMENT, farmer=books.farmer_a)
+    assert [a.amount for a in adjustments] == [Decimal("-1.50")] and adjustments[0].settlement is None

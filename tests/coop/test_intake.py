@@ -138,3 +138,18 @@ def test_the_farmer_gets_a_receipt_once(personas, django_capture_on_commit_callb
     assert note.farmer == personas.farmer_a
     assert "合格 10 枚" in note.body and "¥15.00" in note.body and "裂纹蛋2枚" in note.body
     assert note.status == Notification.SENT  # the eager task sent it through the console channel
+
+
+def test_a_correction_is_a_new_adjustment_entry_and_the_delivery_never_changes(personas):
+    from coop.services.intake import adjust_delivery
+
+    set_prices(personas.coop_a)
+    d = deliver(personas.farmer_a, accepted={"L": 20})
+    adjust_delivery(d, amount="-3.00", reason="两枚蛋后来发现有裂纹", user=personas.manager_a, key="a1")
+    adjust_delivery(d, amount="-3.00", reason="两枚蛋后来发现有裂纹", user=personas.manager_a, key="a1")  # double click
+    d.refresh_from_db()
+    assert d.amount_due == Decimal("30.00") and d.accepted_l == 20
+    assert ledger.balance(personas.farmer_a) == Decimal("27.00")
+    assert LedgerEntry.objects.filter(kind=LedgerEntry.ADJUSTMENT).count() == 1
+    with pytest.raises(DeliveryError, match="原因"):
+        adjust_delivery(d, amount="1", reason="", key="a2")
