@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from reportlab import rl_config
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -29,6 +30,9 @@ from quality.services.trace import ensure_trace_code, issue_box_codes, label_url
 FONT_PATH = Path(settings.BASE_DIR) / "static" / "fonts" / "wqy-microhei-gb2312.ttf"
 FONT = "GreenshellCJK"
 GREEN = (0.184, 0.42, 0.235)
+# Compressed streams stay binary: ASCII85 (reportlab's default) is pure Python here and cost a
+# fifth of a 1,100-label sheet's time, for a file a quarter bigger.
+rl_config.useA85 = 0
 SYNC_LIMIT = 2000  # labels per request made while the manager waits; more goes to a Celery task
 LABEL_CACHE_TTL = 24 * 3600
 

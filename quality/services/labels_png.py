@@ -6,7 +6,7 @@ import io
 from PIL import Image, ImageDraw, ImageFont
 
 from quality.services.labels import FONT_PATH, LabelText
-from quality.services.labels_qr import qr_matrix
+from quality.services.labels_qr import dark_runs, qr_matrix
 from quality.services.trace import label_url
 
 DPI = 300
@@ -25,11 +25,9 @@ def label_png(batch, trace, box=None, width_mm=70, height_mm=37):
     n = len(matrix)
     module = qr_px // n  # whole pixels per module keep the code crisp
     qr_px = module * n
-    for r, row in enumerate(matrix):
-        for c, dark in enumerate(row):
-            if dark:
-                draw.rectangle([pad + c * module, pad + r * module, pad + (c + 1) * module - 1,
-                                pad + (r + 1) * module - 1], fill=0)
+    for r, c, length in dark_runs(matrix):
+        draw.rectangle([pad + c * module, pad + r * module, pad + (c + length) * module - 1,
+                        pad + (r + 1) * module - 1], fill=0)
     caption = f"No.{box.serial} · {box.code}" if box else f"溯源码 {trace.code}"
     small = ImageFont.truetype(str(FONT_PATH), round(2.0 * MM))
     cw = draw.textlength(caption, font=small)
