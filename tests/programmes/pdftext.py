@@ -29,10 +29,17 @@ def _unescape(raw):
 
 def pdf_text(data):
     lines = []
-    for m in re.finditer(rb"/Filter \[ /ASCII85Decode /FlateDecode \].*?stream\r?\n(.*?)endstream", data, re.S):
-        body = m.group(1).strip()
-        body = body[:-2] if body.endswith(b"~>") else body
-        content = zlib.decompress(base64.a85decode(body))
+    # reportlab writes Flate streams, ASCII85-wrapped unless rl_config.useA85 was switched off.
+    for m in re.finditer(rb"/Filter \[ (/ASCII85Decode )?/FlateDecode \][^>]*>>\s*stream\r?\n(.*?)endstream", data,
+                         re.S):
+        body = m.group(2)
+        if m.group(1):
+            body = body.strip()
+            body = base64.a85decode(body[:-2] if body.endswith(b"~>") else body)
+        try:
+            content = zlib.decompress(body)
+        except zlib.error:
+            continue
         for s in re.finditer(rb"\(((?:[^()\\]|\\.)*)\) Tj", content, re.S):
             raw = _unescape(s.group(1))
             # Our PDFs set every string in the UCS-2 CID font (STSong-Light), so decode as UTF-16.
