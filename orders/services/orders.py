@@ -82,7 +82,8 @@ def place_order(*, buyer, items, fulfilment=Order.COURIER, pickup_point=None, ad
     ``items`` is a list of ``Item(product, boxes)``; ``address`` a dict with recipient, phone,
     address (courier only). A repeated call with the same ``idempotency_key`` by the same buyer
     returns the first order (``created`` False) instead of selling twice.
-    Keyword-only on purpose: attribution (e.g. a pairing programme) is added as another keyword.
+    Keyword-only on purpose. ``programme_code`` (from ``/shop/p/<code>``) marks the order 以购代捐 for that
+    pairing programme, else the buyer organisation's default programme applies (orders/services/programmes.py).
     """
     if idempotency_key:
         existing = Order.objects.filter(buyer=buyer, idempotency_key=idempotency_key).first()
@@ -90,6 +91,10 @@ def place_order(*, buyer, items, fulfilment=Order.COURIER, pickup_point=None, ad
             return existing, False
     cooperative_id, fulfilment, pickup_point = _validate(buyer, items, fulfilment, pickup_point, address,
                                                          group_buy)
+    # A cheap read without the lock turns away requests that cannot succeed (the 900 of a 1,000-request
+    # flash sale for 100 boxes) without queueing them on the lock. It can only refuse, never sell: the
+    # decisive check is the one under the lock below.
+    _check_availability(cooperative_id, items)
     keys = {stock_key(cooperative_id, i.product.weight_class, i.product.pack_size) for i in items}
     if group_buy is not None:
         keys.add(group_buy.lock_key)
