@@ -146,3 +146,21 @@ def test_the_poster_still_renders_without_a_chinese_font(shop, client, monkeypat
     assert poster.cjk_font_path() is None
     resp = client.get(f"/shop/p/{shop.product.pk}/poster.png")
     assert resp.status_code == 200 and resp.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_lock_timeout_answers_busy_try_again_and_sells_nothing(shop, api_for, client_for, monkeypatch):
+    from coop.services.locking import LockTimeout
+
+    def busy(*keys):
+        raise LockTimeout()
+
+    monkeypatch.setattr("orders.services.orders.lock_keys", busy)
+    resp = api_for(shop.buyer.user).post("/api/orders/", {"items": [{"product": shop.product.pk, "boxes": 1}],
+                                                          **ADDRESS}, format="json")
+    assert resp.status_code == 503 and resp["Retry-After"] == "1"
+    assert resp.json()["error"]["code"] == "busy"
+    c = client_for(shop.buyer.user)
+    c.post("/shop/cart/update/", {"product": shop.product.pk, "boxes": 1})
+    page = c.post("/shop/checkout/", {"fulfilment": "courier", "key": "k", **ADDRESS})
+    assert "下单的人太多了，请稍后再试" in page.content.decode()
+    assert not Order.objects.exists()
