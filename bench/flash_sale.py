@@ -83,9 +83,9 @@ def setup():
 
 def reset_stock(coop, product):
     """Fresh sale: no orders of this cooperative, one batch of exactly BOXES boxes."""
-    from coop.models import Batch
+    from coop.models import Batch, Farmer
     from orders.models import Allocation, Order, OrderLine, OrderStatusChange
-    from tests.factories import make_batch
+    from tests.factories import make_batch, make_delivery, make_farmer
 
     orders = Order.objects.filter(cooperative=coop)
     Allocation.objects.filter(line__order__in=orders).delete()
@@ -93,7 +93,11 @@ def reset_stock(coop, product):
     OrderLine.objects.filter(order__in=orders).delete()
     orders.delete()
     Batch.objects.filter(cooperative=coop).update(status=Batch.SOLD_OUT)
-    make_batch(coop, weight_class="L", pack_size=10, boxes=BOXES)
+    farmer = Farmer.objects.filter(cooperative=coop).first() or make_farmer(coop, member_no="FLASH1",
+                                                                            phone="13900000001")
+    delivery = make_delivery(farmer, accepted={"L": BOXES * 10})
+    make_batch(coop, deliveries=[delivery], weight_class="L", pack_size=10, boxes=BOXES,
+               code=f"FLASH-{time.time_ns() // 1000}")
 
 
 def boxes_sold(product):
