@@ -31,6 +31,7 @@ urlpatterns = [
     path("shop/g/<str:code>/summary/", groupbuy.summary, name="groupbuy-summary"),
     path("shop/manage/", manage.queue, name="manage"),
     path("shop/manage/packing/", manage.packing_list, name="manage-packing"),
+    path("shop/manage/g/new/", manage.groupbuy_new, name="manage-groupbuy-new"),
     path("shop/manage/pickup/", manage.pickup_list, name="manage-pickup"),
     path("shop/manage/o/<str:number>/", manage.order_page, name="manage-order"),
     path("shop/manage/o/<str:number>/action/", manage.order_action, name="manage-order-action"),

@@ -1,19 +1,23 @@
 """Managers' shop pages: order queue, packing and pickup lists (print), one order's actions."""
 
+from decimal import Decimal
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from coop import tenancy
 from coop.services.locking import LockTimeout
-from orders.models import Order, OrderError
+from orders.models import Order, OrderError, PickupPoint, Product
 from orders.services import payments
+from orders.services.groupbuys import create_group_buy
 from orders.services.orders import complete, mark_ready_for_pickup, mark_shipped, pack_order, trace_batches
 
 ROLES = (tenancy.Staff.MANAGER,)
@@ -105,3 +109,39 @@ def order_action(request, number):
     else:
         messages.success(request, _("已完成。"))
     return redirect("shop:manage-order", number=number)
+
+
+class GroupBuyForm(forms.Form):
+    product = forms.ModelChoiceField(queryset=Product.objects.none(), label=_l("商品"))
+    title = forms.CharField(max_length=80, label=_l("标题"))
+    price = forms.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"), label=_l("团购价（元/盒）"))
+    stock_cap = forms.IntegerField(min_value=1, max_value=10000, label=_l("总量上限（盒）"))
+    per_person_limit = forms.IntegerField(min_value=1, max_value=1000, initial=3, label=_l("每人限购（盒）"))
+    deadline = forms.DateTimeField(label=_l("截止时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                   input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    pickup_point = forms.ModelChoiceField(queryset=PickupPoint.objects.none(), label=_l("自提点"))
+    leader_phone = forms.CharField(max_length=20, required=False, label=_l("团长手机号（留空为自己）"))
+    leader_name = forms.CharField(max_length=30, required=False, label=_l("团长称呼"))
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_l("说明"))
+
+    def __init__(self, *args, cooperative_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.filter(cooperative_id__in=cooperative_ids, active=True)
+        self.fields["pickup_point"].queryset = PickupPoint.objects.filter(cooperative_id__in=cooperative_ids,
+                                                                          active=True)
+
+
+@manager_required
+def groupbuy_new(request):
+    ids = tenancy.cooperative_ids(request.user, ROLES)
+    form = GroupBuyForm(request.POST or None, cooperative_ids=ids)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            gb = create_group_buy(cooperative=d["product"].cooperative, user=request.user, **d)
+        except OrderError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("接龙已发布，把链接或海报发到群里吧。"))
+            return redirect("shop:groupbuy", code=gb.code)
+    return render(request, "orders/manage_groupbuy.html", {"form": form})

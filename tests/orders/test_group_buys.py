@@ -100,3 +100,22 @@ def test_only_the_leader_or_a_manager_may_check_off_or_see_the_summary(shop, per
 
     ws = load_workbook(io.BytesIO(xlsx.content)).active
     assert [c.value for c in ws[3]][:4] == [1, "张三", "1234", 2]
+
+
+def test_a_manager_posts_a_group_buy_with_a_buyer_as_leader(shop, personas, client_for):
+    m = client_for(personas.manager_a)
+    form = {"product": shop.product.pk, "title": "周六接龙", "price": "33.00", "stock_cap": 20,
+            "per_person_limit": 3, "deadline": (timezone.localtime() + datetime.timedelta(days=1)).strftime(
+                "%Y-%m-%dT%H:%M"), "pickup_point": shop.pickup.pk, "leader_phone": "13800001234"}
+    resp = m.post("/shop/manage/g/new/", form)
+    gb = GroupBuy.objects.get(title="周六接龙")
+    assert resp["Location"] == f"/shop/g/{gb.code}"
+    assert gb.leader == shop.buyer.user and gb.leader_name == "张三"
+    # the leader can check off pickups on their own phone
+    assert client_for(shop.buyer.user).get(f"/shop/g/{gb.code}/pickup/").status_code == 200
+    bad = m.post("/shop/manage/g/new/", {**form, "title": "太早", "deadline": timezone.localtime().strftime(
+        "%Y-%m-%dT%H:%M")})
+    assert "30 分钟" in bad.content.decode()
+    assert not GroupBuy.objects.filter(title="太早").exists()
+    assert client_for(personas.manager_b).post("/shop/manage/g/new/", {**form, "title": "别人的"}).status_code == 200
+    assert not GroupBuy.objects.filter(title="别人的").exists()
