@@ -196,3 +196,27 @@ def test_a_manager_records_an_offline_transfer_once(pending, personas):
     assert order.status == Order.PAID
     with pytest.raises(OrderError):
         payments.record_offline_payment(order, reference="again", user=personas.manager_a)
+
+
+def test_a_resource_encrypted_with_another_key_is_refused(client, pending, monkeypatch):
+    order, payment, _ = pending
+    from orders.services.payments import sandbox
+
+    monkeypatch.setenv("WECHATPAY_SANDBOX_APIV3_KEY", "x" * 32)  # the platform encrypts with a wrong key
+    headers, body = paid_at_platform(payment)
+    monkeypatch.delenv("WECHATPAY_SANDBOX_APIV3_KEY")
+    assert sandbox.apiv3_key() != b"x" * 32
+    resp = post(client, headers, body)
+    assert resp.status_code == 400
+    assert PaymentNotification.objects.get().outcome == "rejected: resource cannot be decrypted"
+    order.refresh_from_db()
+    assert order.status == Order.PENDING_PAYMENT
+
+
+def test_an_unknown_provider_or_missing_headers_change_nothing(client, pending):
+    order, payment, _ = pending
+    headers, body = paid_at_platform(payment)
+    assert client.post("/api/payments/notify/alipay/", data=body, content_type="application/json").status_code == 400
+    assert client.post(NOTIFY, data=body, content_type="application/json").status_code == 401
+    order.refresh_from_db()
+    assert order.status == Order.PENDING_PAYMENT
