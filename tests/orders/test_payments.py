@@ -217,6 +217,8 @@ def test_an_unknown_provider_or_missing_headers_change_nothing(client, pending):
     order, payment, _ = pending
     headers, body = paid_at_platform(payment)
     assert client.post("/api/payments/notify/alipay/", data=body, content_type="application/json").status_code == 400
+    # the real WeChat slot is not configured here: refused, not a server error
+    assert client.post("/api/payments/notify/wechat/", data=body, content_type="application/json").status_code == 400
     assert client.post(NOTIFY, data=body, content_type="application/json").status_code == 401
     order.refresh_from_db()
     assert order.status == Order.PENDING_PAYMENT

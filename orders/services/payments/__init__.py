@@ -10,6 +10,7 @@ import logging
 import os
 from decimal import Decimal
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.urls import reverse
@@ -85,6 +86,12 @@ def handle_notification(provider_name, headers, body):
                   body=body[:20000])
     try:
         provider = get_provider(provider_name)
+    except (ProviderError, ImproperlyConfigured) as exc:
+        # Unknown or unconfigured provider: refuse (the platform retries) and keep the evidence.
+        PaymentNotification.objects.create(accepted=False, outcome=f"rejected: provider {provider_name!r}: "
+                                           f"{str(exc)[:120]}", **record)
+        return 400, {"code": "FAIL", "message": "unknown provider"}
+    try:
         facts = provider.verify_notification(headers, body)
     except (NotificationRejected, ProviderError) as exc:
         reason = getattr(exc, "reason", str(exc))
