@@ -98,6 +98,9 @@ class BadEggReportAdmin(CooperativeScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # a report changes only through its buttons (investigate / confirm / dismiss)
+
     def save_model(self, request, obj, form, change):
         # Reports are received by the service (so photos, duplicates and the audit trail are handled the same
         # way whoever files them); the admin form only collects the fields.
@@ -217,6 +220,9 @@ class PenaltyAdmin(CooperativeScopedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # penalties move only through their services (apply, appeal, reverse)
 
     def has_delete_permission(self, request, obj=None):
         return False
