@@ -27,18 +27,23 @@ def main(paths):
     entries = text.split("\n\n")
     filled = missing = 0
     for i, entry in enumerate(entries):
-        m = re.search(r'^msgid ((?:".*"\n?)+)^msgstr ""\s*\Z', entry, flags=re.M)
+        m = re.search(r'^msgid ((?:".*"\n?)+)^msgstr ((?:".*"\n?)+)\s*\Z', entry, flags=re.M)
         if not m or "msgid_plural" in entry:
             continue
         msgid = unquote(m.group(1))
         if not msgid:
             continue
+        fuzzy = re.search(r"^#,.*\bfuzzy\b", entry, flags=re.M) is not None
         if msgid in table:
+            # The dictionaries are the source of truth: they also correct a "fuzzy" guess that
+            # makemessages made from a similar older string.
             entries[i] = entry[: m.start()] + "msgid " + m.group(1) + "msgstr " + json.dumps(
-                table[msgid], ensure_ascii=False) + entry[m.end():]
+                table[msgid], ensure_ascii=False) + "\n"
             entries[i] = re.sub(r"^#, fuzzy\n", "", entries[i], flags=re.M)
+            entries[i] = re.sub(r"^(#,.*), fuzzy", r"\1", entries[i], flags=re.M)
+            entries[i] = re.sub(r"^#\| .*\n", "", entries[i], flags=re.M)
             filled += 1
-        else:
+        elif fuzzy or not unquote(m.group(2)):
             missing += 1
     PO.write_text("\n\n".join(entries), encoding="utf-8")
     print(f"filled {filled}, still untranslated {missing}")
