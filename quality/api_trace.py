@@ -4,7 +4,7 @@ the trace fields live here at ``/api/trace/batches/``.)"""
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, viewsets
+from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -83,6 +83,12 @@ class TraceBatchViewSet(CooperativeScopedViewSet, viewsets.ReadOnlyModelViewSet)
     filterset_fields = ["status"]
     search_fields = ["code", "trace__code"]
     http_method_names = ["get", "post", "head", "options"]
+
+    @extend_schema(exclude=True)
+    def create(self, request, *args, **kwargs):
+        # POST is open for the recall/label-sheet actions only; batches are made by packing (a bare
+        # POST to the list used to reach ModelViewSet.create and fail with a server error).
+        raise exceptions.MethodNotAllowed(request.method)
 
     @extend_schema(request=inline_serializer("RecallRequest", {"reason": serializers.CharField()}),
                    responses=TraceBatchSerializer)
