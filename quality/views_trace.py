@@ -80,7 +80,17 @@ def scan_page(request, code):
             return _unknown(request, code)
         entry = _entry_for(resolved)
         trace_page.remember(key, entry)
-    return _serve(request, entry)
+    return _serve_or_forget(request, key, entry)
+
+
+def _serve_or_forget(request, key, entry):
+    try:
+        return _serve(request, entry)
+    except TraceCode.DoesNotExist:
+        # A remembered code whose row is gone (a test database rolled back; never in production,
+        # where trace codes are protected): forget it and answer as for an unknown code.
+        trace_page.forget(key)
+        return _unknown(request, key.split(":", 1)[-1])
 
 
 @require_safe
@@ -97,7 +107,7 @@ def digital_link(request, gtin, lot, serial=None):
             return _unknown(request, lot)
         entry = _entry_for(resolved)
         trace_page.remember(key, entry)
-    return _serve(request, entry)
+    return _serve_or_forget(request, key, entry)
 
 
 @require_safe

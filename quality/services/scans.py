@@ -168,12 +168,22 @@ def record_scan(**kwargs):
 
 
 def _insert(raw_lines):
+    from quality.models import BoxCode, TraceCode
+
     rows = []
     for raw in raw_lines:
         try:
             rows.append(_row(json.loads(raw)))
         except (ValueError, KeyError, TypeError):
             logger.error("dropping an unreadable scan line: %r", raw[:200])
+    # A line whose code row no longer exists would fail the whole chunk on its foreign key and
+    # block every later flush; drop it (with a log line) instead.
+    traces = set(TraceCode.objects.filter(pk__in={r.trace_id for r in rows}).values_list("pk", flat=True))
+    boxes = set(BoxCode.objects.filter(pk__in={r.box_id for r in rows if r.box_id}).values_list("pk", flat=True))
+    kept = [r for r in rows if r.trace_id in traces and (r.box_id is None or r.box_id in boxes)]
+    if len(kept) != len(rows):
+        logger.error("dropping %s scan lines of codes that no longer exist", len(rows) - len(kept))
+    rows = kept
     for start in range(0, len(rows), FLUSH_CHUNK):
         with transaction.atomic():
             Scan.objects.bulk_create(rows[start:start + FLUSH_CHUNK], ignore_conflicts=True)

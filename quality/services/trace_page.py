@@ -49,6 +49,11 @@ def remember(key, entry):
             _local.popitem(last=False)
 
 
+def forget(key):
+    with _local_lock:
+        _local.pop(key, None)
+
+
 def forget_local():
     with _local_lock:
         _local.clear()
@@ -96,7 +101,7 @@ def store_page(trace_id, lang, day, html):
     client = scans.redis_client()
     if client is not None:
         try:
-            client.setex(_raw(key), PAGE_TTL, html.encode())
+            client.set(_raw(key), html.encode(), ex=PAGE_TTL)
         except Exception:
             logger.warning("could not cache a scan page", exc_info=True)
         return

@@ -122,3 +122,14 @@ def test_a_box_scanned_from_many_networks_is_flagged_as_a_possible_clone(db):
     assert not any(box2.code in f for f in flags)
     assert any("保质期过后" in f for f in flags)
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+@requires_redis
+def test_a_scan_line_of_a_vanished_code_does_not_block_the_flush(db, rf):
+    batch = make_batch(make_cooperative())
+    request = rf.get("/", REMOTE_ADDR="203.0.113.9")
+    scans.record_scan(trace_id=batch.trace.pk + 10_000, box_id=None, via="short", request=request,
+                      past_best_before=False)
+    scans.record_scan(trace_id=batch.trace.pk, box_id=None, via="short", request=request, past_best_before=False)
+    assert scans.flush_scans() == 1
+    assert Scan.objects.count() == 1 and scans.pending_count() == 0
