@@ -28,6 +28,7 @@ ERRORS = {
     "403": "无权操作 (not allowed)",
     "404": "不存在 (no such row or page)",
     "405": "不支持的方法 (method not allowed)",
+    "409": "还有其他记录引用它 (still referenced)",
     "429": "请求太频繁 (throttled)",
 }
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, permissions, viewsets
@@ -20,6 +21,12 @@ def _flatten(detail):
     return str(detail)
 
 
+class InUse(exceptions.APIException):
+    status_code = 409
+    default_code = "in_use"
+    default_detail = "still referenced"
+
+
 def exception_handler(exc, context):
     """Every API error answers ``{"error": {"code", "message", "fields"?}}`` with a translated message."""
     if isinstance(exc, DjangoValidationError):
@@ -28,6 +35,9 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, (ProtectedError, RestrictedError)):
+        # Deleting a row that other rows still point at (a village with households): refuse, keep both.
+        exc = InUse(_("还有其他记录引用它，不能删除。"))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

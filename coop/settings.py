@@ -208,6 +208,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "coop.api_support.exception_handler",
+    # JSON bodies must be objects: a list or a bare value is refused with 400 (not a crash in .get()).
+    "DEFAULT_PARSER_CLASSES": ["coop.api_parsers.ObjectJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min", "public_write": "20/min"},
 }
 SPECTACULAR_SETTINGS = {

@@ -18,6 +18,8 @@ class VillageSerializer(serializers.ModelSerializer):
         model = Village
         fields = ["id", "cooperative", "name", "township", "altitude_m"]
         read_only_fields = ["cooperative"]
+        # Liangshan's villages lie between ~1,000 and ~4,500 m; a wild number would overflow the column.
+        extra_kwargs = {"altitude_m": {"min_value": 0, "max_value": 9000}}
 
 
 class FarmerSerializer(serializers.ModelSerializer):

@@ -28,7 +28,7 @@ class TokenView(APIView):
     def post(self, request):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         password = request.data.get("password") if hasattr(request.data, "get") else None
-        if not username or not password:
+        if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
             return Response({"error": {"code": "invalid", "message": _("请提供用户名和密码。")}},
                             status=status.HTTP_400_BAD_REQUEST)
         user = authenticate(request, username=username, password=password)
