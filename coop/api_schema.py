@@ -34,10 +34,22 @@ ERRORS = {
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
+# Endpoints that speak another party's protocol answer in its shape (WeChat Pay: {"code", "message"}).
+PROTOCOL_PATHS = {"/api/payments/notify/{provider}/": "ProviderAnswer"}
+PROVIDER_ANSWER = {
+    "type": "object",
+    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+    "required": ["code"],
+}
+
+
 def document_errors(result, generator, request, public):
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
-    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    for operations in result.get("paths", {}).values():
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    schemas["ProviderAnswer"] = PROVIDER_ANSWER
+    for path, operations in result.get("paths", {}).items():
+        name = PROTOCOL_PATHS.get(path, "Error")
+        content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
         for method, operation in operations.items():
             if method not in METHODS:
                 continue

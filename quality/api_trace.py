@@ -104,7 +104,7 @@ class TraceBatchViewSet(CooperativeScopedViewSet, viewsets.ReadOnlyModelViewSet)
     @extend_schema(request=inline_serializer("LabelSheetRequest", {
         "sheet_format": serializers.ChoiceField(choices=list(FORMATS), required=False),
         "copies": serializers.IntegerField(required=False), "serialised": serializers.BooleanField(required=False)}),
-        responses=LabelSheetSerializer)
+        responses={202: LabelSheetSerializer})
     @action(detail=True, methods=["post"], url_path="label-sheets")
     def label_sheets(self, request, pk=None):
         batch = self.get_object()

@@ -59,7 +59,22 @@ class VillageViewSet(CooperativeScopedViewSet):
     search_fields = ["name"]
 
     def perform_create(self, serializer):
-        serializer.save(cooperative=self.caller_cooperative(self.request.data.get("cooperative")))
+        self._save(serializer, cooperative=self.caller_cooperative(self.request.data.get("cooperative")))
+
+    def perform_update(self, serializer):
+        self._save(serializer)
+
+    def _save(self, serializer, **extra):
+        # Names are unique per cooperative (a constraint the serializer cannot see, the cooperative
+        # being set here): say so in the name field instead of failing on the constraint.
+        coop_id = extra["cooperative"].pk if "cooperative" in extra else serializer.instance.cooperative_id
+        name = serializer.validated_data.get("name")
+        same = Village.objects.filter(cooperative_id=coop_id, name=name)
+        if serializer.instance is not None:
+            same = same.exclude(pk=serializer.instance.pk)
+        if name is not None and same.exists():
+            raise serializers.ValidationError({"name": [_("这个合作社已有同名的村。")]})
+        serializer.save(**extra)
 
 
 class FarmerViewSet(CooperativeScopedViewSet):
