@@ -15,10 +15,12 @@ from tests.coop.helpers import set_prices
 
 
 def queued(farmer, key=None, minutes_ago=30, **counts):
-    today = timezone.localdate()
-    data = {"farmer": farmer.member_no, "eggs_brought": "0", "laid_from": str(today - datetime.timedelta(days=1)),
-            "laid_to": str(today), "idempotency_key": key or uuid.uuid4().hex,
-            "received_at": (timezone.now() - datetime.timedelta(minutes=minutes_ago)).isoformat()}
+    received_at = timezone.now() - datetime.timedelta(minutes=minutes_ago)
+    # Laid on the day it was saved on the phone (in China's time): near midnight "today" differs.
+    day = timezone.localtime(received_at).date()
+    data = {"farmer": farmer.member_no, "eggs_brought": "0", "laid_from": str(day - datetime.timedelta(days=1)),
+            "laid_to": str(day), "idempotency_key": key or uuid.uuid4().hex,
+            "received_at": received_at.isoformat()}
     counts = counts or {"accepted_l": 20, "rejected_cracked": 1}
     data.update({k: str(v) for k, v in counts.items()})
     data["eggs_brought"] = str(sum(counts.values()))
