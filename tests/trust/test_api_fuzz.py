@@ -12,6 +12,8 @@ import os
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -40,6 +42,17 @@ schema = schemathesis.openapi.from_dict(_schema_dict())
 # 404 for ids that match no route, which is not the API's to document.)
 schema.config.generation.update(modes=[GenerationMode.POSITIVE])
 APP = WSGIHandler()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Called straight through WSGI, each request's end would close the database connection that
+    holds the test's transaction (PostgreSQL); Django's own test client unhooks this the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
