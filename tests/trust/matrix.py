@@ -35,6 +35,8 @@ PERSONAS = (
 # People of cooperative A's side: everyone else must never see household A's name or phone.
 SIDE_A = {"manager_a", "inspector", "committee", "farmer", "buyer", "coordinator"}
 # API detail patterns whose rows are not a cooperative's (public catalogue): no 404 rule for manager B.
+# Patterns that exist only in some configurations (coop/urls.py adds media serving when DEBUG).
+CONDITIONAL = {"^media/(?P<path>.*)$"}
 API_NOT_TENANT_ROWS = {"api/^products/(?P<pk>[^/.]+)/$", "api/^group-buys/(?P<code>[^/.]+)/$"}
 
 EVERYONE = frozenset(PERSONAS)
@@ -533,6 +535,8 @@ ROUTES = {
     "trace/batches/<int:batch_id>/labels.pdf": Rule(read=STAFF_A),
     "trace/sheets/<int:sheet_id>.pdf": Rule(read=NOBODY),
     "v/<str:code>": Rule(read=EVERYONE),
+    # Uploaded files in development (DEBUG) only; the probe asks for a file that does not exist.
+    "^media/(?P<path>.*)$": Rule(read=NOBODY),
     # Not requested: they sign the persona out (or switch its language) for the rest of the walk.
     "admin/logout/": Rule(skip="ends the session; Django's admin logout is POST-only"),
     "farmer/logout/": Rule(skip="ends the session"),

@@ -82,8 +82,10 @@ def handle_notification(provider_name, headers, body):
     (the platform retries; a forged or stale one never changes anything)."""
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
+    # The evidence row keeps the body as text; PostgreSQL text cannot hold NUL, which no genuine
+    # notification carries (it would 500 on a forged one instead of being refused and recorded).
     record = dict(headers={k: v for k, v in headers.items() if k.lower().startswith("wechatpay")},
-                  body=body[:20000])
+                  body=body[:20000].replace("\x00", "\\x00"))
     try:
         provider = get_provider(provider_name)
     except (ProviderError, ImproperlyConfigured) as exc:
