@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser, phone, screenshot  # noqa: F401  (fixtures)
+from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ document.addEventListener('securitypolicyviolation', e => {
 
 
 @pytest.fixture
-def watched(phone):  # noqa: F811
+def watched(phone):
     """The phone page, recording CSP violations from the console and from the DOM event."""
     phone.console_csp = []
     phone.on("console", lambda m: "Content Security Policy" in m.text and phone.console_csp.append(m.text))
