@@ -32,21 +32,9 @@ os.environ.update(DJANGO_SETTINGS_MODULE="coop.settings", DEBUG="true", DATABASE
 os.environ.pop("REDIS_URL", None)
 
 
-def ensure_database():
-    import psycopg
+from common import ensure_database  # noqa: E402
 
-    name = DB_URL.rsplit("/", 1)[1]
-    admin_url = DB_URL.rsplit("/", 1)[0] + "/postgres"
-    try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-                conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        print(f"settlement bench skipped: PostgreSQL not reachable at {admin_url} ({exc.__class__.__name__})")
-        sys.exit(0)
-
-
-ensure_database()
+ensure_database(DB_URL, "settlement")
 
 import django  # noqa: E402
 
