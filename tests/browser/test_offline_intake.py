@@ -30,6 +30,14 @@ def test_two_deliveries_recorded_offline_arrive_once_when_the_signal_returns(pho
     assert phone.evaluate("navigator.serviceWorker.ready.then(function () { return true; })")
 
     phone.context.set_offline(True)
+    # Chromium's offline emulation can lag behind a reload of the page (the new document may briefly
+    # report navigator.onLine = true and send its queue), so the test also cuts the sync endpoint
+    # itself while "offline": nothing must reach the server until the signal returns.
+    cut = lambda route: route.abort("internetdisconnected")  # noqa: E731
+    phone.context.route("**/intake/offline/sync/**", cut)
+    # Wait until the page itself knows it is offline before typing (the emulation reaches the page's
+    # navigator.onLine asynchronously; a save racing it would go out while the test thinks it can't).
+    phone.wait_for_function("() => navigator.onLine === false")
     record(phone, personas.farmer_a, accepted=28, cracked=2)
     expect(phone.locator("#offline-queue h2")).to_have_text("等待发送 (1)")
     expect(phone.locator("#offline-banner")).to_contain_text("没有网络")
@@ -44,6 +52,7 @@ def test_two_deliveries_recorded_offline_arrive_once_when_the_signal_returns(pho
     assert Delivery.objects.count() == 0
     saved_queue = phone.evaluate("localStorage.getItem('gs-intake-queue')")
 
+    phone.context.unroute("**/intake/offline/sync/**", cut)
     phone.context.set_offline(False)
     phone.evaluate("window.dispatchEvent(new Event('online'))")
     expect(phone.locator("#offline-queue")).to_be_hidden(timeout=15000)
