@@ -1,6 +1,6 @@
 """Dashboard speed: the manager's dashboard for a prefecture office that sees every cooperative —
 30,000 households in 300 cooperatives, a delivery every third day for two weeks (150,000 deliveries)
-— computed by ``quality.dashboard.dashboard_context`` on PostgreSQL, side by side with hand-written
+— computed by ``quality.services.dashboard.dashboard_context`` on PostgreSQL, side by side with hand-written
 SQL doing the same delivery aggregates (week totals, by village, by household, eggs per day, eggs
 left to pack by weight class) on the same rows.
 
@@ -97,7 +97,7 @@ def generate():
 
 def baseline(ids):
     """The same delivery numbers by hand: six statements."""
-    from quality.dashboard import _day_bounds, week_start
+    from quality.services.dashboard import _day_bounds, week_start
 
     start, end = _day_bounds(week_start(TODAY), TODAY)
     chart_start, _e = _day_bounds(TODAY - datetime.timedelta(days=DAYS - 1), TODAY)
@@ -135,7 +135,7 @@ def ours(ids):
     from django.db.models import Sum
 
     from coop.models import Delivery
-    from quality.dashboard import deliveries_summary, eggs_to_pack, per_day
+    from quality.services.dashboard import deliveries_summary, eggs_to_pack, per_day
 
     d = deliveries_summary(ids, TODAY)
     chart = per_day(Delivery.objects.filter(cooperative__in=ids), "received_at",
@@ -166,7 +166,7 @@ def main():
     assert len(d["villages"]) == len(b["villages"]) and d["household_count"] == len(b["households"])
     assert sum(n for _d, n in chart) == sum(n for _d, n in b["per_day"])
     assert sum(to_pack.values()) == sum(b["accepted"][0]) - sum(n for _w, n in b["packed"])
-    from quality.dashboard import dashboard_context
+    from quality.services.dashboard import dashboard_context
 
     admin, _ = get_user_model().objects.get_or_create(username="bench-admin", defaults={"is_superuser": True,
                                                                                         "is_staff": True})

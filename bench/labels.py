@@ -44,7 +44,7 @@ def timed(fn, runs=RUNS):
 
 def main():
     call_command("migrate", verbosity=0)
-    from quality.services import labels_qr
+    from quality.services import labels as labels_qr
     from quality.services.labels import render_labels
     from quality.services.trace import issue_box_codes, label_url
     from tests.factories import make_batch, make_cooperative, make_delivery, make_farmer

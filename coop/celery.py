@@ -10,8 +10,3 @@ app = Celery("greenshell")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-
-@app.task(name="coop.ping")
-def ping():
-    """Answers 'pong'; /healthz and the worker tests use it to prove a worker is alive."""
-    return "pong"

@@ -6,6 +6,7 @@ turn debugging on or off.
 """
 
 import os
+from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -52,7 +53,6 @@ def env_list(name, default):
 
 
 def env_url(name, default="", schemes=("http", "https")):
-    from urllib.parse import urlparse
 
     raw = os.environ.get(name, default)
     if not raw:

@@ -84,7 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "coop.context_processors.site",
+                "coop.lib.context_processors.site",
             ],
         },
     },
@@ -142,16 +142,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = "Asia/Shanghai"
 
-def _beat_schedule():
-    # Each app lists its periodic tasks in <app>/schedule.py (plain dicts, no Django imports).
-    from coop.schedule import BEAT_SCHEDULE as coop_beat
-    from orders.schedule import BEAT_SCHEDULE as orders_beat
-    from quality.schedule import BEAT_SCHEDULE as quality_beat
 
-    return {**coop_beat, **orders_beat, **quality_beat}
-
-
-CELERY_BEAT_SCHEDULE = _beat_schedule()
+# Periodic work. Task names are pinned where each task is defined (beside its service), so this table and
+# messages already queued survive code moves; tests/ops/test_layout.py checks every name here exists.
+CELERY_BEAT_SCHEDULE = {
+    # Resend notifications a dead worker or a failed first try left behind (coop/services/notifications.py).
+    "notifications-requeue-stuck": {"task": "coop.notifications.requeue_stuck", "schedule": 300.0},
+    # Unpaid orders are cancelled 30 minutes after placing; checking every minute keeps boxes
+    # held at most ~31 minutes.
+    "orders-cancel-unpaid": {"task": "orders.tasks.cancel_unpaid_orders", "schedule": 60.0},
+    "orders-close-group-buys": {"task": "orders.tasks.close_due_group_buys", "schedule": 60.0},
+    "orders-remind-pledges": {"task": "orders.tasks_programmes.remind_pledges", "schedule": 24 * 3600.0},
+    "flush-scans": {"task": "quality.tasks.flush_scans", "schedule": 10.0},  # scan buffer → database
+    "apply-due-penalties": {"task": "quality.tasks.apply_due_penalties", "schedule": 600.0},  # appeal windows
+}
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -199,7 +203,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "coop.api_pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "coop.lib.drf.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -207,9 +211,9 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "coop.api_support.exception_handler",
+    "EXCEPTION_HANDLER": "coop.api.base.exception_handler",
     # JSON bodies must be objects: a list or a bare value is refused with 400 (not a crash in .get()).
-    "DEFAULT_PARSER_CLASSES": ["coop.api_parsers.ObjectJSONParser", "rest_framework.parsers.FormParser",
+    "DEFAULT_PARSER_CLASSES": ["coop.lib.drf.ObjectJSONParser", "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min", "public_write": "20/min"},
 }
@@ -222,8 +226,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Every operation documents the shared error answers (coop/api_schema.py).
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "coop.api_schema.document_errors"],
+    # Every operation documents the shared error answers (coop/api/base.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "coop.lib.drf.document_errors"],
     # Several models have a "status": name each choice set so the schema names stay stable.
     "ENUM_NAME_OVERRIDES": {
         "BatchStatusEnum": "coop.models.batches.Batch.STATUSES",
@@ -254,7 +258,7 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # <style> blocks of two library pages (Django admin change list, Swagger UI), allowed by hash.
 from csp.constants import NONE, SELF  # noqa: E402
 
-from coop.security import inline_style_hashes  # noqa: E402
+from coop.lib.csp import inline_style_hashes  # noqa: E402
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -270,7 +274,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
-# Admin sign-in lockout (coop/security.py): N wrong passwords for one username from one address.
+# Admin sign-in lockout (coop/services/accounts.py): N wrong passwords for one username from one address.
 LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 # Behind nginx: the META key of the header carrying the client address (HTTP_X_REAL_IP). Empty = REMOTE_ADDR.
@@ -284,7 +288,7 @@ GREENSHELL_LOCKING = env_bool("GREENSHELL_LOCKING", True)
 GREENSHELL_LOCK_TIMEOUT = env_int("GREENSHELL_LOCK_TIMEOUT", 5, minimum=1)
 NOTIFICATION_CHANNEL = env_str("NOTIFICATION_CHANNEL", "console")
 # Ordered demo seeders: coop first, then apps that build on it.
-DEMO_SEEDERS = ["coop.demo.seed", "quality.demo.seed", "orders.demo.seed", "coop.farmer.demo.seed"]
+DEMO_SEEDERS = ["coop.demo.seed", "quality.demo.seed", "orders.demo.seed", "coop.demo.seed_household_logins"]
 
 LOGGING = {
     "version": 1,

@@ -1,26 +1,5 @@
-"""Celery tasks of the collective. Each takes primary keys and is safe to run twice."""
+"""Celery tasks of the collective, for autodiscovery. Each task lives beside the service it runs."""
 
-from celery import shared_task
-
-from coop.services import notifications
-
-
-@shared_task(bind=True, max_retries=5, default_retry_delay=30)
-def send_notification(self, notification_id):
-    try:
-        return notifications.deliver(notification_id)
-    except Exception as exc:  # channel failure: retry with back-off, the row says why
-        raise self.retry(exc=exc) from exc
-
-
-@shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=60)
-def run_settlement(self, run_id):
-    """Settle a cooperative's month village by village, updating the run's progress row.
-
-    Every step is idempotent (see coop/services/settlements.py), so a retry or a duplicate
-    delivery of this task never settles a line twice.
-    """
-    from coop.services.settlements import execute_run
-
-    run = execute_run(run_id)
-    return run.pk if run else None
+from coop.services.health import ping  # noqa: F401
+from coop.services.notifications import requeue_stuck_task, send_notification  # noqa: F401
+from coop.services.settlements import run_settlement  # noqa: F401

@@ -1,5 +1,9 @@
-"""Root URLs. The public ones (/t/, /01/, /shop/, /farmer/, /v/, /notice/) are printed on paper
-and shared in chats: they must never change."""
+"""Root URLs, and the collective's own pages and API. The public ones (/t/, /01/, /shop/, /farmer/, /v/,
+/notice/) are printed on paper and shared in chats: they must never change.
+
+Each app's ``urls.py`` holds ``urlpatterns`` (pages) and ``api_urlpatterns`` (under /api/); quality's also
+holds ``dashboard_urlpatterns`` (under /admin/dashboard/).
+"""
 
 from django.conf import settings
 from django.conf.urls.static import static
@@ -7,24 +11,77 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
 
-from coop import views
+from coop.api import accounts as accounts_api
+from coop.api import batches as batches_api
+from coop.api import intake as intake_api
+from coop.api import ledger as ledger_api
+from coop.api import org as org_api
+from coop.api import settlements as settlements_api
+from coop.views import farmers, health, intake, offline, packing, payslips, settlements, site
+from orders import urls as orders_urls
+from quality import urls as quality_urls
+
+# /farmer/ is printed on member cards: these paths never change.
+farmer_urlpatterns = [
+    path("farmer/", farmers.home, name="farmer-home"),
+    path("farmer/login/", farmers.sign_in, name="farmer-login"),
+    path("farmer/logout/", farmers.sign_out, name="farmer-logout"),
+    path("farmer/deliveries/", farmers.deliveries, name="farmer-deliveries"),
+    path("farmer/deliveries/<int:pk>/", farmers.delivery_detail, name="farmer-delivery"),
+    path("farmer/money/", farmers.money, name="farmer-money"),
+    path("farmer/payslips/<int:pk>/", farmers.payslip, name="farmer-payslip"),
+    path("farmer/rewards/", farmers.rewards, name="farmer-rewards"),
+    path("farmer/notifications/", farmers.notifications, name="farmer-notifications"),
+    path("farmer/card/", farmers.my_card, name="farmer-card"),
+]
+
+# Pages of the collective: intake at the collection point (online and offline), receipts, packing,
+# settlement runs, payslips.
+books_urlpatterns = [
+    path("intake/", intake.intake, name="books-intake"),
+    path("intake/receipt/<int:pk>/", intake.receipt, name="books-receipt"),
+    path("intake/sw.js", offline.service_worker, name="intake-sw"),
+    path("intake/manifest.webmanifest", offline.manifest, name="intake-manifest"),
+    path("intake/offline/sync/", offline.sync, name="intake-sync"),
+    path("books/pack/", packing.pack, name="books-pack"),
+    path("books/settle/", settlements.settle, name="books-settle"),
+    path("books/settle/run/<int:pk>/", settlements.run_progress, name="books-run"),
+    path("books/settlements/", settlements.settlements, name="books-settlements"),
+    path("books/settlements/export.xlsx", settlements.export_xlsx, name="books-export"),
+    path("books/payslip/<int:pk>/", payslips.payslip, name="books-payslip"),
+    path("books/payslip/<int:pk>.pdf", payslips.payslip_pdf, name="books-payslip-pdf"),
+]
+
+router = DefaultRouter()
+router.register("cooperatives", org_api.CooperativeViewSet, basename="cooperative")
+router.register("villages", org_api.VillageViewSet, basename="village")
+router.register("farmers", org_api.FarmerViewSet, basename="farmer")
+router.register("deliveries", intake_api.DeliveryViewSet, basename="delivery")
+router.register("batches", batches_api.BatchViewSet, basename="batch")
+router.register("ledger", ledger_api.LedgerViewSet, basename="ledger")
+router.register("settlements", settlements_api.SettlementViewSet, basename="settlement")
+
+api_urlpatterns = [path("auth/token/", accounts_api.TokenView.as_view(), name="api-token")] + router.urls
 
 urlpatterns = [
-    path("", views.landing, name="landing"),
-    path("healthz", views.healthz, name="healthz"),
-    path("lookup/", views.trace_lookup, name="trace-lookup"),
+    path("", site.landing, name="landing"),
+    path("healthz", health.healthz, name="healthz"),
+    path("lookup/", site.trace_lookup, name="trace-lookup"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path("admin/dashboard/", include("quality.dashboard")),  # before the admin: its catch-all would 404 it
+    # Before the admin: its catch-all would 404 it.
+    path("admin/dashboard/", include(quality_urls.dashboard_urlpatterns)),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: no inline script under the CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/", include("coop.api.urls")),
-    path("api/", include("quality.api_urls")),
-    path("api/", include("orders.api_urls")),
-    path("", include("coop.site_urls")),
+    path("api/", include(api_urlpatterns)),
+    path("api/", include(quality_urls.api_urlpatterns)),
+    path("api/", include(orders_urls.api_urlpatterns)),
+    *books_urlpatterns,
+    *farmer_urlpatterns,
     path("", include("quality.urls")),
     path("", include("orders.urls")),
 ]

@@ -1,5 +1,7 @@
-"""Celery tasks of the quality app (the module Celery autodiscovers). Each area keeps its tasks in
-its own module and is imported here with one line."""
+"""Celery tasks of the quality app, for autodiscovery. Each task lives beside the service it runs; the names
+are pinned so queued messages and the beat schedule survive moves."""
 
-from quality.tasks_charter import apply_due_penalties  # noqa: F401
-from quality.tasks_trace import flush_scans, make_label_sheet, notify_recall_buyers  # noqa: F401
+from quality.services.labels import make_label_sheet  # noqa: F401
+from quality.services.penalties import apply_due_penalties_task as apply_due_penalties  # noqa: F401
+from quality.services.recall import notify_recall_buyers  # noqa: F401
+from quality.services.scans import flush_scans_task as flush_scans  # noqa: F401

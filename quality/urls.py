@@ -1,7 +1,58 @@
-from django.urls import include, path
+"""URLs of the quality app: ``urlpatterns`` (pages), ``api_urlpatterns`` (under /api/) and
+``dashboard_urlpatterns`` (under /admin/dashboard/).
+
+Public trace URLs are printed on paper; /notice/<village> goes on paper notices in the village; /farmer/…
+is linked from the farmer home page and from penalty notifications. Never change them.
+"""
+
+from django.contrib import admin
+from django.urls import path, re_path
+from rest_framework.routers import SimpleRouter
+
+from quality.api import appeals as appeals_api
+from quality.api import charter as charter_api
+from quality.api import labels as labels_api
+from quality.api import penalties as penalties_api
+from quality.api import reports as reports_api
+from quality.api import trace as trace_api
+from quality.views import appeals, charter, dashboard, labels, notice, penalties, reports, trace
 
 urlpatterns = [
-    path("", include("quality.urls_trace")),
-    path("", include("quality.urls_charter")),
-    path("", include("quality.urls_farmer")),  # household penalty/charter pages (issue 8)
+    # trace
+    re_path(r"^t/(?P<code>[A-Za-z0-9\-]{1,40})/?$", trace.scan_page, name="trace-scan"),
+    path("t/<str:code>/epcis.json", trace.epcis_export, name="trace-epcis"),
+    path("t/<str:code>/certificate.pdf", trace.certificate_pdf, name="trace-certificate"),
+    # GS1 Digital Link: /01/<GTIN-14>/10/<lot>[/21/<serial>]?15=YYMMDD
+    re_path(r"^01/(?P<gtin>[^/]*)/10/(?P<lot>[^/]*)(?:/21/(?P<serial>[^/]*))?/?$", trace.digital_link,
+            name="trace-digital-link"),
+    re_path(r"^01/(?P<rest>.*)$", trace.malformed_digital_link, name="trace-digital-link-malformed"),
+    # managers' label downloads
+    path("trace/batches/<int:batch_id>/labels.pdf", labels.labels_pdf, name="trace-labels-pdf"),
+    path("trace/batches/<int:batch_id>/label.png", labels.label_png, name="trace-label-png"),
+    path("trace/sheets/<int:sheet_id>.pdf", labels.label_sheet_file, name="trace-sheet-file"),
+    # bad-egg reports (linked from the scan page) and the village notice board
+    path("t/<str:code>/report/", reports.report_form, name="charter-report"),
+    path("report/", reports.report_lookup, name="charter-report-lookup"),
+    path("report/<str:reference>/", reports.report_status, name="charter-report-status"),
+    path("notice/<str:village>", notice.notice_board, name="charter-notice"),
+    path("notice/<str:village>/", notice.notice_board),
+    # a household's penalties, appeals and charter
+    path("farmer/penalties/", penalties.penalties, name="farmer-penalties"),
+    path("farmer/penalties/<int:pk>/", penalties.penalty_detail, name="farmer-penalty"),
+    path("farmer/penalties/<int:pk>/appeal/", appeals.appeal, name="farmer-appeal"),
+    path("farmer/charter/", charter.charter, name="farmer-charter"),
+]
+
+router = SimpleRouter()
+router.register("trace/batches", trace_api.TraceBatchViewSet, basename="trace-batch")
+router.register("trace/label-sheets", labels_api.LabelSheetViewSet, basename="trace-label-sheet")
+router.register("reports", reports_api.ReportViewSet, basename="report")
+router.register("penalties", penalties_api.PenaltyViewSet, basename="penalty")
+router.register("charters", charter_api.CharterViewSet, basename="charter")
+router.register("appeals", appeals_api.AppealViewSet, basename="appeal")
+api_urlpatterns = router.urls
+
+dashboard_urlpatterns = [
+    path("", admin.site.admin_view(dashboard.dashboard), name="admin-dashboard"),
+    path("export/<slug:what>.<slug:fmt>", admin.site.admin_view(dashboard.export), name="admin-dashboard-export"),
 ]

@@ -93,12 +93,12 @@ def test_healthz_reports_the_database(client):
 
 @pytest.mark.django_db
 def test_healthz_answers_503_when_the_database_is_down(client, monkeypatch):
-    from coop import views
+    from coop.services import health
 
     def broken():
         raise ConnectionError("refused")
 
-    monkeypatch.setattr(views, "_check_database", broken)
+    monkeypatch.setattr(health, "check_database", broken)
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"].startswith("down")

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coop.validators import mask_mobile, normalize_mobile, validate_gtin, validate_mobile
+from coop.lib.validators import mask_mobile, normalize_mobile, validate_gtin, validate_mobile
 
 
 class Cooperative(models.Model):

@@ -28,10 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import django
+import psycopg
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg import sql
 
 FORMAT = "greenshell-backup"
 VERSION = 1
@@ -114,7 +116,6 @@ class Database:
         return env
 
     def pg_connect(self):
-        import psycopg
 
         return psycopg.connect(**self.pg_params())
 
@@ -154,7 +155,6 @@ def _pg_tables(conn):
 
 
 def _pg_counts(conn):
-    from psycopg import sql
 
     return {t: conn.execute(sql.SQL("SELECT COUNT(*) FROM {}").format(sql.Identifier(t))).fetchone()[0]
             for t in _pg_tables(conn)}

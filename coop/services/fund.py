@@ -14,10 +14,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.lib.locking import LockTimeout, lock_keys
 from coop.models import Donation, Farmer, FundEntry, HygieneInspection, HygieneScore, LedgerEntry
 from coop.services import ledger
 from coop.services.audit import log_action
-from coop.services.locking import LockTimeout, lock_keys
 from coop.services.notifications import notify
 
 

@@ -30,9 +30,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
+from coop.lib.validators import MOBILE_RE, normalize_mobile
 from coop.models import GatewayMessage, Notification, NotificationAttempt
-from coop.validators import MOBILE_RE, normalize_mobile
 
 logger = logging.getLogger("greenshell.notify")
 
@@ -210,8 +211,6 @@ def _enqueue(notification_id):
     """Hand the row to the task. A failing channel must never break the request that caused the
     message (with tasks running eagerly the first try happens right here): the row stays queued
     with its error, and ``requeue_stuck`` (every few minutes) tries it again."""
-    from coop.tasks import send_notification
-
     try:
         send_notification.delay(notification_id)
     except Exception:  # noqa: BLE001 - logged; the message is retried by the sweep, never lost
@@ -274,6 +273,14 @@ def requeue_stuck(now=None):
     return count
 
 
+@shared_task(name="coop.tasks.send_notification", bind=True, max_retries=5, default_retry_delay=30)
+def send_notification(self, notification_id):
+    try:
+        return deliver(notification_id)
+    except Exception as exc:  # channel failure: retry with back-off, the row says why
+        raise self.retry(exc=exc) from exc
+
+
 @shared_task(name="coop.notifications.requeue_stuck")
 def requeue_stuck_task():
     return requeue_stuck()
@@ -281,7 +288,6 @@ def requeue_stuck_task():
 
 def event_label(event):
     """The short Chinese title of an event, for message headers and the farmer's list."""
-    from django.utils.translation import gettext as _
 
     labels = {
         "delivery.receipt": _("交蛋回执"), "penalty.notified": _("处罚告知"), "penalty.applied": _("处罚执行"),

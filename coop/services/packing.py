@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.lib.locking import LockTimeout, lock_keys
 from coop.models import (
     GRADES,
     MAX_SHELF_DAYS,
@@ -25,7 +26,6 @@ from coop.models import (
     Delivery,
 )
 from coop.services.audit import log_action
-from coop.services.locking import LockTimeout, lock_keys
 
 
 class PackingError(Exception):

@@ -11,6 +11,14 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
 
 from coop.models import Delivery, LedgerEntry, Settlement
 
@@ -40,15 +48,12 @@ def _font():
     global _font_name
     if _font_name:
         return _font_name
-    from reportlab.pdfbase import pdfmetrics
 
     try:
-        from reportlab.pdfbase.ttfonts import TTFont
 
         pdfmetrics.registerFont(TTFont("GreenshellCJK", str(FONT_FILE)))
         _font_name = "GreenshellCJK"
     except Exception:  # font file missing or unreadable: the CID font still renders Chinese
-        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
         pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
         _font_name = "STSong-Light"
@@ -57,9 +62,6 @@ def _font():
 
 def render_pdf(settlement):
     """A one-or-more-page A4 payslip in plain Chinese. Returns bytes."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import mm
-    from reportlab.pdfgen import canvas
 
     font = _font()
     buf = io.BytesIO()
@@ -123,8 +125,6 @@ def render_pdf(settlement):
 
 def render_transfer_xlsx(settlements):
     """The month's transfer list for the bank / WeChat: one row per household, full account numbers."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active

@@ -21,14 +21,15 @@ pressing "pay" together exactly one pays; the payout is a ledger entry with a de
 
 import datetime
 
+from celery import shared_task
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.lib.locking import lock_keys
 from coop.models import Farmer, LedgerEntry, Settlement, SettlementRun, Village
 from coop.services import ledger
 from coop.services.audit import log_action
-from coop.services.locking import lock_keys
 from coop.services.notifications import notify
 
 
@@ -183,8 +184,6 @@ def pay_settlement(settlement, *, reference, user=None):
 
 def start_settlement_run(*, cooperative, period_start, period_end, user=None):
     """Create (or return the unfinished) run for this cooperative and period and queue its task."""
-    from coop.tasks import run_settlement
-
     with transaction.atomic():
         lock_keys(f"settle-run:{cooperative.pk}")
         active = SettlementRun.objects.filter(cooperative=cooperative, period_start=period_start,
@@ -230,3 +229,14 @@ def execute_run(run_id):
     log_action(run, "settlement_run.done", user=run.started_by,
                data={"settlements_created": created, "lines_settled": lines})
     return run
+
+
+@shared_task(name="coop.tasks.run_settlement", bind=True, acks_late=True, max_retries=3, default_retry_delay=60)
+def run_settlement(self, run_id):
+    """Settle a cooperative's month village by village, updating the run's progress row.
+
+    Every step is idempotent (see above), so a retry or a duplicate delivery of this task never settles
+    a line twice.
+    """
+    run = execute_run(run_id)
+    return run.pk if run else None

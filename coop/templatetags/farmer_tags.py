@@ -6,6 +6,8 @@ from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html
 
+from coop.services.notifications import event_label as label
+
 register = template.Library()
 
 
@@ -32,6 +34,5 @@ def icon(name, label=""):
 
 @register.filter
 def event_label(event):
-    from coop.services.notifications import event_label as label
 
     return label(event)

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coop.validators import mask_mobile
+from coop.lib.validators import mask_mobile
 
 
 class Buyer(models.Model):

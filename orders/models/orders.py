@@ -1,6 +1,6 @@
 """Orders: lines, their allocation to batches when packed, and a status history.
 
-An order's status only changes through ``orders.services.orders.set_status`` which checks
+An order's status only changes through ``orders.services.status.set_status`` which checks
 ``Order.TRANSITIONS``; every change leaves an ``OrderStatusChange`` row and an audit event.
 """
 

@@ -5,6 +5,8 @@ record of a transaction, exactly as WeChat would, so the shop must learn about a
 it would in production — by a signed notification or by querying.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -45,7 +47,6 @@ class Payment(models.Model):
 
     @property
     def amount_yuan(self):
-        from decimal import Decimal
         return (Decimal(self.amount_fen) / 100).quantize(Decimal("0.01"))
 
 
@@ -78,7 +79,6 @@ class Refund(models.Model):
 
     @property
     def amount_yuan(self):
-        from decimal import Decimal
         return (Decimal(self.amount_fen) / 100).quantize(Decimal("0.01"))
 
 

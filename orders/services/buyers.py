@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from coop.lib.validators import MOBILE_RE, normalize_mobile
 from coop.services.audit import log_action
-from coop.validators import MOBILE_RE, normalize_mobile
+from coop.services.notifications import notify
 from orders.models import Buyer, LoginCode
 
 CODE_TTL = datetime.timedelta(minutes=10)
@@ -47,7 +48,6 @@ def clean_phone(phone):
 
 def send_login_code(phone, now=None):
     """Send a code; refuse if one was sent in the last minute or five in the last hour."""
-    from coop.services.notifications import notify
 
     now = now or timezone.now()
     phone = clean_phone(phone)

@@ -22,6 +22,8 @@ from fractions import Fraction
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from coop.models import Batch, BatchContribution, Delivery, Farmer, LedgerEntry, Village
 from orders.models import Allocation, OrderLine
@@ -269,8 +271,6 @@ def _short_money(value):
 
 def report_workbook(report):
     """The report as an .xlsx (bytes): months, villages, households, with numbers as numbers."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active

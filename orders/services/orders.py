@@ -3,26 +3,33 @@
 The order rule (docs/ARCHITECTURE.md, "Locking"): validate what can be validated without a lock,
 then inside ``transaction.atomic()`` take the stock lock as late as possible but before reading
 availability, recompute availability from facts, and write. ``LockTimeout`` becomes "busy, try
-again" in the views, never an oversell.
-"""
+again" in the views, never an oversell."""
 
 import datetime
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
+from celery import shared_task
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.lib.locking import lock_keys
+from coop.models import Batch
 from coop.services.audit import log_action
-from coop.services.locking import lock_keys
 from orders.models import Allocation, GroupBuy, Order, OrderError, OrderLine, OrderStatusChange
 from orders.models.catalog import stock_key
 from orders.services import stock
+from orders.services.payments import close_payment
+from orders.services.programmes import attribute_new_order
+from orders.services.status import set_status
 
 PAY_WITHIN = datetime.timedelta(minutes=30)
+
+
 # Pickup codes are read aloud and typed: no 0/O/1/I/L.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -115,7 +122,6 @@ def place_order(*, buyer, items, fulfilment=Order.COURIER, pickup_point=None, ad
             log_action(order, "order.placed", user=user, actor_label=buyer.display_name,
                        data={"total": str(order.total), "lines": [[i.product.pk, i.boxes] for i in items]})
             # 以购代捐: the programme of the link the buyer came by, or their organisation's default.
-            from orders.services.programmes import attribute_new_order
             attribute_new_order(order, programme_code=programme_code)
             return order, True
     except IntegrityError:
@@ -176,51 +182,6 @@ def _write_order(buyer, cooperative_id, items, fulfilment, pickup_point, address
     return order
 
 
-def set_status(order, new_status, *, user=None, actor_label="", reason="", data=None):
-    """The one way an order changes status: checked against ``Order.TRANSITIONS``, compare-and-set,
-    recorded in the timeline and the audit trail. Raises ``OrderError`` for an illegal move or when
-    someone else changed the order first."""
-    old = order.status
-    if not order.can_become(new_status):
-        raise OrderError(
-            _("订单当前为“%(old)s”，不能变为“%(new)s”。") % {
-                "old": dict(Order.STATUSES)[old], "new": dict(Order.STATUSES).get(new_status, new_status)},
-            "illegal_transition")
-    now = timezone.now()
-    fields = {"status": new_status, "status_changed_at": now}
-    if new_status == Order.PAID:
-        fields["paid_at"] = now
-    with transaction.atomic():
-        # Compare-and-set: of a payment and the unpaid-timeout racing, exactly one wins.
-        if not Order.objects.filter(pk=order.pk, status=old).update(**fields):
-            order.refresh_from_db()
-            raise OrderError(_("订单状态已被更新，请刷新后重试。"), "conflict")
-        for k, v in fields.items():
-            setattr(order, k, v)
-        label = actor_label or (user.get_username() if user is not None and user.is_authenticated else "")
-        OrderStatusChange.objects.create(order=order, from_status=old, to_status=new_status,
-                                         changed_by=user if user is not None and user.is_authenticated else None,
-                                         actor_label=label[:60], reason=reason[:300], created_at=now)
-        log_action(order, f"order.{new_status}", user=user, actor_label=label, reason=reason,
-                   data={"from": old, "to": new_status, **(data or {})})
-        _notify_buyer(order, new_status)
-    return order
-
-
-def _notify_buyer(order, status):
-    from coop.services.notifications import notify
-
-    phone = order.buyer.phone or ""
-    if not phone or status == Order.PENDING_PAYMENT:
-        return
-    body = _("【绿壳蛋】订单 %(no)s %(status)s。") % {"no": order.number, "status": dict(Order.STATUSES)[status]}
-    if status == Order.READY_FOR_PICKUP and order.pickup_point_id:
-        body += _("请到%(place)s取货，取货码 %(code)s。") % {"place": order.pickup_point.name,
-                                                          "code": order.pickup_code}
-    notify(event=f"order.{status}", key=f"order:{order.pk}:{status}", body=body, cooperative=order.cooperative,
-           phone=phone)
-
-
 def cancel_order(order, *, user=None, actor_label="", reason=""):
     """Cancel an unpaid order (buyer or manager). Its boxes go back on sale at once: availability
     is computed from orders that still hold stock, and a cancelled order holds none."""
@@ -232,7 +193,6 @@ def cancel_order(order, *, user=None, actor_label="", reason=""):
 
 
 def _close_open_payments(order):
-    from orders.services.payments import close_payment
 
     for payment in order.payments.filter(status="created"):
         close_payment(payment)
@@ -326,9 +286,6 @@ def pick_up(*, code, user, group_buy=None):
 
 def trace_batches(order):
     """The batches an order's eggs came from (for the buyer's order page and bad-egg reports)."""
-    from django.core.exceptions import ObjectDoesNotExist
-
-    from coop.models import Batch
 
     batches = list(Batch.objects.filter(allocations__line__order=order).distinct().order_by("best_before", "code"))
     for b in batches:
@@ -351,3 +308,13 @@ def close_due_group_buys(now=None):
             log_action(gb, "groupbuy.closed", actor_label=_("系统"), reason=_("到达截止时间"))
             closed += 1
     return closed
+
+
+@shared_task(name="orders.tasks.cancel_unpaid_orders")
+def cancel_unpaid_orders():
+    return cancel_unpaid()
+
+
+@shared_task(name="orders.tasks.close_due_group_buys")
+def close_due_group_buys_task():
+    return close_due_group_buys()

@@ -8,12 +8,16 @@ counter, so a refund removes the order from every report, pledge and new stateme
 import datetime
 from decimal import Decimal
 
+from celery import shared_task
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.lib import tenancy
+from coop.models import Notification
 from coop.services.audit import log_action
+from coop.services.notifications import notify
 from orders.models import Order, Refund
 from orders.models.programmes import (
     BuyerAffiliation,
@@ -149,8 +153,6 @@ REMIND_WITHIN_DAYS = 30
 def remind_pledges(today=None):
     """Remind organisations whose pledge is behind as its deadline nears. At most one message per
     pledge per ISO week (the notification key), so a retried or doubled beat sends nothing twice."""
-    from coop.models import Notification
-    from coop.services.notifications import notify
 
     today = today or timezone.localdate()
     due = (Pledge.objects.filter(period_start__lte=today, period_end__gte=today,
@@ -182,7 +184,6 @@ def remind_pledges(today=None):
 
 def visible_programmes(user):
     """Managers (any role) see their cooperatives' programmes; coordinators only their own."""
-    from coop import tenancy
 
     if not getattr(user, "is_authenticated", False):
         return Programme.objects.none()
@@ -195,7 +196,12 @@ def visible_programmes(user):
 
 def can_manage(user, programme):
     """Issuing statements and editing pledges: managers of the programme's cooperative only."""
-    from coop import tenancy
 
     return bool(user.is_authenticated and (
         user.is_superuser or programme.cooperative_id in tenancy.cooperative_ids(user, (tenancy.Staff.MANAGER,))))
+
+
+@shared_task(name="orders.tasks_programmes.remind_pledges")
+def remind_pledges_task():
+    """Safe to run twice: reminders are keyed per pledge and week."""
+    return remind_pledges()

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from coop import tenancy
-from coop.services.locking import LockTimeout
+from coop.lib import tenancy
+from coop.lib.locking import LockTimeout
 from orders.models import Order, OrderError, PickupPoint, Product
 from orders.services import payments
 from orders.services.groupbuys import create_group_buy

@@ -8,19 +8,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from coop.services.locking import LockTimeout
-from orders.models import Order, OrderError, PickupPoint, Product
+from coop.lib.locking import LockTimeout
+from orders.models import GroupBuy, Order, OrderError, PickupPoint, Product
 from orders.services import payments, stock
 from orders.services.orders import Item, cancel_order, place_order, trace_batches
-
-from .common import buyer_required, cart_items, save_cart
+from orders.views.base import buyer_required, cart_items, save_cart
 
 
 def home(request):
     products = list(Product.objects.filter(active=True).select_related("cooperative"))
     for p in products:
         p.left = stock.product_availability(p)
-    from orders.models import GroupBuy
 
     group_buys = [g for g in GroupBuy.objects.filter(status=GroupBuy.OPEN).select_related("product")
                   if g.is_joinable()]

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # Defects a customer or inspector can name. Codes match coop's REJECT_DEFECTS where they overlap.
@@ -28,6 +29,27 @@ DEFECTS = [
 ]
 DEFECT_CODES = [code for code, _label in DEFECTS]
 ANY_DEFECT = "any"
+
+
+def describe_sanction(*, warning=False, amount=None, fine_per_egg=Decimal("0"), fine_fixed=Decimal("0"),
+                      suspension_days=0, public_notice=False):
+    """The sanction in the words of the notice board, e.g. "罚款 ¥5，暂停收购 7 天" (translated now, not lazily)."""
+    parts = []
+    if warning:
+        parts.append(gettext("警告"))
+    if amount is not None:
+        if amount:
+            parts.append(gettext("罚款 ¥%(a)s") % {"a": amount})
+    else:
+        if fine_per_egg:
+            parts.append(gettext("每枚坏蛋罚 ¥%(a)s") % {"a": fine_per_egg})
+        if fine_fixed:
+            parts.append(gettext("罚款 ¥%(a)s") % {"a": fine_fixed})
+    if suspension_days:
+        parts.append(gettext("暂停收购 %(d)s 天") % {"d": suspension_days})
+    if public_notice:
+        parts.append(gettext("张榜公示"))
+    return "，".join(parts) or gettext("警告")
 
 
 class CharterError(Exception):
@@ -139,8 +161,6 @@ class Clause(models.Model):
         return (self.fine_fixed + self.fine_per_egg * eggs).quantize(Decimal("0.01"))
 
     def sanction_summary(self):
-        from quality.services.charter import describe_sanction
-
         return describe_sanction(warning=self.warning, fine_per_egg=self.fine_per_egg, fine_fixed=self.fine_fixed,
                                  suspension_days=self.suspension_days, public_notice=self.public_notice)
 
@@ -320,8 +340,6 @@ class Penalty(models.Model):
         return f"#{self.pk} {self.farmer} · {self.get_status_display()}"
 
     def sanction_summary(self):
-        from quality.services.charter import describe_sanction
-
         return describe_sanction(warning=self.warning, amount=self.amount, suspension_days=self.suspension_days,
                                  public_notice=self.public_notice)
 

@@ -6,8 +6,6 @@ A batch's recall is the batch's own status (``Batch.RECALLED`` with ``status_rea
 
 from django.conf import settings
 from django.db import models
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -164,12 +162,3 @@ class LabelSheet(models.Model):
     @property
     def percent(self):
         return int(100 * self.done / self.copies) if self.copies else 100
-
-
-@receiver(post_save, sender="coop.Batch", dispatch_uid="quality.trace.batch_gets_trace_code")
-def _batch_gets_trace_code(sender, instance, created, raw=False, **kwargs):
-    """Every batch gets its trace code the moment it is packed, whichever code path packed it."""
-    if created and not raw:
-        from quality.services.trace import ensure_trace_code
-
-        ensure_trace_code(instance)

@@ -9,10 +9,11 @@ applied (as decided) or closed.
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coop import tenancy
+from coop.lib import tenancy
 from coop.models import Staff
 from coop.services.audit import log_action
 from coop.services.notifications import notify
@@ -49,7 +50,6 @@ def file_appeal(penalty, *, user, grounds, on_behalf=None):
         now = timezone.now()
         if penalty.appeal_deadline is None or now > penalty.appeal_deadline:
             raise CharterError(_("申诉期已过，不能再申诉。"))
-        from django.db.models import Q
 
         if not penalty_service.transition(penalty, Penalty.APPEALED, user=user, reason=grounds[:500],
                                           guard=Q(appeal_deadline__gte=now)):

@@ -2,11 +2,11 @@
 for a report (attribution), and how a sanction reads to a person."""
 
 import datetime
-from decimal import Decimal
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from coop.models import Farmer
 from quality.models import ANY_DEFECT, Charter, CharterError, Clause, Penalty
 
 
@@ -87,7 +87,6 @@ def attribute(report, charter, households=None):
        {farmer: eggs} that must add up, or a list split by their eggs in the batch).
     3. Otherwise the charter's rule: shared by each household's eggs in the batch.
     """
-    from coop.models import Farmer
 
     if report.stamp_code:
         farmer = Farmer.objects.filter(cooperative=report.cooperative, stamp_code__iexact=report.stamp_code).first()
@@ -113,23 +112,3 @@ def attribute(report, charter, households=None):
     if charter.attribution_rule == Charter.RULE_MANAGER:
         raise CharterError(_("公约规定由管理员调查后指定农户：请选择要处罚的农户。"))
     return {f: n for f, n in largest_remainder(report.eggs, in_batch).items() if n}
-
-
-def describe_sanction(*, warning=False, amount=None, fine_per_egg=Decimal("0"), fine_fixed=Decimal("0"),
-                      suspension_days=0, public_notice=False):
-    parts = []
-    if warning:
-        parts.append(_("警告"))
-    if amount is not None:
-        if amount:
-            parts.append(_("罚款 ¥%(a)s") % {"a": amount})
-    else:
-        if fine_per_egg:
-            parts.append(_("每枚坏蛋罚 ¥%(a)s") % {"a": fine_per_egg})
-        if fine_fixed:
-            parts.append(_("罚款 ¥%(a)s") % {"a": fine_fixed})
-    if suspension_days:
-        parts.append(_("暂停收购 %(d)s 天") % {"d": suspension_days})
-    if public_notice:
-        parts.append(_("张榜公示"))
-    return "，".join(parts) or _("警告")

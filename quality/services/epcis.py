@@ -13,10 +13,11 @@ in the private version a manager of the cooperative asks for (``?private=1``), b
 
 import datetime
 
+from django.apps import apps
 from django.utils import timezone
 
+from coop.lib.validators import gtin14
 from coop.models import Batch
-from coop.validators import gtin14
 from quality.services.trace import ensure_trace_code, short_url
 
 CONTEXT = [
@@ -104,7 +105,6 @@ def batch_document(batch, *, include_private=False):
 
 def shipping_events(batch, output, producer, include_private):
     """One ``shipping`` event per order that carried the batch, once the shop records allocations."""
-    from django.apps import apps
 
     try:
         allocation = apps.get_model("orders", "Allocation")

@@ -6,6 +6,7 @@ import datetime
 
 from django.utils import timezone
 
+from coop import models as coop_models
 from quality.models import Charter, Penalty
 
 
@@ -44,7 +45,6 @@ def hygiene_winners(village, now=None):
     Reads the books' hygiene inspections (``coop.HygieneScore`` with an award). Returns ``None``
     when that part of the product is not installed, so the page can say so instead of lying.
     """
-    from coop import models as coop_models
 
     score_model = getattr(coop_models, "HygieneScore", None)
     if score_model is None:

@@ -9,12 +9,14 @@ A penalty taken back after application posts a compensating ADJUSTMENT (``penalt
 import datetime
 import logging
 
+from celery import shared_task
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from coop.lib import tenancy
 from coop.models import Farmer, LedgerEntry
 from coop.services.audit import log_action
 from coop.services.ledger import post_entry
@@ -97,7 +99,6 @@ def apply_penalty(penalty, *, user=None, reason="", after_decision=False):
     nothing applies early. After a decision (upheld/reduced) it moves from APPEALED.
     """
     now = timezone.now()
-    from django.db.models import Q
 
     with transaction.atomic():
         penalty.refresh_from_db()
@@ -185,7 +186,6 @@ def _lift_suspension(penalty, *, user):
 
 def penalties_visible_to(user):
     """A household sees its own penalties; staff see their cooperatives'; anyone else nothing."""
-    from coop import tenancy
 
     if not getattr(user, "is_authenticated", False):
         return Penalty.objects.none()
@@ -195,3 +195,9 @@ def penalties_visible_to(user):
     if farmer is not None:
         qs = qs | Penalty.objects.filter(farmer=farmer)
     return qs.distinct()
+
+
+@shared_task(name="quality.tasks.apply_due_penalties")
+def apply_due_penalties_task():
+    """Apply every notified penalty whose appeal window has closed; returns how many were applied."""
+    return apply_due_penalties()

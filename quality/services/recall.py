@@ -6,11 +6,14 @@ dropped so the very next scan shows the red notice, and buyers whose orders carr
 told (``notify_buyers``), once per buyer and batch however often the task runs.
 """
 
+from celery import shared_task
+from django.apps import apps
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from coop.models import Batch
 from coop.services.batches import BatchError, set_batch_status
+from coop.services.notifications import notify
 from quality.services import trace_page
 
 
@@ -32,8 +35,6 @@ def recall_batch(batch, *, reason, user=None):
         # A cache write racing the delete above could put back a page rendered just before the
         # recall; deleting again after commit closes that window.
         transaction.on_commit(lambda: trace_page.invalidate(trace.pk))
-    from quality.tasks_trace import notify_recall_buyers
-
     transaction.on_commit(lambda: notify_recall_buyers.delay(batch.pk))
     return batch
 
@@ -42,7 +43,6 @@ def buyers_of(batch):
     """(buyer phone, order reference) pairs of orders that carried ``batch`` — empty until the shop
     records order-line → batch allocations."""
     try:
-        from django.apps import apps
 
         allocation = apps.get_model("orders", "Allocation")
     except LookupError:
@@ -64,7 +64,6 @@ def _buyers_from_allocations(allocation, batch):
 
 def notify_buyers(batch_id):
     """Tell every buyer whose order carried the recalled batch. Idempotent per buyer and batch."""
-    from coop.services.notifications import notify
 
     batch = Batch.objects.select_related("cooperative").get(pk=batch_id)
     if batch.status != Batch.RECALLED:
@@ -80,3 +79,8 @@ def notify_buyers(batch_id):
                cooperative=batch.cooperative, phone=phone)
         sent += 1
     return sent
+
+
+@shared_task(name="quality.tasks.notify_recall_buyers", bind=True, max_retries=5, default_retry_delay=60)
+def notify_recall_buyers(self, batch_id):
+    return notify_buyers(batch_id)

@@ -6,6 +6,7 @@ import hashlib
 import io
 import logging
 import secrets
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,12 +16,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from coop.lib.locking import lock_keys
+from coop.lib.validators import normalize_mobile
 from coop.models import Batch
 from coop.services.audit import log_action
-from coop.services.locking import lock_keys
 from coop.services.notifications import notify
+from orders.models import Order, OrderError
+from orders.services.payments import refund
+from quality import models as quality_models
 from quality.models import DEFECT_CODES, BadEggReport, CharterError, Penalty, ReportPhoto
+from quality.models.charter import describe_sanction
 from quality.services import charter as rules
+from quality.services import penalties as penalty_service
 
 logger = logging.getLogger("greenshell.charter")
 
@@ -43,7 +50,6 @@ def batch_for_code(code):
     code = (code or "").strip()
     if not code:
         return None
-    from quality import models as quality_models
 
     trace_model = getattr(quality_models, "TraceCode", None)
     if trace_model is not None:
@@ -158,7 +164,6 @@ def submit_report(*, batch, eggs, defect, source=BadEggReport.SOURCE_SCAN, photo
         raise CharterError(_("最多上传 %(n)s 张照片。") % {"n": BadEggReport.MAX_PHOTOS})
     cleaned = [clean_photo(p) for p in photos]  # refuse a bad file before anything is written
     if contact_phone:
-        from coop.validators import normalize_mobile
 
         contact_phone = normalize_mobile(contact_phone)
     if rate_limited:
@@ -245,7 +250,7 @@ def preview_penalties(report, households=None, on_date=None):
         clause = rules.clause_for(charter, report.defect, offence)
         amount = clause.fine_for(eggs)
         rows.append(dict(farmer=farmer, eggs=eggs, offence=offence, clause=clause, amount=amount,
-                         summary=rules.describe_sanction(warning=clause.warning, amount=amount,
+                         summary=describe_sanction(warning=clause.warning, amount=amount,
                                                          suspension_days=clause.suspension_days,
                                                          public_notice=clause.public_notice)))
     return charter, rows
@@ -257,7 +262,6 @@ def confirm_report(report, *, user, reason="", households=None):
     The household locks serialise offence counting: two reports confirmed at once for the same
     household get offence numbers 1 and 2, never 1 and 1.
     """
-    from quality.services import penalties as penalty_service
 
     with transaction.atomic():
         named = list(households or [])
@@ -303,13 +307,9 @@ def _tell_reporter(report):
 def order_for_buyer(user, number, batch):
     """The shop order ``number`` if it belongs to ``user`` and holds eggs of ``batch``; else None.
 
-    quality may import orders (never the reverse); without the shop this simply finds nothing.
+    quality may import orders (never the reverse).
     """
     if not number or not getattr(user, "is_authenticated", False):
-        return None
-    try:
-        from orders.models import Order
-    except ImportError:
         return None
     return (Order.objects.filter(number=number, buyer__user=user, lines__allocations__batch=batch)
             .distinct().first())
@@ -317,7 +317,6 @@ def order_for_buyer(user, number, batch):
 
 def bad_egg_value(order, batch, eggs):
     """What the buyer paid for ``eggs`` eggs of ``batch`` in ``order`` (the line's price per egg)."""
-    from decimal import ROUND_HALF_UP, Decimal
 
     line = order.lines.filter(allocations__batch=batch).order_by("pk").first()
     if line is None:
@@ -337,12 +336,7 @@ def grant_remedy(report, *, user=None):
     report.refresh_from_db()
     if report.status != BadEggReport.CONFIRMED or not report.order_ref or report.remedy:
         return None
-    try:
-        from orders.models import Order, OrderError
-        from orders.services.payments import refund
-    except ImportError:  # the shop is not installed: record the entitlement only
-        Order = refund = None
-    order = Order.objects.filter(number=report.order_ref, cooperative=report.cooperative).first() if Order else None
+    order = Order.objects.filter(number=report.order_ref, cooperative=report.cooperative).first()
     value = bad_egg_value(order, report.batch, report.eggs) if order else None
     data = {"order": report.order_ref, "eggs": report.eggs, "value": str(value) if value is not None else None}
     if order is None or value is None or value <= 0:

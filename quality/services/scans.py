@@ -22,13 +22,16 @@ import secrets
 import threading
 from functools import lru_cache
 
+import redis
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from quality.models import Scan
+from quality.models import BoxCode, Scan, TraceCode
 
 logger = logging.getLogger("greenshell.scans")
 
@@ -62,7 +65,6 @@ def redis_client():
     if _client is None:
         with _client_lock:
             if _client is None:
-                import redis
 
                 _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
     return _client
@@ -168,7 +170,6 @@ def record_scan(**kwargs):
 
 
 def _insert(raw_lines):
-    from quality.models import BoxCode, TraceCode
 
     rows = []
     for raw in raw_lines:
@@ -241,7 +242,6 @@ def scans_per_day(trace, days=30):
 
 def suspicious_boxes(trace, threshold=CLONE_NETWORKS):
     """Box codes scanned from ``threshold`` or more distinct networks: likely copied labels."""
-    from quality.models import BoxCode
 
     return list(
         BoxCode.objects.filter(trace=trace, scans__network_hash__gt="")
@@ -258,7 +258,6 @@ def late_scans(trace, days=LATE_SCAN_DAYS):
 
 def suspicion_flags(trace):
     """Plain-language flags for the manager's batch page."""
-    from django.utils.translation import gettext as _
 
     flags = []
     for box in suspicious_boxes(trace):
@@ -268,3 +267,8 @@ def suspicion_flags(trace):
     if late:
         flags.append(_("保质期过后 %(days)s 天以上仍有 %(n)s 次扫码。") % {"days": LATE_SCAN_DAYS, "n": late})
     return flags
+
+
+@shared_task(name="quality.tasks.flush_scans", ignore_result=True)
+def flush_scans_task():
+    return flush_scans()

@@ -8,6 +8,7 @@ Two URL forms resolve to the same scan page, forever:
   AI 15 best-before as a query attribute).
 """
 
+import datetime
 import re
 import secrets
 from dataclasses import dataclass
@@ -17,8 +18,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.lib.validators import gtin14, validate_gtin
 from coop.models import Batch
-from coop.validators import gtin14, validate_gtin
+from coop.services.audit import log_action
 from quality.models import TRACE_ALPHABET, TRACE_CODE_LENGTH, BoxCode, ComplianceCertificate, TraceCode
 
 # What a typed or scanned code may look like once cleaned (upper-case, no look-alikes).
@@ -66,7 +68,6 @@ def ensure_trace_code(batch):
 
 def issue_box_codes(trace, count, *, user=None):
     """Make serialised box codes 1..count for a batch (idempotent: existing serials are kept)."""
-    from coop.services.audit import log_action
 
     if count < 1 or count > MAX_BOXES_PER_BATCH:
         raise TraceError(_("盒码数量应在 1 到 %(max)s 之间。") % {"max": MAX_BOXES_PER_BATCH})
@@ -151,7 +152,6 @@ def parse_digital_link(gtin, lot, serial=None, query=None):
     Raises ``MalformedLink`` for anything GS1 would reject: a GTIN of the wrong length or check
     digit, an empty or over-long lot/serial, a best-before that is not a YYMMDD date.
     """
-    import datetime
 
     if not re.fullmatch(r"\d{14}", gtin or ""):
         raise MalformedLink(_("GTIN 应为 14 位数字。"))
@@ -202,7 +202,6 @@ def resolve_digital_link(gtin, lot, serial=None, query=None):
 
 def issue_certificate(batch, *, basis=ComplianceCertificate.QUALITY_CONTROL, user=None):
     """The batch's 承诺达标合格证, issued on first call with the producer's details of the day."""
-    from coop.services.audit import log_action
 
     existing = ComplianceCertificate.objects.filter(batch=batch).first()
     if existing is not None:

@@ -18,11 +18,14 @@ import threading
 from collections import OrderedDict
 
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
 
 from coop.models import REJECT_CODES, Batch
+from quality.services import scans
+from quality.services.scans import _prefix
 
 PAGE_TTL = 300  # seconds; a status change made outside our services shows up within this
 BOX_MARK = "<!--box-->"
@@ -64,7 +67,6 @@ def page_key(trace_id, lang, day):
 
 
 def _raw(key):
-    from quality.services.scans import _prefix
 
     return f"{_prefix()}:{key}"
 
@@ -72,7 +74,6 @@ def _raw(key):
 def fetch_and_record(trace_id, lang, day, line):
     """The cached page (or ``None``) and, when ``line`` is given, the scan appended to the buffer —
     in one Redis round trip. Without Redis (or if it fails) the scan is written to the database."""
-    from quality.services import scans
 
     key = page_key(trace_id, lang, day)
     client = scans.redis_client()
@@ -95,7 +96,6 @@ def fetch_and_record(trace_id, lang, day, line):
 
 
 def store_page(trace_id, lang, day, html):
-    from quality.services import scans
 
     key = page_key(trace_id, lang, day)
     client = scans.redis_client()
@@ -110,9 +110,6 @@ def store_page(trace_id, lang, day, html):
 
 def invalidate(trace_id):
     """Forget the rendered pages of a batch (recall, certificate, status change)."""
-    from django.conf import settings
-
-    from quality.services import scans
 
     today = timezone.localdate()
     days = [today + datetime.timedelta(days=d) for d in (-1, 0, 1)]

@@ -7,7 +7,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from quality.services.labels_png import label_png
+from quality.services.labels import label_png
 from tests.browser.conftest import screenshot
 from tests.factories import make_batch, make_cooperative, make_delivery, make_farmer, make_village
 

@@ -97,7 +97,7 @@ def test_a_reversal_after_application_restores_the_balance(personas, fined):
 
 
 def test_the_periodic_task_applies_due_penalties(personas, fined):
-    from quality.tasks_charter import apply_due_penalties
+    from quality.tasks import apply_due_penalties
 
     close_window(fined)
     assert apply_due_penalties.delay().get() == 1

@@ -8,7 +8,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from coop.models import Settlement
-from quality.dashboard import dashboard_context, week_start
+from quality.services.dashboard import dashboard_context, week_start
 from tests.factories import make_batch, make_delivery, make_farmer, make_village
 
 
@@ -110,7 +110,7 @@ def test_stock_matches_the_packing_and_shop_services(personas):
     from orders.models import Buyer, Order
     from orders.services import orders as order_service
     from orders.services.stock import product_availability
-    from quality.dashboard import boxes_for_sale, eggs_to_pack
+    from quality.services.dashboard import boxes_for_sale, eggs_to_pack
     from tests.orders.conftest import ADDRESS, make_product
 
     f2 = _records(personas)

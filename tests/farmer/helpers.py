@@ -1,4 +1,4 @@
-from coop.farmer import pin as pin_service
+from coop.services import farmers as pin_service
 
 
 def give_pin(farmer, manager, pin="246810"):

@@ -5,8 +5,8 @@ import datetime
 from django.test import Client
 from django.utils import timezone
 
-from coop.farmer import pin as pin_service
 from coop.models import AuditEvent, FarmerLogin
+from coop.services import farmers as pin_service
 from tests.farmer.helpers import give_pin, sign_in
 
 
@@ -111,7 +111,7 @@ def test_staff_and_strangers_are_sent_to_the_sign_in(personas, client_for):
 
 
 def test_trying_one_pin_on_many_numbers_from_one_phone_is_stopped(personas):
-    from coop.farmer import views
+    from coop.views import farmers as views
 
     give_pin(personas.farmer_a, personas.manager_a)
     c = Client()

@@ -4,7 +4,8 @@ import pytest
 
 from coop.models import AuditEvent
 from orders.models import Order, OrderError
-from orders.services.orders import Item, place_order, set_status
+from orders.services.orders import Item, place_order
+from orders.services.status import set_status
 from tests.orders.conftest import ADDRESS
 
 ALL = [s for s, _label in Order.STATUSES]

@@ -139,7 +139,7 @@ def test_a_manager_packs_and_ships_from_the_order_page(shop, personas, client_fo
 
 
 def test_the_poster_still_renders_without_a_chinese_font(shop, client, monkeypatch):
-    from orders.views import poster
+    from orders.services import posters as poster
 
     monkeypatch.setattr(poster, "FONT_CANDIDATES", [])
     monkeypatch.setenv("POSTER_FONT", "/nonexistent.ttf")
@@ -149,7 +149,7 @@ def test_the_poster_still_renders_without_a_chinese_font(shop, client, monkeypat
 
 
 def test_a_lock_timeout_answers_busy_try_again_and_sells_nothing(shop, api_for, client_for, monkeypatch):
-    from coop.services.locking import LockTimeout
+    from coop.lib.locking import LockTimeout
 
     def busy(*keys):
         raise LockTimeout()

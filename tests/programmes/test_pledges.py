@@ -9,7 +9,7 @@ from coop.models import Notification
 from orders.models.programmes import Pledge
 from orders.services import payments
 from orders.services import programmes as svc
-from orders.tasks_programmes import remind_pledges
+from orders.tasks import remind_pledges
 
 from .conftest import buy
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from quality import demo_trace
+from quality.demo import seed_trace
 from quality.models import ComplianceCertificate, Scan
 from quality.services.scans import suspicion_flags
 from tests.factories import make_batch
@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_traces_every_batch_and_can_run_twice(personas):
     batches = [make_batch(personas.coop_a) for _i in range(3)]
-    demo_trace.seed()
+    seed_trace()
     scans = Scan.objects.count()
-    demo_trace.seed()
+    seed_trace()
     assert Scan.objects.count() == scans > 0
     assert ComplianceCertificate.objects.count() == 3
     for b in batches:

@@ -12,8 +12,7 @@ import zxingcpp
 from PIL import Image
 
 from quality.models import BoxCode
-from quality.services.labels import FORMATS, render_labels
-from quality.services.labels_png import label_png
+from quality.services.labels import FORMATS, label_png, render_labels
 from quality.services.trace import issue_box_codes
 from tests.factories import make_batch
 

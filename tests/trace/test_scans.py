@@ -83,7 +83,7 @@ def test_the_periodic_task_flushes_through_a_real_worker(celery_worker, settings
 
     from django.test import RequestFactory
 
-    from quality.tasks_trace import flush_scans
+    from quality.tasks import flush_scans
 
     batch = make_batch(make_cooperative())
     request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.7")

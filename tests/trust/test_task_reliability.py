@@ -136,7 +136,7 @@ def test_a_worker_that_died_after_the_gateway_accepted_does_not_text_twice(perso
 
 def test_applying_due_penalties_twice_fines_each_household_once(personas):
     from quality.models import Penalty
-    from quality.tasks_charter import apply_due_penalties
+    from quality.tasks import apply_due_penalties
     from tests.charter.conftest import close_window, confirm, make_charter, report_on
     from tests.factories import make_batch, make_delivery
 

@@ -10,15 +10,18 @@ import logging
 import os
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from coop.services.audit import log_action
 from orders.models import Order, OrderError, Payment, PaymentNotification, Refund
+from orders.services.status import set_status
 
 from .base import NotificationRejected, ProviderError
 
@@ -37,7 +40,6 @@ def online_provider_name():
 
 
 def get_provider(name):
-    from django.utils.module_loading import import_string
 
     if name not in PROVIDERS:
         raise ProviderError(f"unknown payment provider {name!r}")
@@ -49,7 +51,6 @@ def to_fen(amount):
 
 
 def notify_url(provider_name):
-    from django.conf import settings
 
     return settings.SITE_URL.rstrip("/") + reverse("orders-pay-notify", args=[provider_name])
 
@@ -135,7 +136,6 @@ def _apply_success(payment, transaction_id, *, source, user=None):
                          "amount_fen": payment.amount_fen, "source": source})
         if order.status == Order.PENDING_PAYMENT:
             try:
-                from orders.services.orders import set_status
 
                 set_status(order, Order.PAID, user=user, actor_label=payment.get_provider_display(),
                            data={"out_trade_no": payment.out_trade_no})
@@ -213,7 +213,6 @@ def refund(order, *, out_refund_no, reason, amount=None, user=None, actor_label=
     if fen > refundable_fen(payment):
         raise OrderError(_("退款金额超过可退金额 ¥%(n)s。") % {"n": Decimal(refundable_fen(payment)) / 100}, "amount")
     if full and order.status not in (Order.CANCELLED, Order.REFUND_PENDING):
-        from orders.services.orders import set_status
 
         set_status(order, Order.REFUND_PENDING, user=user, actor_label=actor_label, reason=reason)
     result = refund_payment(payment, out_refund_no=out_refund_no, reason=reason, amount_fen=fen, user=user,
@@ -221,7 +220,6 @@ def refund(order, *, out_refund_no, reason, amount=None, user=None, actor_label=
     if full and result.status == Refund.SUCCEEDED:
         order.refresh_from_db()
         if order.status == Order.REFUND_PENDING:
-            from orders.services.orders import set_status
 
             set_status(order, Order.REFUNDED, user=user, actor_label=actor_label or _("系统"), reason=reason)
     return result

@@ -1,6 +1,9 @@
 """Offline transfer or cash, recorded by a manager with a reference. Nothing asynchronous: the
 manager's record *is* the fact, so create/verify/close are not used."""
 
+from orders.models import Payment
+from orders.services.payments.base import NotificationRejected
+
 from .base import PaymentProvider, RefundFacts, TradeFacts
 
 
@@ -12,12 +15,10 @@ class OfflineProvider(PaymentProvider):
         return {}
 
     def verify_notification(self, headers, body):
-        from .base import NotificationRejected
 
         raise NotificationRejected("offline payments have no notifications", status=404)
 
     def query(self, out_trade_no):
-        from orders.models import Payment
 
         payment = Payment.objects.get(out_trade_no=out_trade_no)
         state = "SUCCESS" if payment.status == Payment.SUCCEEDED else "NOTPAY"

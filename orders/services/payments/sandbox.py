@@ -20,19 +20,28 @@ import base64
 import datetime
 import hashlib
 import json
+import logging
 import os
 import secrets
 import tempfile
+import urllib.error
+import urllib.request
 import uuid
 
+from celery import shared_task
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.db import transaction as db_transaction
+from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
-from .base import NotificationRejected, PaymentProvider, ProviderError, RefundFacts, TradeFacts
+from orders.models import Refund, SandboxTransaction
+from orders.services.payments import handle_notification
+from orders.services.payments.base import NotificationRejected, PaymentProvider, ProviderError, RefundFacts, TradeFacts
 
 MCHID = "1900000109"
 APPID = "wxd678efh567hg6787"
@@ -108,7 +117,6 @@ class SandboxPlatform:
     """The WeChat side. Used by the cashier page, the notification task and the provider's API calls."""
 
     def create_transaction(self, *, out_trade_no, description, amount_total, notify_url):
-        from orders.models import SandboxTransaction
 
         if not 6 <= len(out_trade_no) <= 32:
             raise ProviderError("out_trade_no must be 6–32 characters")
@@ -121,10 +129,6 @@ class SandboxPlatform:
 
     def pay(self, out_trade_no, *, openid):
         """The buyer confirms on the cashier page. Returns the transaction; queues the notification."""
-        from django.db import transaction as db_transaction
-
-        from orders.models import SandboxTransaction
-        from orders.tasks import deliver_sandbox_notification
 
         now = timezone.now()
         updated = SandboxTransaction.objects.filter(out_trade_no=out_trade_no, trade_state=SandboxTransaction.NOTPAY
@@ -173,7 +177,6 @@ class SandboxPlatform:
         return headers, body
 
     def query(self, out_trade_no):
-        from orders.models import SandboxTransaction
 
         txn = SandboxTransaction.objects.filter(out_trade_no=out_trade_no).first()
         if txn is None:
@@ -181,15 +184,11 @@ class SandboxPlatform:
         return txn
 
     def close(self, out_trade_no):
-        from orders.models import SandboxTransaction
 
         SandboxTransaction.objects.filter(out_trade_no=out_trade_no, trade_state=SandboxTransaction.NOTPAY
                                           ).update(trade_state=SandboxTransaction.CLOSED)
 
     def refund(self, *, out_trade_no, out_refund_no, refund_fen, total_fen):
-        from django.db.models import F
-
-        from orders.models import SandboxTransaction
 
         txn = self.query(out_trade_no)
         if txn.amount_total != total_fen:
@@ -212,7 +211,6 @@ class SandboxProvider(PaymentProvider):
         self.platform = platform or SandboxPlatform()
 
     def create(self, payment, *, description, notify_url):
-        from django.urls import reverse
 
         self.platform.create_transaction(out_trade_no=payment.out_trade_no, description=description,
                                          amount_total=payment.amount_fen, notify_url=notify_url)
@@ -274,8 +272,51 @@ class SandboxProvider(PaymentProvider):
         return RefundFacts(out_refund_no=out_refund_no, status="SUCCESS", refund_id=refund_id)
 
     def query_refund(self, out_refund_no):
-        from orders.models import Refund
 
         r = Refund.objects.filter(out_refund_no=out_refund_no).first()
         return RefundFacts(out_refund_no=out_refund_no, status="SUCCESS" if r else "NOTEXIST",
                            refund_id=r.refund_id if r else "")
+
+logger = logging.getLogger("greenshell.payments")
+
+
+# --- the platform's notification, posted by a task -----------------------------------------------
+
+def _post_in_process(headers, body):
+    status, _answer = handle_notification("sandbox", headers, body)
+    return status
+
+
+def _post_http(url, headers, body):
+    req = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - our own SITE_URL
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+@shared_task(name="orders.tasks.deliver_sandbox_notification", bind=True, max_retries=15)
+def deliver_sandbox_notification(self, transaction_pk):
+    """The sandbox platform posts its signed notification, retrying on WeChat's schedule.
+
+    With a broker the worker posts over HTTP to the shop's notify URL (as WeChat does); without one
+    (development, tests) the same signed bytes go straight to the same handler in-process.
+    """
+    txn = SandboxTransaction.objects.get(pk=transaction_pk)
+    if txn.notified_ok_at is not None:
+        return "already acknowledged"
+    headers, body = SandboxPlatform().build_notification(txn)
+    SandboxTransaction.objects.filter(pk=txn.pk).update(notify_attempts=F("notify_attempts") + 1)
+    if settings.CELERY_TASK_ALWAYS_EAGER or self.request.is_eager:
+        status = _post_in_process(headers, body)
+    else:
+        status = _post_http(txn.notify_url, headers, body)
+    if status in (200, 204):
+        SandboxTransaction.objects.filter(pk=txn.pk).update(notified_ok_at=timezone.now())
+        return "acknowledged"
+    logger.warning("sandbox notification for %s answered %s", txn.out_trade_no, status)
+    if self.request.is_eager:
+        return f"refused {status}"
+    countdown = RETRY_SCHEDULE[min(self.request.retries, len(RETRY_SCHEDULE) - 1)]
+    raise self.retry(countdown=countdown, exc=RuntimeError(json.dumps({"status": status})))

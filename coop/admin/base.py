@@ -1,0 +1,129 @@
+"""Admin building blocks that apply the tenant rule (see coop/lib/tenancy.py)."""
+
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from coop.forms import LockoutAdminAuthenticationForm
+from coop.lib import tenancy
+from coop.models import (
+    Cooperative,
+)
+
+
+class CooperativeScopedAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose rows, choices and permissions follow the cooperatives the user works for.
+
+    ``cooperative_path`` is the lookup from the model to its cooperative. Access comes from the
+    user's Staff roles rather than Django's per-model permissions, so giving someone a role in a
+    cooperative is the whole of onboarding them.
+    """
+
+    cooperative_path = "cooperative"
+    view_roles = tenancy.ALL_ROLES
+    edit_roles = (tenancy.Staff.MANAGER,)
+    readonly_in_admin = False  # append-only records (ledger, audit) set this
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        if self.cooperative_path is None:
+            return qs.filter(pk__in=tenancy.cooperative_ids(request.user, self.view_roles))
+        return tenancy.scope(qs, request.user, self.cooperative_path, self.view_roles)
+
+    def _can(self, request, roles):
+        return request.user.is_active and (request.user.is_superuser or tenancy.is_staff_of_any(request.user, roles))
+
+    def has_module_permission(self, request):
+        return self._can(request, self.view_roles)
+
+    def has_view_permission(self, request, obj=None):
+        return self._can(request, self.view_roles)
+
+    def has_add_permission(self, request):
+        return not self.readonly_in_admin and self._can(request, self.edit_roles)
+
+    def has_change_permission(self, request, obj=None):
+        return not self.readonly_in_admin and self._can(request, self.edit_roles)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self.readonly_in_admin and self._can(request, self.edit_roles)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """Only offer rows of the user's own cooperatives in every drop-down."""
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if request.user.is_superuser or field is None:
+            return field
+        ids = tenancy.cooperative_ids(request.user, self.edit_roles)
+        model = db_field.remote_field.model
+        if model is Cooperative:
+            field.queryset = field.queryset.filter(pk__in=ids)
+        elif any(f.name == "cooperative" for f in model._meta.get_fields()):
+            field.queryset = field.queryset.filter(cooperative__in=ids)
+        return field
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        ids = tenancy.cooperative_ids(request.user, self.edit_roles)
+        if len(ids) == 1 and self.cooperative_path == "cooperative":
+            initial.setdefault("cooperative", ids[0])
+        return initial
+
+
+class AppendOnlyAdmin(CooperativeScopedAdmin):
+    """For records that are never edited or deleted (ledger, audit trail): view only."""
+
+    readonly_in_admin = True
+
+
+admin.site.site_header = _("绿壳蛋合作社 · 管理后台")
+
+
+admin.site.site_title = _("绿壳蛋合作社")
+
+
+admin.site.index_title = _("合作社管理")
+
+
+admin.site.login_form = LockoutAdminAuthenticationForm
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return True  # shown inside a parent page that already applied the tenant rule
+
+
+def ask_one_value(modeladmin, request, queryset, *, action, title, label=None, field=None, form_class=None):
+    """An intermediate page for an action that needs a value (payment reference, award amount).
+
+    Returns the cleaned value (or the form's cleaned data, with ``form_class``) once the manager has
+    submitted it, else a response showing the form.
+    """
+    if form_class is None:
+        field = field or forms.CharField(label=label, max_length=64)
+        form_class = type("AskForm", (forms.Form,), {"value": field})
+    if request.POST.get("confirm"):
+        form = form_class(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            return (data["value"] if "value" in data and len(data) == 1 else data), None
+    else:
+        form = form_class()
+    context = {**modeladmin.admin_site.each_context(request), "title": title, "form": form, "objects": queryset,
+               "action": action, "ids": [str(pk) for pk in queryset.values_list("pk", flat=True)],
+               "checkbox": ACTION_CHECKBOX_NAME, "opts": modeladmin.model._meta}
+    return None, TemplateResponse(request, "coop/books/admin_ask.html", context)

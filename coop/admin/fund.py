@@ -1,0 +1,148 @@
+"""Admin of the hygiene fund: donations, fund entries, inspections and scores."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from coop.admin.base import AppendOnlyAdmin, CooperativeScopedAdmin, ask_one_value
+from coop.lib import tenancy
+from coop.models import (
+    Cooperative,
+    Donation,
+    FundEntry,
+    HygieneInspection,
+    HygieneScore,
+)
+from coop.services import fund
+from coop.services.audit import log_action
+
+
+class DonationForm(forms.ModelForm):
+    class Meta:
+        model = Donation
+        fields = ["cooperative", "donor", "amount", "hygiene_reserve", "purpose", "received_on"]
+
+
+@admin.register(Donation)
+class DonationAdmin(CooperativeScopedAdmin):
+    form = DonationForm
+    list_display = ("received_on", "donor", "amount", "hygiene_reserve", "purpose", "recorded_by")
+    search_fields = ("donor", "purpose")
+    date_hierarchy = "received_on"
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            donation = fund.record_donation(
+                cooperative=obj.cooperative, donor=obj.donor, amount=obj.amount, hygiene_reserve=obj.hygiene_reserve,
+                purpose=obj.purpose, received_on=obj.received_on, user=request.user)
+        except fund.FundError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        obj.pk = donation.pk
+
+
+@admin.register(FundEntry)
+class FundEntryAdmin(AppendOnlyAdmin):
+    list_display = ("occurred_on", "pool", "kind", "amount", "reason", "farmer", "created_by")
+    list_filter = ("pool", "kind")
+    search_fields = ("reason", "farmer__head_name", "farmer__member_no")
+
+    def changelist_view(self, request, extra_context=None):
+
+        coops = Cooperative.objects.filter(pk__in=tenancy.cooperative_ids(request.user))
+        extra_context = {**(extra_context or {}),
+                         "subtitle": " · ".join(f"{c.short_name or c.name}: "
+                                                + "，".join(f"{dict(FundEntry.POOLS)[p]} ¥{v}"
+                                                           for p, v in fund.balances(c).items())
+                                                for c in coops)}
+        return super().changelist_view(request, extra_context)
+
+
+class HygieneScoreInline(admin.TabularInline):
+    model = HygieneScore
+    extra = 3
+    fields = ("farmer", "score", "award", "awarded_at")
+    readonly_fields = ("award", "awarded_at")
+
+    def _staff(self, request):
+
+        return request.user.is_superuser or tenancy.is_staff_of_any(request.user, (tenancy.Staff.MANAGER,))
+
+    def has_view_permission(self, request, obj=None):
+        return self._staff(request)
+
+    def has_add_permission(self, request, obj=None):
+        return self._staff(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._staff(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._staff(request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "farmer" and not request.user.is_superuser:
+
+            field.queryset = field.queryset.filter(cooperative__in=tenancy.cooperative_ids(request.user))
+        return field
+
+
+@admin.register(HygieneInspection)
+class HygieneInspectionAdmin(CooperativeScopedAdmin):
+    list_display = ("inspected_on", "village", "inspectors", "note")
+    list_filter = ("village",)
+    inlines = [HygieneScoreInline]
+    exclude = ("created_by", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        log_action(obj, "hygiene.inspected" if not change else "hygiene.changed", user=request.user)
+
+
+@admin.register(HygieneScore)
+class HygieneScoreAdmin(CooperativeScopedAdmin):
+    cooperative_path = "inspection__cooperative"
+    list_display = ("farmer", "inspection", "score", "award", "awarded_at")
+    list_filter = ("inspection__village", "inspection__inspected_on")
+    search_fields = ("farmer__head_name", "farmer__member_no")
+    actions = ["award"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("发放卫生奖励（从预留基金）"), permissions=["award"])
+    def award(self, request, queryset):
+        amount, page = ask_one_value(self, request, queryset, action="award", title=gettext("发放卫生奖励"),
+                                     label=gettext("每户奖励金额（元）"),
+                                     field=forms.DecimalField(label=gettext("每户奖励金额（元）"), min_value=0.01,
+                                                              max_digits=10, decimal_places=2))
+        if page is not None:
+            return page
+        done = 0
+        for score in queryset.select_related("inspection__cooperative", "inspection__village", "farmer"):
+            try:
+                fund.award_hygiene(score, amount=amount, user=request.user)
+                done += 1
+            except fund.FundError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+        if done:
+            self.message_user(request, gettext("已向 %(n)d 户发放奖励。") % {"n": done})
+        return None
+
+    def has_award_permission(self, request):
+        return self._can(request, self.edit_roles)

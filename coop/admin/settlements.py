@@ -1,0 +1,92 @@
+"""Admin of settlements and settlement runs."""
+
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from coop.admin.base import AppendOnlyAdmin, CooperativeScopedAdmin, ReadOnlyInline, ask_one_value
+from coop.models import (
+    LedgerEntry,
+    Settlement,
+    SettlementRun,
+)
+from coop.services.settlements import SettlementError, approve_settlement, pay_settlement
+
+
+class SettlementLineInline(ReadOnlyInline):
+    model = LedgerEntry
+    fk_name = "settlement"
+    fields = ("occurred_on", "kind", "reason", "amount")
+    readonly_fields = fields
+    verbose_name_plural = _("结算明细")
+
+
+@admin.register(Settlement)
+class SettlementAdmin(CooperativeScopedAdmin):
+    list_display = ("farmer", "period_start", "period_end", "status", "gross", "fines", "rewards", "adjustments",
+                    "net", "payment_reference", "payslip")
+    list_filter = ("status", "period_start", "farmer__village")
+    search_fields = ("farmer__head_name", "farmer__member_no", "farmer__phone", "payment_reference")
+    list_select_related = ("farmer",)
+    inlines = [SettlementLineInline]
+    actions = ["approve", "pay"]
+    readonly_fields = [f.name for f in Settlement._meta.fields if f.name != "id"]
+
+    def has_add_permission(self, request):
+        return False  # settlements are made by "settle the month" (books/settle/)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("工资条"))
+    def payslip(self, obj):
+        return format_html('<a href="{}">{}</a> · <a href="{}">PDF</a>', reverse("books-payslip", args=[obj.pk]),
+                           gettext("查看"), reverse("books-payslip-pdf", args=[obj.pk]))
+
+    @admin.action(description=_("审批所选结算单"), permissions=["approve"])
+    def approve(self, request, queryset):
+        done = 0
+        for s in queryset:
+            try:
+                approve_settlement(s, user=request.user)
+                done += 1
+            except SettlementError as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+        self.message_user(request, gettext("已审批 %(n)d 张结算单。") % {"n": done})
+
+    @admin.action(description=_("登记付款（填写转账凭证号）"), permissions=["pay"])
+    def pay(self, request, queryset):
+        reference, page = ask_one_value(self, request, queryset, action="pay", title=gettext("登记付款"),
+                                        label=gettext("付款凭证号（转账批次号）"))
+        if page is not None:
+            return page
+        done = 0
+        for s in queryset:
+            try:
+                pay_settlement(s, reference=reference, user=request.user)
+                done += 1
+            except SettlementError as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+        self.message_user(request, gettext("已付款 %(n)d 张结算单。") % {"n": done})
+        return None
+
+    def has_approve_permission(self, request):
+        return self._can(request, self.edit_roles)
+
+    has_pay_permission = has_approve_permission
+
+
+@admin.register(SettlementRun)
+class SettlementRunAdmin(AppendOnlyAdmin):
+    list_display = ("period_start", "period_end", "status", "progress", "settlements_created", "lines_settled",
+                    "started_by", "created_at", "finished_at")
+    list_filter = ("status",)
+
+    @admin.display(description=_("进度"))
+    def progress(self, obj):
+        return format_html('<a href="{}">{}%</a>', reverse("books-run", args=[obj.pk]), obj.percent)

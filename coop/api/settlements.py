@@ -1,0 +1,64 @@
+"""API of settlements (/api/settlements/, read-only)."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from coop.api.base import IsCooperativeStaff, domain_error_response
+from coop.api.batches import MANAGERS
+from coop.api.ledger import LedgerEntrySerializer
+from coop.lib import tenancy
+from coop.models import (
+    Settlement,
+)
+from coop.services.settlements import SettlementError, approve_settlement, pay_settlement
+
+
+class SettlementSerializer(serializers.ModelSerializer):
+    farmer_name = serializers.CharField(source="farmer.head_name", read_only=True)
+    lines = LedgerEntrySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Settlement
+        fields = ["id", "cooperative", "farmer", "farmer_name", "period_start", "period_end", "status", "gross",
+                  "fines", "rewards", "adjustments", "net", "approved_by", "approved_at", "paid_by", "paid_at",
+                  "payment_reference", "lines"]
+        read_only_fields = fields
+
+
+class SettlementViewSet(viewsets.ReadOnlyModelViewSet):
+    """Payslips. ``approve`` and ``pay`` are the only changes; each happens once (compare-and-set)."""
+
+    serializer_class = SettlementSerializer
+    permission_classes = [IsCooperativeStaff]
+    view_roles = MANAGERS
+    edit_roles = MANAGERS
+    queryset = Settlement.objects.all()
+    filterset_fields = ["status", "farmer", "period_start", "period_end"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Settlement.objects.none()
+        return tenancy.scope(Settlement.objects.select_related("farmer").prefetch_related("lines"),
+                             self.request.user, roles=MANAGERS)
+
+    @extend_schema(request=None, responses={200: SettlementSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        try:
+            s = approve_settlement(self.get_object(), user=request.user)
+        except SettlementError as exc:
+            return domain_error_response(exc, code="conflict", status=409)
+        return Response(SettlementSerializer(s).data)
+
+    @extend_schema(request=inline_serializer("PayRequest", {"payment_reference": serializers.CharField()}),
+                   responses={200: SettlementSerializer})
+    @action(detail=True, methods=["post"])
+    def pay(self, request, pk=None):
+        ref = request.data.get("payment_reference", "") if hasattr(request.data, "get") else ""
+        try:
+            s = pay_settlement(self.get_object(), reference=ref, user=request.user)
+        except SettlementError as exc:
+            return domain_error_response(exc, code="conflict" if ref else "invalid", status=409 if ref else 400)
+        return Response(SettlementSerializer(s).data)

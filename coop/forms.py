@@ -1,0 +1,180 @@
+"""Forms of the collective: household sign-in, intake, packing, settlement runs, the farmer admin form and
+the admin sign-in with its lockout."""
+
+import datetime
+import uuid
+
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from coop.lib.client import client_ip
+from coop.lib.validators import normalize_mobile, validate_mobile
+from coop.models import GRADES, REJECT_DEFECTS, WEIGHT_CLASSES, Farmer
+from coop.services import accounts
+
+
+class SignInForm(forms.Form):
+    phone = forms.CharField(label=_("手机号"), max_length=20,
+                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel",
+                                                          "placeholder": "138 0000 1234"}))
+    pin = forms.CharField(label=_("6位密码"), max_length=6, min_length=6,
+                          error_messages={"min_length": _("密码是6位数字。"), "max_length": _("密码是6位数字。")},
+                          widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "current-password",
+                                                            "pattern": "[0-9]*", "maxlength": "6"}))
+
+    def clean_phone(self):
+        phone = normalize_mobile(self.cleaned_data["phone"])
+        validate_mobile(phone)
+        return phone
+
+    def clean_pin(self):
+        pin = self.cleaned_data["pin"].strip()
+        if not pin.isdigit():
+            raise forms.ValidationError(_("密码是6位数字。"))
+        return pin
+
+
+COUNT_ATTRS = {"inputmode": "numeric", "pattern": "[0-9]*", "min": "0", "class": "count"}
+
+
+def _count_field(label):
+    return forms.IntegerField(label=label, min_value=0, required=False,
+                              widget=forms.NumberInput(attrs=COUNT_ATTRS))
+
+
+class IntakeForm(forms.Form):
+    """One delivery as the inspector counts it. The service does the real checks."""
+
+    farmer = forms.CharField(label=_("农户（社员编号或姓名）"), max_length=80,
+                             widget=forms.TextInput(attrs={"list": "farmer-list", "autocomplete": "off",
+                                                           "class": "big-input"}))
+    eggs_brought = forms.IntegerField(label=_("交来枚数"), min_value=0,
+                                      widget=forms.NumberInput(attrs=COUNT_ATTRS | {"class": "count big-input"}))
+    # <input type=date> only takes ISO dates; the zh-hans default format (2026/11/28) would leave it empty.
+    laid_from = forms.DateField(label=_("产蛋起始日"),
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    laid_to = forms.DateField(label=_("产蛋截止日"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    def __init__(self, *args, cooperative, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cooperative = cooperative
+        for code, label in WEIGHT_CLASSES:
+            self.fields[f"accepted_{code.lower()}"] = _count_field(label)
+        for code, label in REJECT_DEFECTS:
+            self.fields[f"rejected_{code}"] = _count_field(label)
+        if not self.is_bound:
+            today = timezone.localdate()
+            self.initial.setdefault("laid_from", today - datetime.timedelta(days=1))
+            self.initial.setdefault("laid_to", today)
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+    def accepted_fields(self):
+        return [self[f"accepted_{code.lower()}"] for code, _label in WEIGHT_CLASSES]
+
+    def rejected_fields(self):
+        return [self[f"rejected_{code}"] for code, _label in REJECT_DEFECTS]
+
+    def clean_farmer(self):
+        """Accept "EJ001", "EJ001 吉克拉哈" (what the list suggests) or a unique name."""
+        text = " ".join(self.cleaned_data["farmer"].split())
+        farmers = Farmer.objects.filter(cooperative=self.cooperative)
+        token = text.split(" ")[0]
+        found = farmers.filter(member_no__iexact=token).first()
+        if found is None:
+            by_name = list(farmers.filter(head_name=text.split(" ")[-1])[:2])
+            if len(by_name) == 1:
+                found = by_name[0]
+            elif len(by_name) > 1:
+                raise forms.ValidationError(_("有几户同名，请用社员编号。"))
+        if found is None:
+            raise forms.ValidationError(_("找不到这户农户，请检查社员编号或姓名。"))
+        return found
+
+    def counts(self):
+        data = self.cleaned_data
+        accepted = {code: data.get(f"accepted_{code.lower()}") or 0 for code, _label in WEIGHT_CLASSES}
+        rejected = {code: data.get(f"rejected_{code}") or 0 for code, _label in REJECT_DEFECTS}
+        return accepted, rejected
+
+
+class PackForm(forms.Form):
+    weight_class = forms.ChoiceField(label=_("重量等级"), choices=WEIGHT_CLASSES)
+    grade = forms.ChoiceField(label=_("品级"), choices=GRADES, initial="A")
+    pack_size = forms.IntegerField(label=_("每盒枚数"), min_value=1, initial=10)
+    boxes = forms.IntegerField(label=_("盒数"), min_value=1)
+    shelf_days = forms.IntegerField(label=_("保质期（产蛋后天数）"), min_value=1, max_value=28, initial=28)
+
+
+class PeriodForm(forms.Form):
+    month = forms.CharField(label=_("结算月份"), max_length=7,
+                            widget=forms.TextInput(attrs={"type": "month"}),
+                            help_text=_("例如 2026-11"))
+
+    def clean_month(self):
+        raw = self.cleaned_data["month"].strip()
+        try:
+            first = datetime.date.fromisoformat(raw + "-01")
+        except ValueError:
+            raise forms.ValidationError(_("请按“年-月”填写，例如 2026-11。")) from None
+        nxt = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        if first > timezone.localdate():
+            raise forms.ValidationError(_("不能结算还没开始的月份。"))
+        return first, nxt - datetime.timedelta(days=1)
+
+
+class FarmerAdminForm(forms.ModelForm):
+    """The admin never shows a household's full account number: it can be replaced, not read."""
+
+    new_payout_account = forms.CharField(label=_("收款账号"), max_length=40, required=False,
+                                         help_text=_("留空则保持不变。账号只在导出转账清单时完整显示。"))
+
+    class Meta:
+        model = Farmer
+        fields = ["cooperative", "village", "member_no", "head_name", "phone", "poverty_status", "hens",
+                  "payout_method", "stamp_code", "active", "suspended_until", "suspension_reason", "joined_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance and self.instance.payout_account:
+            self.fields["new_payout_account"].help_text = _("当前：%(masked)s。留空则保持不变。") % {
+                "masked": self.instance.masked_account}
+
+    def save(self, commit=True):
+        value = self.cleaned_data.get("new_payout_account", "").strip()
+        if value:
+            self.instance.payout_account = value
+        return super().save(commit=commit)
+
+
+class LockoutAdminAuthenticationForm(AdminAuthenticationForm):
+    """The admin sign-in form with the lockout rule in front of the password check."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "locked": _("登录失败次数太多，这个账号在这台设备上已暂停登录 %(minutes)d 分钟。"
+                    "请稍后再试；忘记密码请联系合作社管理员。"),
+    }
+
+    def clean(self):
+        username = self.data.get("username", "") or ""
+        ip = client_ip(self.request) if self.request is not None else ""
+        if accounts.check_locked(username, ip):
+            raise self._locked_error()
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            if accounts.record_failure(username, ip):
+                accounts.record_lockout(username, ip)
+                raise self._locked_error()
+            raise
+        accounts.clear_failures(username, ip)
+        return cleaned
+
+    def _locked_error(self):
+        _failures, seconds = accounts.lockout_limits()
+        return forms.ValidationError(self.error_messages["locked"], code="locked",
+                                     params={"minutes": seconds // 60})

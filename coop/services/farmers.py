@@ -1,0 +1,163 @@
+"""Household sign-in: mobile number + 6-digit PIN set by the manager.
+
+Rules (issue 8): five wrong PINs lock the household for 15 minutes and the page says so plainly;
+the manager resets a PIN (which also lifts a lock). Only a hash of the PIN is stored. A 6-digit
+PIN has a million values and five tries per 15 minutes leave an attacker ~480 guesses a day, so
+the lock — not the hash — is what protects it; the hash protects PINs in a leaked backup.
+
+Counting failures is a single UPDATE ... SET failed_attempts = failed_attempts + 1 under a row
+lock, so ten wrong PINs sent at once still count ten, and the lock cannot be raced past."""
+
+import datetime
+import secrets
+from urllib.parse import urlencode
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from coop.lib.validators import format_mobile, normalize_mobile
+from coop.models import Farmer, FarmerLogin
+from coop.services.audit import log_action
+
+MAX_FAILED = 5
+
+
+LOCK_MINUTES = 15
+
+
+PIN_LENGTH = 6
+
+
+class SignInError(Exception):
+    """Why signing in failed, in words for the household (already translated)."""
+
+    def __init__(self, message, *, locked_until=None, tries_left=None):
+        super().__init__(message)
+        self.message = str(message)
+        self.locked_until = locked_until
+        self.tries_left = tries_left
+
+
+def generate_pin():
+    """A random 6-digit PIN (secrets, not random). Leading zeros are fine: it is typed, not counted."""
+    return f"{secrets.randbelow(10 ** PIN_LENGTH):0{PIN_LENGTH}d}"
+
+
+def _ensure_user(farmer):
+    """A household signs in through Django's session machinery, so it needs a (password-less) user."""
+    if farmer.user_id:
+        return farmer.user
+    User = get_user_model()
+    user = User.objects.create_user(username=f"farmer-{farmer.pk}", password=None)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    Farmer.objects.filter(pk=farmer.pk).update(user=user)
+    farmer.user = user
+    return user
+
+
+def set_pin(farmer, *, by, pin=None, reason=""):
+    """Set (or reset) ``farmer``'s PIN and lift any lock. Returns the new PIN, for the member card only."""
+    pin = pin or generate_pin()
+    if len(pin) != PIN_LENGTH or not pin.isdigit():
+        raise ValueError("a PIN is six digits")
+    now = timezone.now()
+    with transaction.atomic():
+        _ensure_user(farmer)
+        login, created = FarmerLogin.objects.select_for_update().get_or_create(
+            farmer=farmer, defaults={"pin_hash": make_password(pin), "pin_set_by": by, "pin_set_at": now})
+        if not created:
+            login.pin_hash = make_password(pin)
+            login.failed_attempts = 0
+            login.locked_until = None
+            login.pin_set_by = by if getattr(by, "is_authenticated", False) else None
+            login.pin_set_at = now
+            login.save()
+        log_action(farmer, "farmer.pin_set" if created else "farmer.pin_reset", user=by, reason=reason,
+                   data={"unlocked": not created})
+    return pin
+
+
+def _locked_message(until):
+    return _("输错太多次，已锁定。请在 %(time)s 以后再试，或找合作社管理员重设密码。") % {
+        "time": date_format(timezone.localtime(until), "H:i")}
+
+
+def authenticate_pin(phone, pin, *, now=None):
+    """Return the Farmer whose mobile + PIN match, or raise ``SignInError`` saying why, plainly."""
+    now = now or timezone.now()
+    phone = normalize_mobile(phone)
+    pin = (pin or "").strip()
+    if not phone or not pin:
+        raise SignInError(_("请输入手机号和6位密码。"))
+    logins = list(FarmerLogin.objects.filter(farmer__phone=phone, farmer__active=True)
+                  .select_related("farmer", "farmer__user").order_by("pk"))
+    if not logins:
+        # Same words as a wrong PIN: the page must not reveal which numbers are members.
+        raise SignInError(_("手机号或密码不对。"))
+    open_logins = [login for login in logins if not login.is_locked(now)]
+    if not open_logins:
+        raise SignInError(_locked_message(min(login.locked_until for login in logins)),
+                          locked_until=min(login.locked_until for login in logins))
+    for login in open_logins:
+        if check_password(pin, login.pin_hash):
+            FarmerLogin.objects.filter(pk=login.pk).update(failed_attempts=0, locked_until=None,
+                                                           last_sign_in_at=now)
+            return login.farmer
+    # Wrong for every household on this number: count a failure on each (normally just one).
+    tries_left, locked_until = None, None
+    with transaction.atomic():
+        for login in FarmerLogin.objects.select_for_update().filter(pk__in=[x.pk for x in open_logins]):
+            login.failed_attempts += 1
+            if login.failed_attempts >= MAX_FAILED:
+                login.locked_until = now + datetime.timedelta(minutes=LOCK_MINUTES)
+                login.failed_attempts = 0
+                locked_until = login.locked_until
+                log_action(login.farmer, "farmer.pin_locked", actor_label=_("系统"),
+                           data={"until": locked_until.isoformat()})
+            else:
+                left = MAX_FAILED - login.failed_attempts
+                tries_left = left if tries_left is None else min(tries_left, left)
+            login.save(update_fields=["failed_attempts", "locked_until"])
+    # Raised after the block: an exception inside it would roll the counted failure back.
+    if locked_until is not None:
+        raise SignInError(_locked_message(locked_until), locked_until=locked_until)
+    raise SignInError(_("手机号或密码不对。还可以再试 %(n)s 次。") % {"n": tries_left}, tries_left=tries_left)
+
+
+def household_of(user):
+    """The Farmer a signed-in user is, or None (staff, buyers, anonymous)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return Farmer.objects.select_related("cooperative", "village").get(user=user, active=True)
+    except Farmer.DoesNotExist:
+        return None
+
+
+def sign_in_url(farmer):
+    return f"{settings.SITE_URL}/farmer/login/?{urlencode({'phone': farmer.phone})}"
+
+
+def qr_svg(data):
+    qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(data)
+    qr.make(fit=True)
+    img = qr.make_image(image_factory=qrcode.image.svg.SvgPathImage)
+    svg = img.to_string(encoding="unicode")
+    # Drop the XML declaration and fixed mm size: the card's CSS sizes it.
+    svg = svg[svg.index("<svg"):]
+    return mark_safe(svg)  # generated by qrcode from our own URL, no user markup inside
+
+
+def card_context(farmer, *, pin=None, request=None):
+    url = sign_in_url(farmer)
+    return {"farmer": farmer, "pin": pin, "url": url, "qr": qr_svg(url), "phone": format_mobile(farmer.phone)}

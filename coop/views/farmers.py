@@ -1,0 +1,211 @@
+"""The household's own pages. Every query is filtered by ``request.farmer``: another household's
+id in the URL is simply not found (404), never "forbidden" (which would confirm it exists)."""
+
+import datetime
+import functools
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.core.cache import cache
+from django.db.models import Q, Sum
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from coop.forms import SignInForm
+from coop.lib.client import client_ip
+from coop.models import REJECT_DEFECTS, WEIGHT_CLASSES, Delivery, LedgerEntry, Notification, Settlement
+from coop.services import farmers as pin_service
+from coop.services.audit import log_action
+from coop.services.farmers import card_context, household_of
+
+
+def farmer_required(view):
+    """Only a signed-in household; sets ``request.farmer``. Anyone else goes to the PIN sign-in.
+
+    Every farmer view filters by ``request.farmer``, so another household's id in the URL is a 404.
+    """
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        farmer = household_of(request.user)
+        if farmer is None:
+            return HttpResponseRedirect(f"{LOGIN_PATH}?{urlencode({'next': request.get_full_path()})}")
+        request.farmer = farmer
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+SIGNED_IN_DAYS = 60
+
+
+IP_FAILURES = 30
+
+
+IP_WINDOW = 15 * 60
+
+
+def _ip_key(request):
+
+    return f"farmer-signin-ip:{client_ip(request)}"
+
+
+def _ip_blocked(request):
+    return (cache.get(_ip_key(request)) or 0) >= IP_FAILURES
+
+
+def _ip_failed(request):
+    key = _ip_key(request)
+    if not cache.add(key, 1, IP_WINDOW):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, IP_WINDOW)
+
+
+def _safe_next(request, default="/farmer/"):
+    target = request.POST.get("next") or request.GET.get("next") or default
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) and target.startswith("/farmer"):
+        return target
+    return default
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request):
+    if pin_service.household_of(request.user) is not None and request.method == "GET":
+        return HttpResponseRedirect(_safe_next(request))
+    error, locked = "", False
+    if request.method == "POST":
+        form = SignInForm(request.POST)
+        if _ip_blocked(request):
+            error, locked = _("这台手机试得太多了，请15分钟后再试。"), True
+        elif form.is_valid():
+            try:
+                farmer = pin_service.authenticate_pin(form.cleaned_data["phone"], form.cleaned_data["pin"])
+            except pin_service.SignInError as exc:
+                error, locked = exc.message, exc.locked_until is not None
+                _ip_failed(request)
+            else:
+                login(request, farmer.user, backend="django.contrib.auth.backends.ModelBackend")
+                request.session.set_expiry(SIGNED_IN_DAYS * 24 * 3600)
+                log_action(farmer, "farmer.signed_in", actor_label=farmer.head_name)
+                return HttpResponseRedirect(_safe_next(request))
+    else:
+        form = SignInForm(initial={"phone": request.GET.get("phone", "")})
+    status = 200 if not (error or form.errors) else (429 if locked else 400)
+    return render(request, "coop/farmer/sign_in.html",
+                  {"form": form, "error": error, "locked": locked, "next": _safe_next(request)}, status=status)
+
+
+@require_POST
+def sign_out(request):
+    logout(request)
+    return HttpResponseRedirect("/farmer/login/")
+
+
+def _month_start(today):
+    return today.replace(day=1)
+
+
+@farmer_required
+def home(request):
+    farmer = request.farmer
+    today = timezone.localdate()
+    entries = LedgerEntry.objects.filter(farmer=farmer)
+    waiting = entries.filter(settlement__isnull=True).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    month = Delivery.objects.filter(farmer=farmer, received_at__date__gte=_month_start(today))
+    month_totals = month.aggregate(
+        brought=Sum("eggs_brought"), due=Sum("amount_due"),
+        acc=Sum("accepted_xl") + Sum("accepted_l") + Sum("accepted_m") + Sum("accepted_s"))
+    last_paid = (Settlement.objects.filter(farmer=farmer, status=Settlement.PAID)
+                 .order_by("-paid_at").first())
+    recent_fines = entries.filter(kind=LedgerEntry.FINE).order_by("-occurred_on", "-id")[:3]
+    unread = Notification.objects.filter(farmer=farmer, created_at__gte=timezone.now() - datetime.timedelta(days=7))
+    return render(request, "coop/farmer/home.html", {"nav": "home",
+        "farmer": farmer, "waiting": waiting, "month": month_totals, "today": today,
+        "last_delivery": Delivery.objects.filter(farmer=farmer).order_by("-received_at").first(),
+        "last_paid": last_paid, "recent_fines": recent_fines, "recent_notes": unread.count(),
+        "suspended": farmer.is_suspended(today),
+    })
+
+
+def _delivery_rows(deliveries):
+    labels = dict(REJECT_DEFECTS)
+    for d in deliveries:
+        d.reject_list = [(labels[code], n) for code, n in d.rejects_by_defect().items() if n]
+        yield d
+
+
+@farmer_required
+def deliveries(request):
+    qs = list(Delivery.objects.filter(farmer=request.farmer).order_by("-received_at", "-id")[:100])
+    # Paid means: its ledger credit is on a payslip that was paid (green); otherwise still waiting (amber).
+    paid = set(LedgerEntry.objects.filter(farmer=request.farmer, source_type="coop.delivery",
+                                          source_id__in=[d.pk for d in qs], settlement__status=Settlement.PAID)
+               .values_list("source_id", flat=True))
+    for d in qs:
+        d.paid = d.pk in paid
+    return render(request, "coop/farmer/deliveries.html", {"deliveries": list(_delivery_rows(qs)), "nav": "eggs"})
+
+
+@farmer_required
+def delivery_detail(request, pk):
+    d = get_object_or_404(Delivery, pk=pk, farmer=request.farmer)
+    d = next(_delivery_rows([d]))
+    grades = [(label, d.accepted_of(code), getattr(d, f"price_{code.lower()}")) for code, label in WEIGHT_CLASSES
+              if d.accepted_of(code)]
+    credit = LedgerEntry.objects.filter(farmer=request.farmer, source_type="coop.delivery", source_id=d.pk).first()
+    return render(request, "coop/farmer/delivery_detail.html",
+                  {"d": d, "grades": grades, "credit": credit, "nav": "eggs"})
+
+
+@farmer_required
+def money(request):
+    farmer = request.farmer
+    entries = LedgerEntry.objects.filter(farmer=farmer).select_related("settlement").order_by("-occurred_on", "-id")
+    totals = entries.aggregate(balance=Sum("amount"),
+                               waiting=Sum("amount", filter=Q(settlement__isnull=True)))
+    settlements = Settlement.objects.filter(farmer=farmer).order_by("-period_end")[:24]
+    return render(request, "coop/farmer/money.html", {"nav": "money",
+        "entries": entries[:100], "waiting": totals["waiting"] or Decimal("0"),
+        "settlements": settlements,
+    })
+
+
+@farmer_required
+def payslip(request, pk):
+    s = get_object_or_404(Settlement, pk=pk, farmer=request.farmer)
+    lines = LedgerEntry.objects.filter(settlement=s).order_by("occurred_on", "id")
+    return render(request, "coop/farmer/payslip.html",
+                  {"s": s, "lines": lines, "farmer": request.farmer, "nav": "money"})
+
+
+@farmer_required
+def rewards(request):
+    entries = LedgerEntry.objects.filter(farmer=request.farmer, kind=LedgerEntry.REWARD).order_by("-occurred_on")
+    total = entries.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    return render(request, "coop/farmer/rewards.html", {"entries": entries[:50], "total": total, "nav": "money"})
+
+
+@farmer_required
+def notifications(request):
+    notes = Notification.objects.filter(farmer=request.farmer).order_by("-created_at", "-id")[:50]
+    return render(request, "coop/farmer/notifications.html", {"notes": notes, "nav": "notes"})
+
+
+@farmer_required
+def my_card(request):
+    """The household's own member card (without the PIN, which is printed only when it is set)."""
+    return render(request, "coop/farmer/card.html", {"cards": [card_context(request.farmer, request=request)],
+                                                     "own": True, "SITE_URL": settings.SITE_URL})
+
+
+LOGIN_PATH = "/farmer/login/"
+
+

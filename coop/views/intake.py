@@ -1,0 +1,70 @@
+"""The inspector's intake page at the collection point: a plain form that works on a weak phone.
+
+It is server-rendered and posts to its own URL, so it works without JavaScript; static/js/intake.js
+only adds a running total. (The farmer-pages work makes it work offline on top of this.)
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coop.forms import IntakeForm
+from coop.lib import tenancy
+from coop.models import REJECT_DEFECTS, WEIGHT_CLASSES, Cooperative, Delivery, Farmer, Staff
+from coop.services.intake import DeliveryError, prices_on, record_delivery
+
+INTAKE_ROLES = (Staff.INSPECTOR, Staff.MANAGER)
+
+
+def intake_cooperative(request):
+    """The cooperative the signed-in inspector works for (``?coop=`` picks one of several)."""
+    ids = tenancy.cooperative_ids(request.user, INTAKE_ROLES)
+    if not ids:
+        raise PermissionDenied(_("只有验收员或管理员可以收蛋。"))
+    wanted = request.GET.get("coop") or request.POST.get("coop")
+    if wanted and wanted.isdigit() and int(wanted) in ids:
+        return Cooperative.objects.get(pk=int(wanted))
+    return Cooperative.objects.get(pk=ids[0])
+
+
+@login_required(login_url="/admin/login/")
+def intake(request):
+    coop = intake_cooperative(request)
+    form = IntakeForm(request.POST or None, cooperative=coop)
+    if request.method == "POST" and form.is_valid():
+        accepted, rejected = form.counts()
+        data = form.cleaned_data
+        try:
+            delivery = record_delivery(
+                farmer=data["farmer"], cooperative=coop, laid_from=data["laid_from"], laid_to=data["laid_to"],
+                accepted=accepted, rejected=rejected, eggs_brought=data["eggs_brought"], inspector=request.user,
+                note=data["note"], idempotency_key=data["idempotency_key"] or None)
+        except DeliveryError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("books-receipt", pk=delivery.pk)
+    today_prices = prices_on(coop, timezone.localdate())
+    farmers = Farmer.objects.filter(cooperative=coop, active=True).only("member_no", "head_name")
+    recent = (Delivery.objects.filter(cooperative=coop, inspector=request.user).select_related("farmer")
+              .order_by("-received_at")[:5])
+    status = 400 if request.method == "POST" else 200
+    return render(request, "coop/intake.html", {"form": form, "coop": coop, "farmers": farmers,
+                                                "prices": sorted(today_prices.items()), "recent": recent},
+                  status=status)
+
+
+@login_required(login_url="/admin/login/")
+def receipt(request, pk):
+    """The printable slip for the household (also what the intake page shows after saving)."""
+    ids = tenancy.cooperative_ids(request.user, tenancy.ALL_ROLES)
+    delivery = get_object_or_404(Delivery.objects.select_related("farmer", "farmer__village", "cooperative",
+                                                                 "inspector"), pk=pk, cooperative__in=ids)
+    rejects = [(label, getattr(delivery, f"rejected_{code}")) for code, label in
+               REJECT_DEFECTS
+               if getattr(delivery, f"rejected_{code}")]
+    lines = [(label, delivery.accepted_of(code), getattr(delivery, f"price_{code.lower()}"))
+             for code, label in WEIGHT_CLASSES
+             if delivery.accepted_of(code)]
+    return render(request, "coop/receipt.html", {"d": delivery, "rejects": rejects, "lines": lines})

@@ -1,0 +1,75 @@
+"""Settlement pages: settling a month, the run's progress, the list and its Excel export."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from coop.forms import PeriodForm
+from coop.lib import tenancy
+from coop.models import Settlement, SettlementRun, Staff
+from coop.services.audit import log_action
+from coop.services.payslips import render_transfer_xlsx
+from coop.services.settlements import month_bounds, start_settlement_run
+from coop.views.base import LOGIN, manager_cooperative
+
+
+@login_required(login_url=LOGIN)
+def settle(request):
+    coop = manager_cooperative(request)
+    default = month_bounds(timezone.localdate())[0]
+    form = PeriodForm(request.POST or None, initial={"month": f"{default:%Y-%m}"})
+    if request.method == "POST" and form.is_valid():
+        start, end = form.cleaned_data["month"]
+        run = start_settlement_run(cooperative=coop, period_start=start, period_end=end, user=request.user)
+        return redirect("books-run", pk=run.pk)
+    runs = SettlementRun.objects.filter(cooperative=coop)[:5]
+    return render(request, "coop/books/settle.html", {"coop": coop, "form": form, "runs": runs},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required(login_url=LOGIN)
+@require_GET
+def run_progress(request, pk):
+    ids = tenancy.cooperative_ids(request.user, (Staff.MANAGER,))
+    run = get_object_or_404(SettlementRun.objects.select_related("cooperative"), pk=pk, cooperative__in=ids)
+    finished = run.status in (SettlementRun.DONE, SettlementRun.FAILED)
+    return render(request, "coop/books/run.html", {"run": run, "finished": finished})
+
+
+def _period_from(request):
+    raw = request.GET.get("month") or f"{timezone.localdate():%Y-%m}"
+    form = PeriodForm({"month": raw})
+    if not form.is_valid():
+        raise Http404(_("月份不正确。"))
+    return form.cleaned_data["month"]
+
+
+@login_required(login_url=LOGIN)
+@require_GET
+def settlements(request):
+    coop = manager_cooperative(request)
+    start, end = _period_from(request)
+    rows = (Settlement.objects.filter(cooperative=coop, period_start=start, period_end=end)
+            .select_related("farmer", "farmer__village").order_by("farmer__member_no"))
+    totals = {status: sum(s.net for s in rows if s.status == status) for status, _l in Settlement.STATUSES}
+    return render(request, "coop/books/settlements.html", {
+        "coop": coop, "rows": rows, "month": f"{start:%Y-%m}", "start": start, "end": end, "totals": totals})
+
+
+@login_required(login_url=LOGIN)
+@require_GET
+def export_xlsx(request):
+    coop = manager_cooperative(request)
+    start, end = _period_from(request)
+    rows = (Settlement.objects.filter(cooperative=coop, period_start=start, period_end=end,
+                                      status__in=[Settlement.APPROVED, Settlement.PAID])
+            .select_related("farmer", "farmer__village").order_by("farmer__member_no"))
+    # The export is the one place full account numbers appear: record who took them.
+    log_action(coop, "settlement.exported", user=request.user, data={"month": f"{start:%Y-%m}", "rows": len(rows)})
+    response = HttpResponse(render_transfer_xlsx(rows),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="payouts-{coop.producer_code}-{start:%Y%m}.xlsx"'
+    return response

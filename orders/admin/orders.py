@@ -1,0 +1,92 @@
+"""Admin of orders: packing, ready and complete actions; allocations."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from coop.admin.base import AppendOnlyAdmin, CooperativeScopedAdmin
+from coop.lib.locking import LockTimeout
+from orders.models import (
+    Allocation,
+    Order,
+    OrderError,
+    OrderLine,
+    OrderStatusChange,
+)
+from orders.services import orders as order_services
+
+
+class LineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ["product", "name", "weight_class", "pack_size", "boxes", "unit_price"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class HistoryInline(admin.TabularInline):
+    model = OrderStatusChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_status", "to_status", "changed_by", "actor_label", "reason", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _run(modeladmin, request, queryset, fn, done_msg):
+    ok = 0
+    for order in queryset:
+        try:
+            fn(order, user=request.user)
+            ok += 1
+        except LockTimeout:
+            modeladmin.message_user(request, _("系统繁忙，请稍后再试。"), messages.ERROR)
+        except OrderError as exc:
+            modeladmin.message_user(request, f"{order.number}: {exc.message}", messages.ERROR)
+    if ok:
+        modeladmin.message_user(request, done_msg % {"n": ok}, messages.SUCCESS)
+
+
+@admin.action(description=_("打包（按保质期先到先出分配批次）"))
+def pack(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, order_services.pack_order, _("已打包 %(n)s 个订单。"))
+
+
+@admin.action(description=_("已送到自提点"))
+def ready(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, order_services.mark_ready_for_pickup, _("%(n)s 个订单待自提。"))
+
+
+@admin.action(description=_("标记完成"))
+def complete(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, order_services.complete, _("%(n)s 个订单已完成。"))
+
+
+@admin.register(Order)
+class OrderAdmin(CooperativeScopedAdmin):
+    list_display = ["number", "buyer", "status", "total", "fulfilment", "pickup_point", "group_buy", "chain_no",
+                    "placed_at"]
+    list_filter = ["status", "fulfilment", "group_buy"]
+    search_fields = ["number", "buyer__name", "buyer__phone", "pickup_code", "tracking_no"]
+    date_hierarchy = "placed_at"
+    inlines = [LineInline, HistoryInline]
+    actions = [pack, ready, complete]
+    readonly_fields = ["cooperative", "buyer", "number", "status", "total", "group_buy", "chain_no", "fulfilment",
+                       "pickup_point", "pickup_code", "picked_up_at", "idempotency_key", "placed_at", "pay_by",
+                       "paid_at", "status_changed_at", "courier_company", "tracking_no"]
+    fields = readonly_fields + ["recipient", "phone", "address", "note"]
+
+    def has_add_permission(self, request):
+        return False  # orders are placed through the shop, which checks stock under the lock
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Allocation)
+class AllocationAdmin(AppendOnlyAdmin):
+    cooperative_path = "batch__cooperative"
+    list_display = ["line", "batch", "boxes", "created_at"]
+    search_fields = ["batch__code", "line__order__number"]

@@ -1,0 +1,39 @@
+"""API of group buys (/api/group-buys/)."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import permissions, serializers, viewsets
+
+from orders.models import GroupBuy
+from orders.views.groupbuys import chain
+
+
+class ChainEntrySerializer(serializers.Serializer):
+    no = serializers.IntegerField()
+    name = serializers.CharField()
+    boxes = serializers.IntegerField()
+
+
+class GroupBuySerializer(serializers.ModelSerializer):
+    pickup_point = serializers.CharField(source="pickup_point.name")
+    product_name = serializers.CharField(source="product.name")
+    chain = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GroupBuy
+        fields = ["id", "code", "title", "product", "product_name", "price", "stock_cap", "per_person_limit",
+                  "starts_at", "deadline", "pickup_point", "leader_name", "status", "chain"]
+
+    @extend_schema_field(ChainEntrySerializer(many=True))
+    def get_chain(self, obj):
+
+        return [{"no": o.chain_no, "name": o.buyer.chain_name, "boxes": o.boxes or 0} for o in chain(obj)]
+
+
+class GroupBuyViewSet(viewsets.ReadOnlyModelViewSet):
+    """Group buys (接龙) with their public chain (names masked as 张**)."""
+
+    queryset = GroupBuy.objects.select_related("pickup_point", "product")
+    serializer_class = GroupBuySerializer
+    permission_classes = [permissions.AllowAny]
+    lookup_field = "code"
+    filterset_fields = ["cooperative", "status"]

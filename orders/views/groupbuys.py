@@ -1,0 +1,126 @@
+"""Group buys (接龙): the public chain page, joining, and the leader's pickup check-off and summary."""
+
+import io
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from coop.lib import tenancy
+from coop.lib.locking import LockTimeout
+from orders.models import Buyer, GroupBuy, Order, OrderError, OrderLine
+from orders.services.orders import Item, pick_up, place_order
+from orders.views.base import current_buyer
+
+LIVE = (Order.PENDING_PAYMENT, Order.PAID, Order.PACKED, Order.READY_FOR_PICKUP, Order.COMPLETED, Order.SHIPPED)
+
+
+def chain(group_buy):
+    return (group_buy.orders.filter(status__in=LIVE).select_related("buyer")
+            .annotate(boxes=Sum("lines__boxes")).order_by("chain_no"))
+
+
+def taken_boxes(group_buy):
+    return OrderLine.objects.filter(order__group_buy=group_buy, order__status__in=LIVE).aggregate(
+        n=Sum("boxes"))["n"] or 0
+
+
+def page(request, code):
+    gb = get_object_or_404(GroupBuy.objects.select_related("product", "pickup_point", "cooperative"), code=code)
+    buyer = current_buyer(request)
+    if request.method == "POST":
+        if buyer is None:
+            return redirect(f"/shop/login/?next=/shop/g/{code}")
+        name = request.POST.get("name", "").strip()
+        if name and name != buyer.name:
+            Buyer.objects.filter(pk=buyer.pk).update(name=name[:60])
+            buyer.name = name[:60]
+        try:
+            boxes = int(request.POST.get("boxes", "1"))
+            order, _created = place_order(buyer=buyer, items=[Item(gb.product, boxes)], group_buy=gb,
+                                          note=request.POST.get("note", ""),
+                                          idempotency_key=request.POST.get("key") or None, user=request.user)
+        except ValueError:
+            messages.error(request, _("请填写盒数。"))
+        except LockTimeout:
+            messages.error(request, _("接龙的人太多了，请稍后再试。"))
+        except OrderError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("接龙成功，你是第 %(n)s 位。请在 30 分钟内付款。") % {"n": order.chain_no})
+            return redirect("shop:order", number=order.number)
+    taken = taken_boxes(gb)
+    mine = gb.orders.filter(buyer=buyer, status__in=LIVE) if buyer else []
+    return render(request, "orders/groupbuy.html", {
+        "gb": gb, "chain": chain(gb), "taken": taken, "left": max(gb.stock_cap - taken, 0),
+        "joinable": gb.is_joinable(), "buyer": buyer, "mine": mine, "key": uuid.uuid4().hex,
+        "is_leader": _may_lead(request.user, gb), "share_url": request.build_absolute_uri(request.path)})
+
+
+def _may_lead(user, gb):
+    if not user.is_authenticated:
+        return False
+    return gb.leader_id == user.pk or gb.cooperative_id in tenancy.cooperative_ids(user, (tenancy.Staff.MANAGER,))
+
+
+def _leader_group_buy(request, code):
+    gb = get_object_or_404(GroupBuy.objects.select_related("product", "pickup_point"), code=code)
+    if not _may_lead(request.user, gb):
+        if not request.user.is_authenticated:
+            raise PermissionDenied
+        raise PermissionDenied
+    return gb
+
+
+def pickup(request, code):
+    """The leader's phone: scan (or type) the buyer's pickup code to check the pickup off."""
+    if not request.user.is_authenticated:
+        return redirect(f"/shop/login/?next=/shop/g/{code}/pickup/")
+    gb = _leader_group_buy(request, code)
+    done = None
+    if request.method == "POST":
+        try:
+            done = pick_up(code=request.POST.get("code", ""), user=request.user, group_buy=gb)
+            messages.success(request, _("已核销：第 %(n)s 位 %(name)s，%(boxes)s 盒。") % {
+                "n": done.chain_no, "name": done.buyer.chain_name,
+                "boxes": sum(line.boxes for line in done.lines.all())})
+        except OrderError as exc:
+            messages.error(request, exc.message)
+        return redirect("shop:groupbuy-pickup", code=code)
+    return render(request, "orders/groupbuy_pickup.html", {"gb": gb, "chain": chain(gb), "done": done})
+
+
+def summary(request, code):
+    if not request.user.is_authenticated:
+        return redirect(f"/shop/login/?next=/shop/g/{code}/summary/")
+    gb = _leader_group_buy(request, code)
+    rows = chain(gb)
+    if request.GET.get("format") == "xlsx":
+        return _xlsx(gb, rows)
+    return render(request, "orders/groupbuy_summary.html", {"gb": gb, "chain": rows, "taken": taken_boxes(gb),
+                                                           "now": timezone.now()})
+
+
+def _xlsx(gb, rows):
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("接龙汇总")
+    ws.append([gb.title, gb.product.name, f"¥{gb.price}", gb.pickup_point.name])
+    ws.append([_("序号"), _("买家"), _("手机尾号"), _("盒数"), _("金额（元）"), _("状态"), _("取货码"), _("已取货")])
+    for o in rows:
+        ws.append([o.chain_no, o.buyer.name or o.buyer.chain_name, (o.buyer.phone or "")[-4:], o.boxes,
+                   o.total, o.get_status_display(), o.pickup_code,
+                   _("是") if o.picked_up_at else ""])
+    buf = io.BytesIO()
+    wb.save(buf)
+    resp = HttpResponse(buf.getvalue(),
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="groupbuy-{gb.code}.xlsx"'
+    return resp

@@ -1,0 +1,29 @@
+"""The sandbox cashier: plays the buyer's part of a WeChat payment (confirm or give up)."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from orders.models import Payment, SandboxTransaction
+from orders.services.payments.base import ProviderError
+from orders.services.payments.sandbox import MCHID, SandboxPlatform
+from orders.views.base import buyer_required
+
+
+@buyer_required
+def cashier(request, out_trade_no):
+    payment = Payment.objects.filter(out_trade_no=out_trade_no, order__buyer=request.buyer,
+                                     provider=Payment.SANDBOX).select_related("order").first()
+    txn = SandboxTransaction.objects.filter(out_trade_no=out_trade_no).first()
+    if payment is None or txn is None:
+        raise Http404
+    if request.method == "POST":
+        if request.POST.get("action") == "pay":
+            try:
+                SandboxPlatform().pay(out_trade_no, openid=request.buyer.wechat_openid or f"sandbox-{request.buyer.pk}")
+            except ProviderError:
+                messages.error(request, _("交易已关闭，无法支付。"))
+        return redirect("shop:order", number=payment.order.number)
+    return render(request, "orders/cashier.html", {"payment": payment, "txn": txn, "mchid": MCHID,
+                                                   "amount": payment.amount_yuan})

@@ -1,0 +1,309 @@
+"""Pages of the pairing programmes.
+
+- ``/shop/p/<code>``: a programme's link or poster QR — remembers the programme, then into the shop.
+- ``/programmes/…``: reports for managers (their cooperatives) and coordinators (their programme
+  only, read-only), the statement PDFs, and the township's return-to-poverty monitoring report.
+- ``/shop/statements/``: an organisation's buyer sees its pledges and certificates, rates deliveries.
+- ``/v/<code>``: the public verification page printed as a QR on every certificate.
+"""
+
+import datetime
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from coop.lib import tenancy
+from coop.models import Cooperative, Village
+from coop.services.audit import log_action
+from orders.models import Order, Product
+from orders.models.programmes import (
+    AcceptanceRating,
+    BuyerOrganisation,
+    InstitutionalTerms,
+    Pledge,
+    ProgrammeError,
+    Statement,
+)
+from orders.services import impact, monitoring, statements
+from orders.services import programmes as svc
+from orders.services.posters import _photo, render_poster
+
+
+def _shop_url():
+    try:
+        return reverse("shop:home")
+    except Exception:  # noqa: BLE001 - the shop's URL name is the shop's; fall back to its public path
+        return "/shop/"
+
+
+@require_GET
+def programme_link(request, code):
+    """The link on a programme's poster. Unknown code → 404; a closed programme still opens the shop."""
+    if code.isdigit():
+        # /shop/p/<product id>/ is the shop's product page; a programme code always has a letter.
+        return redirect(f"/shop/p/{code}/")
+    programme = svc.programme_by_code(code)
+    if programme is None:
+        raise Http404(_("找不到这个帮扶项目。"))
+    if programme.is_open_on(timezone.localdate()):
+        request.session[svc.SESSION_KEY] = programme.code
+        messages.info(request, _("您正在通过“%(name)s”以购代捐，付款后的订单计入该项目。") % {"name": programme.name})
+    else:
+        request.session.pop(svc.SESSION_KEY, None)
+        messages.warning(request, _("“%(name)s”不在进行中，本次购买不计入帮扶项目。") % {"name": programme.name})
+    return redirect(_shop_url())
+
+
+@require_GET
+def programme_poster(request, code):
+    """The programme's poster for Moments and canteen walls: a QR code to ``/shop/p/<code>``."""
+
+    programme = svc.programme_by_code(code)
+    if programme is None:
+        raise Http404(_("找不到这个帮扶项目。"))
+    product = Product.objects.filter(cooperative=programme.cooperative, active=True).order_by("sort_order").first()
+    villages = "、".join(programme.villages.values_list("name", flat=True))
+    png = render_poster(title=programme.name, price_text=_("以购代捐 · 消费帮扶"),
+                        caption=f"{programme.east_organisation} → {villages or programme.cooperative.name}",
+                        url=settings.SITE_URL.rstrip("/") + reverse("shop:programme-link", args=[programme.code]),
+                        photo=_photo(product or SimpleNamespace(photo=None)))
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "max-age=300"
+    return response
+
+
+class CoordinatorLoginView(LoginView):
+    template_name = "orders/programmes/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return reverse("shop:programme-list")
+
+
+def _programme_for(request, pk):
+    programme = svc.visible_programmes(request.user).filter(pk=pk).select_related("cooperative").first()
+    if programme is None:
+        raise Http404(_("找不到这个帮扶项目。"))
+    return programme
+
+
+def _login_required(view):
+    return login_required(view, login_url="shop:programme-login")
+
+
+def _date(value):
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@_login_required
+@require_GET
+def programme_list(request):
+    programmes = svc.visible_programmes(request.user).select_related("cooperative").prefetch_related("villages")
+    is_staff = tenancy.is_staff_of_any(request.user) or request.user.is_superuser
+    if not programmes and not is_staff:
+        raise PermissionDenied
+    rows = [{"programme": p, "income": svc.counted_total(p)} for p in programmes]
+    return render(request, "orders/programmes/list.html", {"rows": rows, "is_staff": is_staff})
+
+
+@_login_required
+@require_GET
+def programme_report(request, pk):
+    programme = _programme_for(request, pk)
+    start, end = _date(request.GET.get("start")), _date(request.GET.get("end"))
+    village = None
+    if request.GET.get("village", "").isdigit():
+        village = programme.cooperative.villages.filter(pk=int(request.GET["village"])).first()
+    report = impact.programme_report(programme, start=start, end=end, village=village)
+    pledges = [{"pledge": p, **svc.pledge_progress(p)}
+               for p in programme.pledges.select_related("organisation").order_by("period_end")]
+    ratings = (AcceptanceRating.objects.filter(order__attribution__programme=programme)
+               .select_related("order", "order__attribution__organisation")[:20])
+    manager = svc.can_manage(request.user, programme)
+    return render(request, "orders/programmes/report.html", {
+        "programme": programme, "report": report, "chart": mark_safe(impact.monthly_chart_svg(report["months"])),  # noqa: S308 - numbers only
+        "pledges": pledges, "ratings": ratings, "statements": programme.statements.select_related("organisation"),
+        "villages": programme.cooperative.villages.all(), "village": village, "start": start, "end": end,
+        "can_manage": manager, "organisations": programme.organisations.all() if manager else [],
+        "today": timezone.localdate(), "year_start": timezone.localdate().replace(month=1, day=1),
+        "kinds": Statement.KINDS,
+    })
+
+
+@_login_required
+@require_GET
+def programme_report_xlsx(request, pk):
+    programme = _programme_for(request, pk)
+    village = None
+    if request.GET.get("village", "").isdigit():
+        village = programme.cooperative.villages.filter(pk=int(request.GET["village"])).first()
+    report = impact.programme_report(programme, start=_date(request.GET.get("start")),
+                                     end=_date(request.GET.get("end")), village=village)
+    response = HttpResponse(impact.report_workbook(report),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="programme-{programme.code}.xlsx"'
+    return response
+
+
+@_login_required
+@require_POST
+def issue_statement(request, pk):
+    programme = _programme_for(request, pk)
+    if not svc.can_manage(request.user, programme):
+        raise PermissionDenied
+    org = BuyerOrganisation.objects.filter(pk=request.POST.get("organisation") or 0,
+                                           cooperative=programme.cooperative).first()
+    start, end = _date(request.POST.get("start")), _date(request.POST.get("end"))
+    kind = request.POST.get("kind") if request.POST.get("kind") in dict(Statement.KINDS) else Statement.CERTIFICATE
+    if org is None or start is None or end is None:
+        messages.error(request, _("请选择单位并填写开始和截止日期。"))
+    else:
+        try:
+            st = statements.issue_statement(programme=programme, organisation=org, start=start, end=end, kind=kind,
+                                            user=request.user)
+        except ProgrammeError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已出具，验证码 %(code)s。") % {"code": st.code})
+    return redirect("shop:programme-report", pk=programme.pk)
+
+
+def _may_see_statement(user, statement):
+    if svc.visible_programmes(user).filter(pk=statement.programme_id).exists():
+        return True
+    org = svc.organisation_of(getattr(user, "buyer", None)) if hasattr(user, "buyer") else None
+    return org is not None and org.pk == statement.organisation_id
+
+
+@_login_required
+@require_GET
+def statement_pdf(request, code):
+    statement = Statement.objects.filter(code=code).select_related("programme__cooperative", "organisation").first()
+    if statement is None or not _may_see_statement(request.user, statement):
+        raise Http404(_("找不到这份证明。"))
+    response = HttpResponse(statements.render_pdf(statement), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="statement-{statement.code}.pdf"'
+    return response
+
+
+@require_GET
+def verify(request, code):
+    """Public: anyone with the printed QR sees the frozen figures. A wrong code is a plain 404."""
+    statement = (Statement.objects.filter(code=(code or "").strip().upper())
+                 .select_related("programme__cooperative", "organisation").first())
+    if statement is None:
+        raise Http404(_("找不到这份证明：验证码不正确，证明可能是伪造的。"))
+    return render(request, "orders/statements/verify.html", {"statement": statement, "f": statement.figures})
+
+
+@_login_required
+@require_GET
+def monitoring_report(request):
+    """防返贫监测 for the staff of a cooperative (managers, inspectors, committee: the village cadres)."""
+    ids = tenancy.cooperative_ids(request.user)
+    if not ids:
+        raise PermissionDenied
+    coop_id = int(request.GET["coop"]) if request.GET.get("coop", "").isdigit() else ids[0]
+    if coop_id not in ids:
+        raise Http404
+    cooperative = Cooperative.objects.get(pk=coop_id)
+    default_month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    month = monitoring.parse_month(request.GET.get("month"), default_month)
+    village = None
+    if request.GET.get("village", "").isdigit():
+        village = Village.objects.filter(cooperative=cooperative, pk=int(request.GET["village"])).first()
+    report = monitoring.township_report(cooperative, month, village=village)
+    return render(request, "orders/programmes/monitoring.html", {
+        "report": report, "villages": cooperative.villages.all(), "village": village,
+        "cooperatives": Cooperative.objects.filter(pk__in=ids) if len(ids) > 1 else [],
+        "month_value": f"{month:%Y-%m}",
+    })
+
+
+# --- The organisation's buyer -----------------------------------------------------------------------
+
+@login_required(login_url="shop:login")
+@require_GET
+def my_programmes(request):
+    buyer = getattr(request.user, "buyer", None) if hasattr(request.user, "buyer") else None
+    org = svc.organisation_of(buyer) if buyer else None
+    if org is None:
+        return render(request, "orders/programmes/my.html", {"org": None})
+    pledges = [{"pledge": p, **svc.pledge_progress(p)} for p in Pledge.objects.filter(organisation=org)
+               .select_related("programme")]
+    orders = (Order.objects.filter(attribution__organisation=org)
+              .select_related("attribution__programme", "acceptance", "institutional_terms")
+              .order_by("-placed_at")[:30])
+    return render(request, "orders/programmes/my.html", {
+        "org": org, "pledges": pledges, "orders": orders, "statements": org.statements.select_related("programme"),
+        "counted": set(svc.counted_orders(organisation=org).values_list("pk", flat=True)),
+        "stars": range(5, 0, -1), "schedules": InstitutionalTerms.SCHEDULES,
+        "editable": (Order.PENDING_PAYMENT, Order.PAID, Order.PACKED, Order.SHIPPED, Order.READY_FOR_PICKUP),
+    })
+
+
+RATABLE = (Order.SHIPPED, Order.READY_FOR_PICKUP, Order.COMPLETED)
+
+
+@login_required(login_url="shop:login")
+@require_POST
+def order_terms(request, number):
+    """An institution's purchase order number and delivery schedule for one of its orders."""
+    buyer = getattr(request.user, "buyer", None) if hasattr(request.user, "buyer") else None
+    order = get_object_or_404(Order, number=number, buyer=buyer) if buyer else None
+    if order is None or svc.organisation_of(buyer) is None:
+        raise Http404
+    schedule = request.POST.get("schedule", InstitutionalTerms.ONCE)
+    if schedule not in dict(InstitutionalTerms.SCHEDULES):
+        messages.error(request, _("请选择配送安排。"))
+        return redirect("shop:programme-mine")
+    if order.status in (Order.COMPLETED, Order.CANCELLED, Order.REFUNDED):
+        messages.error(request, _("订单已结束，不能再修改采购信息。"))
+        return redirect("shop:programme-mine")
+    terms, _created = InstitutionalTerms.objects.update_or_create(order=order, defaults=dict(
+        purchase_order_ref=request.POST.get("purchase_order_ref", "").strip()[:40], schedule=schedule,
+        deliver_to=request.POST.get("deliver_to", "").strip()[:100]))
+    log_action(order, "order.institutional_terms", user=request.user,
+               data={"po": terms.purchase_order_ref, "schedule": schedule, "deliver_to": terms.deliver_to})
+    messages.success(request, _("采购信息已保存。"))
+    return redirect("shop:programme-mine")
+
+
+@login_required(login_url="shop:login")
+@require_POST
+def rate_order(request, number):
+    """履约验收评价: an organisation's buyer rates a delivered order once (stars + comment)."""
+    buyer = getattr(request.user, "buyer", None) if hasattr(request.user, "buyer") else None
+    order = get_object_or_404(Order, number=number, buyer=buyer) if buyer else None
+    if order is None:
+        raise Http404
+    try:
+        stars = int(request.POST.get("stars", ""))
+    except ValueError:
+        stars = 0
+    if order.status not in RATABLE:
+        messages.error(request, _("订单送达后才能验收评价。"))
+    elif not 1 <= stars <= 5:
+        messages.error(request, _("请选择 1–5 星。"))
+    elif AcceptanceRating.objects.filter(order=order).exists():
+        messages.error(request, _("这个订单已经评价过了。"))
+    else:
+        rating = AcceptanceRating.objects.create(order=order, stars=stars,
+                                                 comment=request.POST.get("comment", "")[:300], rated_by=request.user)
+        log_action(order, "order.acceptance_rated", user=request.user, data={"stars": stars, "rating": rating.pk})
+        messages.success(request, _("谢谢，验收评价已提交。"))
+    return redirect("shop:programme-mine")

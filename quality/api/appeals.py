@@ -1,0 +1,70 @@
+"""API of appeals (/api/appeals/)."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from coop.api.base import domain_error_response
+from quality.models import Appeal, CharterError
+from quality.services import appeals as appeal_service
+from quality.services import penalties as penalty_service
+
+
+class AppealSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Appeal
+        fields = ["id", "penalty", "grounds", "on_behalf", "filed_at", "status", "decision", "decided_amount",
+                  "decided_suspension_days", "members_present", "decision_reason", "decided_at"]
+        read_only_fields = ["id", "on_behalf", "filed_at", "status", "decision", "decided_amount",
+                            "decided_suspension_days", "members_present", "decision_reason", "decided_at"]
+
+
+DecideRequest = inline_serializer("AppealDecision", {
+    "decision": serializers.ChoiceField(choices=Appeal.DECISIONS), "reason": serializers.CharField(),
+    "members_present": serializers.CharField(),
+    "amount": serializers.DecimalField(max_digits=10, decimal_places=2, required=False),
+    "suspension_days": serializers.IntegerField(required=False, min_value=0)})
+
+
+class AppealViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Appeals. The household files its own; a manager files on its behalf; the committee decides."""
+
+    serializer_class = AppealSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    queryset = Appeal.objects.none()
+    filterset_fields = ["status", "decision"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Appeal.objects.none()
+        visible = penalty_service.penalties_visible_to(self.request.user)
+        return Appeal.objects.filter(penalty__in=visible).select_related("penalty").order_by("-filed_at")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        penalty = get_object_or_404(penalty_service.penalties_visible_to(request.user),
+                                    pk=serializer.validated_data["penalty"].pk)
+        try:
+            appeal = appeal_service.file_appeal(penalty, user=request.user,
+                                                grounds=serializer.validated_data["grounds"])
+        except CharterError as exc:
+            return domain_error_response(exc)
+        return Response(self.get_serializer(appeal).data, status=201)
+
+    @extend_schema(request=DecideRequest, responses=AppealSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        appeal = self.get_object()
+        try:
+            appeal_service.decide_appeal(
+                appeal, user=request.user, decision=request.data.get("decision", ""),
+                reason=request.data.get("reason", ""), members_present=request.data.get("members_present", ""),
+                amount=request.data.get("amount"), suspension_days=request.data.get("suspension_days"))
+        except CharterError as exc:
+            return domain_error_response(exc)
+        appeal.refresh_from_db()
+        return Response(self.get_serializer(appeal).data)

@@ -1,0 +1,102 @@
+"""API of traced batches (/api/trace/batches/)."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from coop.api.base import CooperativeScopedViewSet, domain_error_response
+from coop.models import Batch
+from quality.api.labels import LabelSheetSerializer
+from quality.services.labels import DEFAULT_FORMAT, FORMATS, LabelRequestError, request_label_sheet
+from quality.services.recall import RecallError, recall_batch
+from quality.services.trace import ensure_trace_code, label_url, short_url
+
+
+class TraceBatchSerializer(serializers.ModelSerializer):
+    trace_code = serializers.SerializerMethodField()
+    scan_url = serializers.SerializerMethodField()
+    label_url = serializers.SerializerMethodField()
+    labels_pdf_url = serializers.SerializerMethodField()
+    box_labels_pdf_url = serializers.SerializerMethodField()
+    certificate_pdf_url = serializers.SerializerMethodField()
+    epcis_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Batch
+        fields = ["id", "cooperative", "code", "status", "status_reason", "best_before", "boxes", "pack_size",
+                  "trace_code", "scan_url", "label_url", "labels_pdf_url", "box_labels_pdf_url",
+                  "certificate_pdf_url", "epcis_url"]
+        read_only_fields = fields
+
+    def _trace(self, obj):
+        return getattr(obj, "trace", None) or ensure_trace_code(obj)
+
+    def _abs(self, path):
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_trace_code(self, obj) -> str:
+        return self._trace(obj).code
+
+    def get_scan_url(self, obj) -> str:
+        return short_url(self._trace(obj).code)
+
+    def get_label_url(self, obj) -> str:
+        return label_url(obj, self._trace(obj))
+
+    def get_labels_pdf_url(self, obj) -> str:
+        return self._abs(f"/trace/batches/{obj.pk}/labels.pdf?format={DEFAULT_FORMAT}")
+
+    def get_box_labels_pdf_url(self, obj) -> str:
+        return self._abs(f"/trace/batches/{obj.pk}/labels.pdf?format={DEFAULT_FORMAT}&boxes=1")
+
+    def get_certificate_pdf_url(self, obj) -> str:
+        return self._abs(f"/t/{self._trace(obj).code}/certificate.pdf")
+
+    def get_epcis_url(self, obj) -> str:
+        return self._abs(f"/t/{self._trace(obj).code}/epcis.json")
+
+
+class TraceBatchViewSet(CooperativeScopedViewSet, viewsets.ReadOnlyModelViewSet):
+    """Batches with their trace code and label links. Other cooperatives' batches answer 404."""
+
+    serializer_class = TraceBatchSerializer
+    queryset = Batch.objects.select_related("cooperative", "trace").order_by("-packed_at", "-id")
+    filterset_fields = ["status"]
+    search_fields = ["code", "trace__code"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    @extend_schema(exclude=True)
+    def create(self, request, *args, **kwargs):
+        # POST is open for the recall/label-sheet actions only; batches are made by packing (a bare
+        # POST to the list used to reach ModelViewSet.create and fail with a server error).
+        raise exceptions.MethodNotAllowed(request.method)
+
+    @extend_schema(request=inline_serializer("RecallRequest", {"reason": serializers.CharField()}),
+                   responses=TraceBatchSerializer)
+    @action(detail=True, methods=["post"])
+    def recall(self, request, pk=None):
+        batch = self.get_object()
+        try:
+            batch = recall_batch(batch, reason=str(request.data.get("reason", "")), user=request.user)
+        except RecallError as exc:
+            return domain_error_response(exc, code="recall_rejected")
+        return Response(self.get_serializer(batch).data)
+
+    @extend_schema(request=inline_serializer("LabelSheetRequest", {
+        "sheet_format": serializers.ChoiceField(choices=list(FORMATS), required=False),
+        "copies": serializers.IntegerField(required=False), "serialised": serializers.BooleanField(required=False)}),
+        responses={202: LabelSheetSerializer})
+    @action(detail=True, methods=["post"], url_path="label-sheets")
+    def label_sheets(self, request, pk=None):
+        batch = self.get_object()
+        try:
+            copies = int(request.data.get("copies") or batch.boxes)
+            sheet = request_label_sheet(batch, sheet_format=request.data.get("sheet_format") or DEFAULT_FORMAT,
+                                        copies=copies, serialised=bool(request.data.get("serialised", True)),
+                                        user=request.user)
+        except (LabelRequestError, ValueError) as exc:
+            return domain_error_response(exc if isinstance(exc, LabelRequestError) else _("张数应为整数。"))
+        return Response(LabelSheetSerializer(sheet).data, status=202)

@@ -1,0 +1,241 @@
+"""The manager's dashboard (/admin/dashboard/): the week at a glance, with links into the lists.
+
+It summarises all three apps, so it lives at the top of the dependency chain (quality imports
+coop and orders; neither imports this). Every number is one aggregate query over the manager's own
+cooperatives; charts are SVG drawn here on the server (no JavaScript library on a weak signal).
+Mounted from coop/urls.py *before* the admin, whose catch-all would otherwise answer 404."""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDate
+from django.http import Http404
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from coop.lib import tenancy
+from coop.models import REJECT_CODES, WEIGHT_CLASS_CODES, Batch, BatchContribution, Cooperative, Delivery, Settlement
+from coop.services.packing import window_start
+from orders.models import Allocation, Order, OrderLine
+from orders.services.programmes import counted_amounts, counted_orders
+from quality.models import Appeal, BadEggReport, Scan
+
+CHART_DAYS = 14
+
+
+TOP_HOUSEHOLDS = 10
+
+
+def week_start(today):
+    return today - datetime.timedelta(days=today.weekday())  # Monday: how the collective plans its week
+
+
+def _day_bounds(first_day, last_day):
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.datetime.combine(first_day, datetime.time.min), tz)
+    end = timezone.make_aware(datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min), tz)
+    return start, end
+
+
+_REJECTED = sum((Sum(f"rejected_{code}") for code in REJECT_CODES[1:]), Sum(f"rejected_{REJECT_CODES[0]}"))
+
+
+_ACCEPTED = sum((Sum(f"accepted_{wc.lower()}") for wc in WEIGHT_CLASS_CODES[1:]),
+                Sum(f"accepted_{WEIGHT_CLASS_CODES[0].lower()}"))
+
+
+def _rate(rejected, brought):
+    return (Decimal(rejected) * 100 / brought).quantize(Decimal("0.1")) if brought else Decimal("0.0")
+
+
+def _grouped(qs, *keys):
+    rows = []
+    for row in qs.values(*keys).annotate(brought=Sum("eggs_brought"), rejected=_REJECTED, accepted=_ACCEPTED,
+                                         amount=Sum("amount_due"), deliveries=Count("id")):
+        row["rate"] = _rate(row["rejected"] or 0, row["brought"] or 0)
+        rows.append(row)
+    return rows
+
+
+def deliveries_summary(coop_ids, today):
+    start, end = _day_bounds(week_start(today), today)
+    week = Delivery.objects.filter(cooperative__in=coop_ids, received_at__gte=start, received_at__lt=end)
+    totals = week.aggregate(brought=Sum("eggs_brought"), rejected=_REJECTED, accepted=_ACCEPTED,
+                            amount=Sum("amount_due"), deliveries=Count("id"), households=Count("farmer", distinct=True))
+    totals = {k: v or 0 for k, v in totals.items()}
+    totals["rate"] = _rate(totals["rejected"], totals["brought"])
+    villages = sorted(_grouped(week, "farmer__village_id", "farmer__village__name"), key=lambda r: -r["brought"])
+    households = sorted(_grouped(week, "farmer_id", "farmer__member_no", "farmer__head_name",
+                                 "farmer__village__name"), key=lambda r: (-r["brought"], r["farmer__member_no"]))
+    worst = sorted((h for h in households if h["rejected"]), key=lambda r: (-r["rate"], -r["rejected"]))[:5]
+    return {"week_start": week_start(today), "totals": totals, "villages": villages,
+            "households": households[:TOP_HOUSEHOLDS], "worst": worst, "household_count": len(households)}
+
+
+def per_day(qs, field, first_day, today, value=None):
+    """``[(day, n), …]`` for every day from ``first_day`` to ``today`` (zeros included)."""
+    start, end = _day_bounds(first_day, today)
+    agg = value or Count("id")
+    found = dict(qs.filter(**{f"{field}__gte": start, f"{field}__lt": end})
+                 .annotate(day=TruncDate(field)).values("day").annotate(n=agg).values_list("day", "n"))
+    days = [first_day + datetime.timedelta(days=i) for i in range((today - first_day).days + 1)]
+    return [(d, found.get(d) or 0) for d in days]
+
+
+def bar_chart(points, *, width=340, height=120, label_every=2):
+    """Geometry of a vertical bar chart as plain numbers, drawn by the template as SVG <rect>s."""
+    top = max((n for _d, n in points), default=0) or 1
+    pad_bottom, pad_top = 18, 14
+    inner = height - pad_bottom - pad_top
+    margin = 14  # room for the first and last date labels, which are centred on their bars
+    step = (width - 2 * margin) / max(len(points), 1)
+    bars = []
+    for i, (day, n) in enumerate(points):
+        h = round(inner * n / top, 1)
+        bars.append({
+            "x": round(margin + i * step + step * 0.15, 1), "w": round(step * 0.7, 1),
+            "y": round(pad_top + inner - h, 1), "h": h, "n": n, "day": day,
+            "label": f"{day:%m-%d}" if i % label_every == 0 else "",
+            "tx": round(margin + i * step + step / 2, 1), "ty": height - 4, "vy": round(pad_top + inner - h - 3, 1)})
+    return {"bars": bars, "width": width, "height": height, "max": top, "base": pad_top + inner}
+
+
+def hbar_chart(rows, key, label_key, *, width=340, bar_height=22, rate_key=None):
+    """Horizontal bars (one per village): length = eggs, the red part = rejected eggs."""
+    top = max((r[key] or 0 for r in rows), default=0) or 1
+    label_w = 80
+    usable = width - label_w - 60
+    out = []
+    for i, r in enumerate(rows):
+        total = r[key] or 0
+        w = round(usable * total / top, 1)
+        bad = round(w * (r.get("rejected") or 0) / total, 1) if total else 0
+        out.append({"y": i * (bar_height + 6), "w": w, "bad": bad, "bad_x": round(label_w + w - bad, 1),
+                    "label": r[label_key], "n": total, "rate": r.get(rate_key) if rate_key else None,
+                    "ty": i * (bar_height + 6) + bar_height * 0.7, "nx": round(label_w + w + 4, 1)})
+    return {"rows": out, "width": width, "height": max(len(rows), 1) * (bar_height + 6), "label_w": label_w,
+            "bar_h": bar_height}
+
+
+def eggs_to_pack(coop_ids, today):
+    """``{weight_class: eggs}`` still unpacked within the packing window, over all ``coop_ids``.
+
+    The rule of ``coop.services.packing.deliveries_in_stock`` (accepted − already packed, for
+    deliveries whose earliest laying date is in the window), in two queries for any number of
+    cooperatives — a prefecture office sees 300 of them here. Packing never takes more eggs of a
+    class from a delivery than it accepted, so "accepted − packed" summed over the window is the
+    sum of each delivery's remainder.
+    """
+    window = Delivery.objects.filter(cooperative__in=coop_ids, laid_from__gte=window_start(today),
+                                     laid_from__lte=today)
+    accepted = window.aggregate(**{wc: Sum(f"accepted_{wc.lower()}") for wc in WEIGHT_CLASS_CODES})
+    packed = dict(BatchContribution.objects.filter(delivery__in=window).values("batch__weight_class")
+                  .annotate(n=Sum("eggs")).values_list("batch__weight_class", "n"))
+    return {wc: (accepted[wc] or 0) - (packed.get(wc) or 0) for wc in WEIGHT_CLASS_CODES}
+
+
+def boxes_for_sale(coop_ids, today):
+    """``[(weight_class, pack_size, boxes)]`` sellable now, as ``orders.services.stock.available_boxes``
+    counts them (packed in sellable batches − allocated − held by unpaid/paid orders), per stock pool
+    (cooperative, class, pack size), added up by class and pack size; three queries in all."""
+    batches = Batch.objects.filter(cooperative__in=coop_ids, status=Batch.PACKED, best_before__gte=today)
+    keys = ("cooperative_id", "weight_class", "pack_size")
+    packed = {tuple(r[k] for k in keys): r["n"] for r in batches.values(*keys).annotate(n=Sum("boxes"))}
+    allocated = {(r["batch__cooperative_id"], r["batch__weight_class"], r["batch__pack_size"]): r["n"] for r in
+                 Allocation.objects.filter(batch__in=batches).values(
+                     "batch__cooperative_id", "batch__weight_class", "batch__pack_size").annotate(n=Sum("boxes"))}
+    held = {(r["order__cooperative_id"], r["weight_class"], r["pack_size"]): r["n"] for r in
+            OrderLine.objects.filter(order__cooperative__in=coop_ids, order__status__in=Order.HOLDING)
+            .values("order__cooperative_id", "weight_class", "pack_size").annotate(n=Sum("boxes"))}
+    totals = {}
+    for pool, n in packed.items():
+        free = max(n - allocated.get(pool, 0) - held.get(pool, 0), 0)
+        totals[pool[1:]] = totals.get(pool[1:], 0) + free
+    order = {wc: i for i, wc in enumerate(WEIGHT_CLASS_CODES)}
+    return sorted(((wc, size, n) for (wc, size), n in totals.items()), key=lambda r: (order.get(r[0], 9), r[1]))
+
+
+def stock_summary(coop_ids, today):
+    eggs = eggs_to_pack(coop_ids, today)
+    boxes = boxes_for_sale(coop_ids, today)
+    return {"eggs": eggs, "eggs_total": sum(eggs.values()), "boxes": boxes, "boxes_total": sum(n for *_k, n in boxes)}
+
+
+def orders_summary(coop_ids, today):
+    by_status = dict(Order.objects.filter(cooperative__in=coop_ids, status__in=Order.OPEN)
+                     .values("status").annotate(n=Count("id")).values_list("status", "n"))
+    labels = dict(Order.STATUSES)
+    month_start = today.replace(day=1)
+    counted = counted_orders(start=month_start, end=today).filter(cooperative__in=coop_ids)
+    counted_all = counted_orders().filter(cooperative__in=coop_ids)
+    return {
+        "open": [(s, labels[s], by_status.get(s, 0)) for s in Order.OPEN],
+        "open_total": sum(by_status.values()),
+        "programme_month": sum(counted_amounts(counted).values(), Decimal("0.00")),
+        "programme_total": sum(counted_amounts(counted_all).values(), Decimal("0.00")),
+        "programme_orders": counted_all.count(),
+    }
+
+
+def quality_summary(coop_ids):
+    reports = dict(BadEggReport.objects.filter(cooperative__in=coop_ids, status__in=[
+        BadEggReport.RECEIVED, BadEggReport.INVESTIGATING]).values("status").annotate(n=Count("id"))
+        .values_list("status", "n"))
+    appeals = Appeal.objects.filter(penalty__cooperative__in=coop_ids, status=Appeal.PENDING).count()
+    return {"reports_received": reports.get(BadEggReport.RECEIVED, 0),
+            "reports_investigating": reports.get(BadEggReport.INVESTIGATING, 0),
+            "reports_waiting": sum(reports.values()), "appeals_waiting": appeals}
+
+
+def settlement_summary(coop_ids):
+    latest = Settlement.objects.filter(cooperative__in=coop_ids).order_by("-period_end").values_list(
+        "period_start", "period_end").first()
+    if latest is None:
+        return {"period": None, "rows": []}
+    qs = Settlement.objects.filter(cooperative__in=coop_ids, period_start=latest[0], period_end=latest[1])
+    agg = dict((row["status"], row) for row in qs.values("status").annotate(n=Count("id"), net=Sum("net")))
+    rows = [(code, label, agg.get(code, {}).get("n", 0), agg.get(code, {}).get("net") or Decimal("0.00"))
+            for code, label in Settlement.STATUSES]
+    return {"period": latest, "rows": rows}
+
+
+def _admin_url(name, query=""):
+    try:
+        return reverse(f"admin:{name}") + (f"?{query}" if query else "")
+    except NoReverseMatch:
+        return ""
+
+
+def dashboard_context(user, today=None, coop_id=None):
+    today = today or timezone.localdate()
+    ids = tenancy.cooperative_ids(user)
+    if coop_id is not None:
+        if coop_id not in ids:
+            raise Http404
+        ids = [coop_id]
+    first = today - datetime.timedelta(days=CHART_DAYS - 1)
+    deliveries = deliveries_summary(ids, today)
+    eggs_per_day = per_day(Delivery.objects.filter(cooperative__in=ids), "received_at", first, today,
+                           value=Sum("eggs_brought"))
+    scans_per_day = per_day(Scan.objects.filter(trace__batch__cooperative__in=ids), "scanned_at", first, today)
+    ws = deliveries["week_start"]
+    return {
+        "today": today, "cooperatives": Cooperative.objects.filter(pk__in=tenancy.cooperative_ids(user)),
+        "coop_id": coop_id, "d": deliveries,
+        "village_chart": hbar_chart(deliveries["villages"], "brought", "farmer__village__name", rate_key="rate"),
+        "eggs_chart": bar_chart(eggs_per_day), "scans_chart": bar_chart(scans_per_day),
+        "scans_total": sum(n for _d, n in scans_per_day),
+        "stock": stock_summary(ids, today), "orders": orders_summary(ids, today), "q": quality_summary(ids),
+        "settlements": settlement_summary(ids),
+        "links": {
+            "deliveries": _admin_url("coop_delivery_changelist", f"received_at__gte={ws:%Y-%m-%d}"),
+            "flagged": _admin_url("coop_delivery_changelist", "flagged__exact=1"),
+            "reports": _admin_url("quality_badeggreport_changelist", "status__exact=received"),
+            "appeals": _admin_url("quality_appeal_changelist", "status__exact=pending"),
+            "orders": _admin_url("orders_order_changelist", "status__exact=paid"),
+            "settlements": _admin_url("coop_settlement_changelist"),
+            "batches": _admin_url("coop_batch_changelist", "status__exact=packed"),
+            "farmers": _admin_url("coop_farmer_changelist"),
+        },
+    }

@@ -1,0 +1,55 @@
+"""Managers' label downloads: label PDF, label PNG, generated sheets."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_safe
+
+from coop.lib import tenancy
+from coop.models import Batch
+from quality.models import LabelSheet
+from quality.services.labels import LabelRequestError, labels_for_request
+from quality.services.labels import label_png as make_png
+from quality.services.trace import ensure_trace_code
+
+
+def manager_batch(request, batch_id):
+    """A batch of one of the caller's cooperatives, else 404 (another cooperative's ids reveal nothing)."""
+    ids = tenancy.cooperative_ids(request.user)
+    return get_object_or_404(Batch.objects.select_related("cooperative"), pk=batch_id, cooperative_id__in=ids)
+
+
+@login_required
+@require_safe
+def labels_pdf(request, batch_id):
+
+    batch = manager_batch(request, batch_id)
+    try:
+        pdf, filename = labels_for_request(batch, request.GET, user=request.user)
+    except LabelRequestError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_safe
+def label_png(request, batch_id):
+
+    batch = manager_batch(request, batch_id)
+    png = make_png(batch, ensure_trace_code(batch))
+    response = HttpResponse(png, content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="label-{batch.code}.png"'
+    return response
+
+
+@login_required
+@require_safe
+def label_sheet_file(request, sheet_id):
+
+    ids = tenancy.cooperative_ids(request.user)
+    sheet = get_object_or_404(LabelSheet, pk=sheet_id, batch__cooperative_id__in=ids, status=LabelSheet.DONE)
+    response = HttpResponse(sheet.file.open("rb").read(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="labels-{sheet.batch.code}-{sheet.pk}.pdf"'
+    return response

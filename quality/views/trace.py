@@ -1,0 +1,154 @@
+"""The public scan page (/t/<code>, GS1 Digital Link), its EPCIS export and certificate, and the
+managers' label downloads. The public views show nothing a cooperative did not choose to publish."""
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from coop.lib import tenancy
+from quality.models import TraceCode
+from quality.services import scans, trace_page
+from quality.services.epcis import batch_document
+from quality.services.labels import certificate_pdf as make_pdf
+from quality.services.trace import (
+    MalformedLink,
+    clean_code,
+    issue_certificate,
+    parse_digital_link,
+    resolve_code,
+    resolve_digital_link,
+)
+
+LANG_CODES = {code for code, _name in settings.LANGUAGES}
+
+
+def _language(request):
+    """``?lang=en`` switches language without JavaScript or a POST form (so the page can be cached
+    without a CSRF token in it); the choice is kept in Django's language cookie."""
+    wanted = request.GET.get("lang", "")
+    if wanted in LANG_CODES:
+        translation.activate(wanted)
+        request.LANGUAGE_CODE = wanted
+        return wanted, True
+    return translation.get_language() or settings.LANGUAGE_CODE, False
+
+
+def _unknown(request, code, status=404, message=""):
+    return render(request, "quality/trace/unknown.html", {"code": code, "message": message}, status=status)
+
+
+def _entry_for(resolved):
+    batch = resolved.trace.batch
+    return {
+        "trace": resolved.trace.pk,
+        "code": resolved.trace.code,
+        "box": resolved.box.pk if resolved.box else None,
+        "serial": resolved.box.serial if resolved.box else None,
+        "best_before": batch.best_before.isoformat(),
+        "via": resolved.via,
+    }
+
+
+def _serve(request, entry):
+    lang, switched = _language(request)
+    today = timezone.localdate()
+    line = None
+    if request.method == "GET":  # HEAD (link previews, monitors) is answered but not counted
+        line = scans.scan_line(trace_id=entry["trace"], box_id=entry["box"], via=entry["via"], request=request,
+                               past_best_before=today.isoformat() > entry["best_before"])
+    html = trace_page.fetch_and_record(entry["trace"], lang, today, line)
+    if html is None:
+        trace = TraceCode.objects.get(pk=entry["trace"])
+        html = render_to_string("quality/trace/scan.html", trace_page.page_context(trace), request=request)
+        trace_page.store_page(entry["trace"], lang, today, html)
+    if entry["serial"]:
+        box_html = render_to_string("quality/trace/_box.html", {"serial": entry["serial"]})
+        html = html.replace(trace_page.BOX_MARK, box_html, 1)
+    response = HttpResponse(html)
+    # Every visit must reach us to be counted; nothing here is secret, but nothing may be cached.
+    response["Cache-Control"] = "no-cache"
+    if switched:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, max_age=settings.LANGUAGE_COOKIE_AGE,
+                            samesite="Lax")
+    return response
+
+
+@require_safe
+def scan_page(request, code):
+    cleaned = clean_code(code)
+    key = f"c:{cleaned}"
+    entry = trace_page.recall_entry(key)
+    if entry is None:
+        resolved = resolve_code(cleaned)
+        if resolved is None:
+            return _unknown(request, code)
+        entry = _entry_for(resolved)
+        trace_page.remember(key, entry)
+    return _serve_or_forget(request, key, entry)
+
+
+def _serve_or_forget(request, key, entry):
+    try:
+        return _serve(request, entry)
+    except TraceCode.DoesNotExist:
+        # A remembered code whose row is gone (a test database rolled back; never in production,
+        # where trace codes are protected): forget it and answer as for an unknown code.
+        trace_page.forget(key)
+        return _unknown(request, key.split(":", 1)[-1])
+
+
+@require_safe
+def digital_link(request, gtin, lot, serial=None):
+    try:  # the syntax is checked on every request: a bad date is a bad link even for a known lot
+        parse_digital_link(gtin, lot, serial, request.GET)
+    except MalformedLink as exc:
+        return _unknown(request, f"{lot}", status=400, message=str(exc))
+    key = f"dl:{gtin}:{lot}:{serial or ''}"
+    entry = trace_page.recall_entry(key)
+    if entry is None:
+        resolved = resolve_digital_link(gtin, lot, serial, request.GET)
+        if resolved is None:
+            return _unknown(request, lot)
+        entry = _entry_for(resolved)
+        trace_page.remember(key, entry)
+    return _serve_or_forget(request, key, entry)
+
+
+@require_safe
+def malformed_digital_link(request, rest=""):
+
+    return _unknown(request, "", status=400, message=_("GS1 数字链接格式不正确：需要 /01/<14位GTIN>/10/<批号>。"))
+
+
+def _public_trace(code):
+    resolved = resolve_code(clean_code(code))
+    if resolved is None:
+        raise Http404
+    return resolved
+
+
+@require_safe
+def epcis_export(request, code):
+
+    resolved = _public_trace(code)
+    batch = resolved.trace.batch
+    private = request.user.is_authenticated and batch.cooperative_id in tenancy.cooperative_ids(request.user)
+    doc = batch_document(batch, include_private=private and request.GET.get("private") == "1")
+    response = JsonResponse(doc, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["Content-Type"] = "application/ld+json; charset=utf-8"
+    return response
+
+
+@require_safe
+def certificate_pdf(request, code):
+
+    resolved = _public_trace(code)
+    cert = issue_certificate(resolved.trace.batch)
+    pdf = make_pdf(cert)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="certificate-{resolved.trace.batch.code}.pdf"'
+    return response
