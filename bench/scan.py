@@ -88,7 +88,7 @@ def main():
     path = f"/t/{code}"
 
     # Queries per scan, measured in-process on the same database and Redis.
-    from quality.services import trace_page
+    from quality.services import scanpage
 
     client = Client()
 
@@ -103,10 +103,10 @@ def main():
             assert fn().status_code == 200
         return seen
 
-    trace_page.forget_local()
-    trace_page.invalidate(batch.trace.pk)
+    scanpage.forget_local()
+    scanpage.invalidate(batch.trace.pk)
     first = queries_of(lambda: client.get(path))  # nothing cached anywhere: the page is rendered
-    trace_page.forget_local()
+    scanpage.forget_local()
     new_worker = queries_of(lambda: client.get(path))  # a fresh worker: page cached, code not yet known
     cached = queries_of(lambda: client.get(path))  # every later scan
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from coop.models import Batch
 from coop.services.batches import BatchError, set_batch_status
 from coop.services.notifications import notify
-from quality.services import trace_page
+from quality.services import scanpage
 
 
 class RecallError(Exception):
@@ -31,10 +31,10 @@ def recall_batch(batch, *, reason, user=None):
         raise RecallError(str(exc)) from exc
     trace = getattr(batch, "trace", None)
     if trace is not None:
-        trace_page.invalidate(trace.pk)
+        scanpage.invalidate(trace.pk)
         # A cache write racing the delete above could put back a page rendered just before the
         # recall; deleting again after commit closes that window.
-        transaction.on_commit(lambda: trace_page.invalidate(trace.pk))
+        transaction.on_commit(lambda: scanpage.invalidate(trace.pk))
     transaction.on_commit(lambda: notify_recall_buyers.delay(batch.pk))
     return batch
 

@@ -154,7 +154,7 @@ def write_line(line):
 
 def record_scan(**kwargs):
     """Record one served scan page. Buffered in Redis when configured, else written at once.
-    (The scan page itself records through ``trace_page.fetch_and_record`` to save a round trip.)"""
+    (The scan page itself records through ``scanpage.fetch_and_record`` to save a round trip.)"""
     line = scan_line(**kwargs)
     client = redis_client()
     if client is not None:

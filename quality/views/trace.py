@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from coop.lib import tenancy
 from quality.models import TraceCode
-from quality.services import scans, trace_page
+from quality.services import scanpage, scans
 from quality.services.epcis import batch_document
 from quality.services.labels import certificate_pdf as make_pdf
 from quality.services.trace import (
@@ -60,14 +60,14 @@ def _serve(request, entry):
     if request.method == "GET":  # HEAD (link previews, monitors) is answered but not counted
         line = scans.scan_line(trace_id=entry["trace"], box_id=entry["box"], via=entry["via"], request=request,
                                past_best_before=today.isoformat() > entry["best_before"])
-    html = trace_page.fetch_and_record(entry["trace"], lang, today, line)
+    html = scanpage.fetch_and_record(entry["trace"], lang, today, line)
     if html is None:
         trace = TraceCode.objects.get(pk=entry["trace"])
-        html = render_to_string("quality/trace/scan.html", trace_page.page_context(trace), request=request)
-        trace_page.store_page(entry["trace"], lang, today, html)
+        html = render_to_string("quality/trace/scan.html", scanpage.page_context(trace), request=request)
+        scanpage.store_page(entry["trace"], lang, today, html)
     if entry["serial"]:
         box_html = render_to_string("quality/trace/_box.html", {"serial": entry["serial"]})
-        html = html.replace(trace_page.BOX_MARK, box_html, 1)
+        html = html.replace(scanpage.BOX_MARK, box_html, 1)
     response = HttpResponse(html)
     # Every visit must reach us to be counted; nothing here is secret, but nothing may be cached.
     response["Cache-Control"] = "no-cache"
@@ -81,13 +81,13 @@ def _serve(request, entry):
 def scan_page(request, code):
     cleaned = clean_code(code)
     key = f"c:{cleaned}"
-    entry = trace_page.recall_entry(key)
+    entry = scanpage.recall_entry(key)
     if entry is None:
         resolved = resolve_code(cleaned)
         if resolved is None:
             return _unknown(request, code)
         entry = _entry_for(resolved)
-        trace_page.remember(key, entry)
+        scanpage.remember(key, entry)
     return _serve_or_forget(request, key, entry)
 
 
@@ -97,7 +97,7 @@ def _serve_or_forget(request, key, entry):
     except TraceCode.DoesNotExist:
         # A remembered code whose row is gone (a test database rolled back; never in production,
         # where trace codes are protected): forget it and answer as for an unknown code.
-        trace_page.forget(key)
+        scanpage.forget(key)
         return _unknown(request, key.split(":", 1)[-1])
 
 
@@ -108,13 +108,13 @@ def digital_link(request, gtin, lot, serial=None):
     except MalformedLink as exc:
         return _unknown(request, f"{lot}", status=400, message=str(exc))
     key = f"dl:{gtin}:{lot}:{serial or ''}"
-    entry = trace_page.recall_entry(key)
+    entry = scanpage.recall_entry(key)
     if entry is None:
         resolved = resolve_digital_link(gtin, lot, serial, request.GET)
         if resolved is None:
             return _unknown(request, lot)
         entry = _entry_for(resolved)
-        trace_page.remember(key, entry)
+        scanpage.remember(key, entry)
     return _serve_or_forget(request, key, entry)
 
 

@@ -5,8 +5,8 @@ import pytest
 def _forget_remembered_codes():
     """Each worker remembers code → batch (immutable in production); test databases roll back, so
     every test starts with an empty memory."""
-    from quality.services import trace_page
+    from quality.services import scanpage
 
-    trace_page.forget_local()
+    scanpage.forget_local()
     yield
-    trace_page.forget_local()
+    scanpage.forget_local()
