@@ -19,8 +19,8 @@ import hashlib
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
 
+from coop.lib import ratelimit
 from coop.models import AuditEvent
 
 log = logging.getLogger("greenshell.security")
@@ -39,7 +39,7 @@ def check_locked(username, ip):
     """True while ``username`` from ``ip`` is locked out."""
 
     failures, _seconds = lockout_limits()
-    return (cache.get(_key(username, ip)) or 0) >= failures
+    return ratelimit.count(_key(username, ip)) >= failures
 
 
 def record_failure(username, ip):
@@ -47,13 +47,8 @@ def record_failure(username, ip):
 
     failures, seconds = lockout_limits()
     key = _key(username, ip)
-    cache.add(key, 0, seconds)
-    try:
-        count = cache.incr(key)  # atomic in Redis: parallel guesses cannot slip past the limit
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, seconds)
-        count = 1
-    cache.touch(key, seconds)  # the lock lasts the full period after the last counted failure
+    count = ratelimit.hit(key, seconds)  # counted before the check: parallel guesses cannot slip past
+    ratelimit.extend(key, seconds)  # the lock lasts the full period after the last counted failure
     if count == failures:
         log.warning("sign-in locked for %r from %s after %d failures", username, ip, count)
         return True
@@ -61,8 +56,7 @@ def record_failure(username, ip):
 
 
 def clear_failures(username, ip):
-
-    cache.delete(_key(username, ip))
+    ratelimit.clear(_key(username, ip))
 
 
 def record_lockout(username, ip):

@@ -8,17 +8,17 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import login, logout
-from django.core.cache import cache
 from django.db.models import Q, Sum
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coop.forms import SignInForm
+from coop.lib import ratelimit
 from coop.lib.client import client_ip
+from coop.lib.redirects import safe_next
 from coop.models import REJECT_DEFECTS, WEIGHT_CLASSES, Delivery, LedgerEntry, Notification, Settlement
 from coop.services import farmers as pin_service
 from coop.services.audit import log_action
@@ -45,41 +45,30 @@ def farmer_required(view):
 SIGNED_IN_DAYS = 60
 
 
+def _next(request):
+    return safe_next(request, "/farmer/", under="/farmer")  # a household only returns to its own pages
+
+
 IP_FAILURES = 30
-
-
 IP_WINDOW = 15 * 60
 
 
 def _ip_key(request):
-
     return f"farmer-signin-ip:{client_ip(request)}"
 
 
 def _ip_blocked(request):
-    return (cache.get(_ip_key(request)) or 0) >= IP_FAILURES
+    return ratelimit.count(_ip_key(request)) >= IP_FAILURES
 
 
 def _ip_failed(request):
-    key = _ip_key(request)
-    if not cache.add(key, 1, IP_WINDOW):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, IP_WINDOW)
-
-
-def _safe_next(request, default="/farmer/"):
-    target = request.POST.get("next") or request.GET.get("next") or default
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) and target.startswith("/farmer"):
-        return target
-    return default
+    ratelimit.hit(_ip_key(request), IP_WINDOW)
 
 
 @require_http_methods(["GET", "POST"])
 def sign_in(request):
     if pin_service.household_of(request.user) is not None and request.method == "GET":
-        return HttpResponseRedirect(_safe_next(request))
+        return HttpResponseRedirect(_next(request))
     error, locked = "", False
     if request.method == "POST":
         form = SignInForm(request.POST)
@@ -95,12 +84,12 @@ def sign_in(request):
                 login(request, farmer.user, backend="django.contrib.auth.backends.ModelBackend")
                 request.session.set_expiry(SIGNED_IN_DAYS * 24 * 3600)
                 log_action(farmer, "farmer.signed_in", actor_label=farmer.head_name)
-                return HttpResponseRedirect(_safe_next(request))
+                return HttpResponseRedirect(_next(request))
     else:
         form = SignInForm(initial={"phone": request.GET.get("phone", "")})
     status = 200 if not (error or form.errors) else (429 if locked else 400)
     return render(request, "coop/farmer/sign_in.html",
-                  {"form": form, "error": error, "locked": locked, "next": _safe_next(request)}, status=status)
+                  {"form": form, "error": error, "locked": locked, "next": _next(request)}, status=status)
 
 
 @require_POST

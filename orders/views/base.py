@@ -4,7 +4,6 @@ from functools import wraps
 from urllib.parse import quote
 
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from orders.services.buyers import buyer_of
 
@@ -42,11 +41,3 @@ def cart_items(request):
 
 def save_cart(request, items):
     request.session[CART_KEY] = {str(k): int(v) for k, v in items.items() if int(v) > 0}
-
-
-def safe_next(request, default="/shop/"):
-
-    nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-        return nxt
-    return default

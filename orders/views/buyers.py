@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from coop.lib.redirects import safe_next
 from orders.models import Address, Buyer
 from orders.services.buyers import PhoneCodeSignIn, SignInError, WeChatSandboxSignIn, send_login_code, update_profile
-from orders.views.base import buyer_required, safe_next
+from orders.views.base import buyer_required
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -22,7 +23,7 @@ def _sign_in(request, buyer):
 
 
 def sign_in(request):
-    nxt = safe_next(request)
+    nxt = safe_next(request, "/shop/")
     phone = request.POST.get("phone", "") or request.GET.get("phone", "")
     sent = request.GET.get("sent") == "1"
     if request.method == "POST":
@@ -45,7 +46,7 @@ def wechat_start(request):
     """Like WeChat web OAuth: send the browser to the authorize page with a state to check on return."""
     state = secrets.token_urlsafe(12)
     request.session["wx_state"] = state
-    request.session["wx_next"] = safe_next(request)
+    request.session["wx_next"] = safe_next(request, "/shop/")
     return redirect(reverse("shop:wechat-authorize") + "?" + urlencode(
         {"redirect_uri": reverse("shop:wechat-callback"), "state": state, "scope": "snsapi_base"}))
 

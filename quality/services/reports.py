@@ -9,13 +9,14 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from coop.lib import ratelimit
+from coop.lib.client import client_ip
 from coop.lib.locking import lock_keys
 from coop.lib.validators import normalize_mobile
 from coop.models import Batch
@@ -101,15 +102,8 @@ def clean_photo(upload):
 # --- Rate limits ----------------------------------------------------------------------------
 
 def _hit(key, limit, window):
-    """Count one hit on ``key`` in a fixed window; True while under ``limit``. Works on any cache."""
-    if cache.add(key, 1, window):
-        return limit >= 1
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        count = 1
-    return count <= limit
+    """Count one hit on ``key`` (before checking it); True while under ``limit``."""
+    return ratelimit.hit(key, window) <= limit
 
 
 def check_rate(client, batch):
@@ -127,12 +121,12 @@ def _salted(*parts):
 
 def client_key(request):
     """Who is sending, for the rate limit: the address only (a new browser string must not reset it)."""
-    return _salted("rate", request.META.get("REMOTE_ADDR", ""))
+    return _salted("rate", client_ip(request))
 
 
 def fingerprint_for(request):
     """A salted hash of the client's address and browser: enough to spot repeats, useless to anyone else."""
-    return _salted("dup", request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_USER_AGENT", "")[:200])
+    return _salted("dup", client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:200])
 
 
 # --- Receiving ------------------------------------------------------------------------------

@@ -156,8 +156,8 @@ def test_no_kind_prefixed_modules_beside_layer_folders():
     """The old pattern (admin_books.py, views_trace.py, tasks_charter.py, api_support.py) is gone."""
     kinds = LAYERS + ("tasks", "forms", "urls", "signals", "demo")
     pattern = re.compile(rf"^({'|'.join(kinds)})_\w+\.py$|^\w+_({'|'.join(kinds)})\.py$")
-    found = [str(p.relative_to(ROOT)) for app in APPS for p in (ROOT / app).rglob("*.py")
-             if "migrations" not in p.parts and pattern.match(p.name)]
+    folders = [ROOT / app for app in APPS] + [ROOT / app / layer for app in APPS for layer in LAYERS]
+    found = [str(p.relative_to(ROOT)) for folder in folders for p in folder.glob("*.py") if pattern.match(p.name)]
     assert not found, found
 
 
