@@ -26,6 +26,9 @@ class CooperativeScopedAdmin(admin.ModelAdmin):
     view_roles = tenancy.ALL_ROLES
     edit_roles = (tenancy.Staff.MANAGER,)
     readonly_in_admin = False  # append-only records (ledger, audit) set this
+    # What the admin may do at all; a record that changes only through its service switches these off
+    # (with the reason beside it) and the roles decide the rest.
+    may_add = may_change = may_delete = True
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -44,14 +47,17 @@ class CooperativeScopedAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return self._can(request, self.view_roles)
 
+    def _may_edit(self, request, allowed):
+        return allowed and not self.readonly_in_admin and self._can(request, self.edit_roles)
+
     def has_add_permission(self, request):
-        return not self.readonly_in_admin and self._can(request, self.edit_roles)
+        return self._may_edit(request, self.may_add)
 
     def has_change_permission(self, request, obj=None):
-        return not self.readonly_in_admin and self._can(request, self.edit_roles)
+        return self._may_edit(request, self.may_change)
 
     def has_delete_permission(self, request, obj=None):
-        return not self.readonly_in_admin and self._can(request, self.edit_roles)
+        return self._may_edit(request, self.may_delete)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         """Only offer rows of the user's own cooperatives in every drop-down."""

@@ -36,12 +36,8 @@ class BatchAdmin(CooperativeScopedAdmin):
     inlines = [ContributionInline]
     actions = ["mark_sold_out", "mark_expired"]
     readonly_fields = [f.name for f in Batch._meta.fields if f.name != "id"]
-
-    def has_change_permission(self, request, obj=None):
-        return False  # status changes go through actions (one transition function)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    may_change = False  # status changes go through actions (one transition function)
+    may_delete = False
 
     def add_view(self, request, form_url="", extra_context=None):
         return HttpResponseRedirect(reverse("books-pack"))  # packing is the service's job

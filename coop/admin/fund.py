@@ -30,12 +30,10 @@ class DonationAdmin(CooperativeScopedAdmin):
     list_display = ("received_on", "donor", "amount", "hygiene_reserve", "purpose", "recorded_by")
     search_fields = ("donor", "purpose")
     date_hierarchy = "received_on"
+    may_delete = False
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         try:
@@ -115,15 +113,9 @@ class HygieneScoreAdmin(CooperativeScopedAdmin):
     list_filter = ("inspection__village", "inspection__inspected_on")
     search_fields = ("farmer__head_name", "farmer__member_no")
     actions = ["award"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    may_add = False
+    may_change = False
+    may_delete = False
 
     @admin.action(description=_("发放卫生奖励（从预留基金）"), permissions=["award"])
     def award(self, request, queryset):

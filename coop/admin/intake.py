@@ -43,6 +43,8 @@ class DeliveryAdmin(CooperativeScopedAdmin):
     date_hierarchy = "received_at"
     list_select_related = ("farmer", "inspector")
     actions = ["mark_reviewed", "adjust"]
+    may_change = False  # a delivery is never edited: corrections are ledger adjustments
+    may_delete = False
 
     @admin.display(description=_("合格"))
     def accepted_total(self, obj):
@@ -51,12 +53,6 @@ class DeliveryAdmin(CooperativeScopedAdmin):
     @admin.display(description=_("不合格"))
     def rejected_total(self, obj):
         return obj.rejected
-
-    def has_change_permission(self, request, obj=None):
-        return False  # a delivery is never edited: corrections are ledger adjustments
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def add_view(self, request, form_url="", extra_context=None):
         return HttpResponseRedirect(reverse("books-intake"))

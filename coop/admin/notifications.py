@@ -2,11 +2,11 @@
 
 from django.contrib import admin
 
-from coop.admin.base import AppendOnlyAdmin
+from coop.admin.base import AppendOnlyAdmin, ReadOnlyInline
 from coop.models import Notification, NotificationAttempt
 
 
-class NotificationAttemptInline(admin.TabularInline):
+class NotificationAttemptInline(ReadOnlyInline):
     """Each call to the channel for one notification: when, ok or the error, the gateway's message id."""
 
     model = NotificationAttempt
@@ -14,12 +14,6 @@ class NotificationAttemptInline(admin.TabularInline):
     can_delete = False
     fields = ("created_at", "channel", "ok", "provider_ref", "error")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

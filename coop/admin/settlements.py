@@ -33,15 +33,9 @@ class SettlementAdmin(CooperativeScopedAdmin):
     inlines = [SettlementLineInline]
     actions = ["approve", "pay"]
     readonly_fields = [f.name for f in Settlement._meta.fields if f.name != "id"]
-
-    def has_add_permission(self, request):
-        return False  # settlements are made by "settle the month" (books/settle/)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    may_add = False  # settlements are made by "settle the month" (books/settle/)
+    may_change = False
+    may_delete = False
 
     @admin.display(description=_("工资条"))
     def payslip(self, obj):

@@ -17,12 +17,9 @@ class BuyerAdmin(CooperativeScopedAdmin):
     list_filter = ["kind"]
     search_fields = ["name", "phone", "organisation"]
     readonly_fields = ["user", "phone", "wechat_openid", "created_at"]
+    may_add = False
+    may_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).distinct()
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from coop.admin.base import AppendOnlyAdmin, CooperativeScopedAdmin
+from coop.admin.base import AppendOnlyAdmin, CooperativeScopedAdmin, ReadOnlyInline
 from coop.lib.locking import LockTimeout
 from orders.models import (
     Allocation,
@@ -15,24 +15,14 @@ from orders.models import (
 from orders.services import orders as order_services
 
 
-class LineInline(admin.TabularInline):
+class LineInline(ReadOnlyInline):
     model = OrderLine
-    extra = 0
-    can_delete = False
     readonly_fields = ["product", "name", "weight_class", "pack_size", "boxes", "unit_price"]
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class HistoryInline(admin.TabularInline):
+class HistoryInline(ReadOnlyInline):
     model = OrderStatusChange
-    extra = 0
-    can_delete = False
     readonly_fields = ["from_status", "to_status", "changed_by", "actor_label", "reason", "created_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 def _run(modeladmin, request, queryset, fn, done_msg):
@@ -77,12 +67,8 @@ class OrderAdmin(CooperativeScopedAdmin):
                        "pickup_point", "pickup_code", "picked_up_at", "idempotency_key", "placed_at", "pay_by",
                        "paid_at", "status_changed_at", "courier_company", "tracking_no"]
     fields = readonly_fields + ["recipient", "phone", "address", "note"]
-
-    def has_add_permission(self, request):
-        return False  # orders are placed through the shop, which checks stock under the lock
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    may_add = False  # orders are placed through the shop, which checks stock under the lock
+    may_delete = False
 
 
 @admin.register(Allocation)

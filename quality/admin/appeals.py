@@ -36,19 +36,13 @@ class AppealAdmin(CooperativeScopedAdmin):
     fields = ["penalty", "grounds", "filed_by", "on_behalf", "filed_at", "status", "decision", "decided_amount",
               "decided_suspension_days", "members_present", "decision_reason", "decided_by", "decided_at"]
     readonly_fields = fields
+    may_add = False  # filed from the penalty ("代农户提交申诉") or by the household
+    may_delete = False
+    may_change = False
 
     @admin.display(description=_lazy("农户"), ordering="penalty__farmer__member_no")
     def farmer(self, obj):
         return obj.penalty.farmer
-
-    def has_add_permission(self, request):
-        return False  # filed from the penalty ("代农户提交申诉") or by the household
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         appeal = get_object_or_404(self.get_queryset(request).select_related(

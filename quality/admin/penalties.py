@@ -31,19 +31,13 @@ class PenaltyAdmin(CooperativeScopedAdmin):
               "notified_at", "appeal_deadline", "applied_at", "suspended_until", "closed_at", "created_by",
               "created_at"]
     readonly_fields = fields
+    may_add = False
+    may_change = False  # penalties move only through their services (apply, appeal, reverse)
+    may_delete = False
 
     @admin.display(description=_lazy("处理"))
     def sanction(self, obj):
         return obj.sanction_summary()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # penalties move only through their services (apply, appeal, reverse)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_lazy("执行所选处罚（仅申诉期已过的）"))
     def apply_due(self, request, queryset):

@@ -37,6 +37,8 @@ class BadEggReportAdmin(CooperativeScopedAdmin):
     list_select_related = ["batch"]
     edit_roles = (Staff.MANAGER, Staff.INSPECTOR)
     change_form_template = "quality/charter/admin/report_change.html"
+    may_delete = False
+    may_change = False  # a report changes only through its buttons (investigate / confirm / dismiss)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_photos=Count("photos"))
@@ -67,12 +69,6 @@ class BadEggReportAdmin(CooperativeScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.get_fields(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # a report changes only through its buttons (investigate / confirm / dismiss)
 
     def save_model(self, request, obj, form, change):
         # Reports are received by the service (so photos, duplicates and the audit trail are handled the same

@@ -30,12 +30,8 @@ class TraceCodeAdmin(CooperativeScopedAdmin):
     list_select_related = ("batch",)
     readonly_fields = ("code", "batch", "batch_status", "downloads", "scans_by_day", "flags")
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False  # a trace code is made with its batch
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # printed labels point at it forever
+    may_add = False  # a trace code is made with its batch
+    may_delete = False  # printed labels point at it forever
 
     @admin.display(description=gettext_lazy("状态"))
     def batch_status(self, obj):
@@ -142,9 +138,6 @@ class ComplianceCertificateAdmin(CooperativeScopedAdmin):
     list_filter = ("basis",)
     readonly_fields = ("batch", "number", "product_name", "quantity", "producer_name", "origin", "phone",
                        "issued_on", "issued_by")
+    may_add = False  # issued from the batch (its certificate link issues it on first use)
+    may_delete = False
 
-    def has_add_permission(self, request):
-        return False  # issued from the batch (its certificate link issues it on first use)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
