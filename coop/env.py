@@ -63,3 +63,9 @@ def env_url(name, default="", schemes=("http", "https")):
             f"{name}={raw!r} is not a valid URL; expected e.g. {schemes[0]}://host[:port]"
         )
     return raw.rstrip("/")
+
+
+def child_environment(*, drop_prefix=""):
+    """A copy of this process's environment for a subprocess, without the variables whose names start
+    with ``drop_prefix`` (e.g. ``"PG"``: the caller then sets exactly the ones it means)."""
+    return {k: v for k, v in os.environ.items() if not (drop_prefix and k.startswith(drop_prefix))}

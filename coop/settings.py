@@ -287,6 +287,30 @@ GREENSHELL_LOCKING = env_bool("GREENSHELL_LOCKING", True)
 # Seconds a transaction waits for a row/advisory lock before answering "busy, try again".
 GREENSHELL_LOCK_TIMEOUT = env_int("GREENSHELL_LOCK_TIMEOUT", 5, minimum=1)
 NOTIFICATION_CHANNEL = env_str("NOTIFICATION_CHANNEL", "console")
+# The SMS provider of the "sms" channel, by dotted path (coop/services/notifications.py: a faithful fake).
+SMS_PROVIDER = env_str("SMS_PROVIDER", "coop.services.notifications.LocalSmsGateway")
+# The scan page's client address (quality/services/scans.py): the META key of the proxy's header. Empty = REMOTE_ADDR.
+SCAN_CLIENT_IP_HEADER = env_str("SCAN_CLIENT_IP_HEADER", "")
+# Anonymous bad-egg reports (quality/services/reports.py): (per client, per batch, window in seconds).
+CHARTER_REPORT_LIMITS = (5, 30, 3600)
+# Share posters (orders/services/posters.py): a CJK font file; empty = the first Debian CJK font installed.
+POSTER_FONT = env_str("POSTER_FONT", "")
+
+# --- Payments (orders/services/payments/) ---------------------------------------------------
+# The provider buyers pay with online: "sandbox" (the local WeChat-shaped platform) or "wechat".
+PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "sandbox")
+# The sandbox platform's RSA key file (empty = a file in the system temp dir named after SECRET_KEY)
+# and its 32-byte APIv3 key (empty = derived from SECRET_KEY).
+WECHATPAY_SANDBOX_KEY_FILE = env_str("WECHATPAY_SANDBOX_KEY_FILE", "")
+WECHATPAY_SANDBOX_APIV3_KEY = env_str("WECHATPAY_SANDBOX_APIV3_KEY", "")
+# The real WeChat Pay merchant (only with PAYMENT_PROVIDER=wechat; see orders/services/payments/wechat.py).
+WECHATPAY_MCHID = env_str("WECHATPAY_MCHID", "")
+WECHATPAY_APPID = env_str("WECHATPAY_APPID", "")
+WECHATPAY_APIV3_KEY = env_str("WECHATPAY_APIV3_KEY", "")
+WECHATPAY_CERT_SERIAL = env_str("WECHATPAY_CERT_SERIAL", "")
+WECHATPAY_PRIVATE_KEY_FILE = env_str("WECHATPAY_PRIVATE_KEY_FILE", "")
+WECHATPAY_PLATFORM_CERT_FILE = env_str("WECHATPAY_PLATFORM_CERT_FILE", "")
+
 # Ordered demo seeders: coop first, then apps that build on it.
 DEMO_SEEDERS = ["coop.demo.seed", "quality.demo.seed", "orders.demo.seed", "coop.demo.seed_household_logins"]
 

@@ -26,7 +26,7 @@ def _key_to_int(key):
 
 def lock_keys(*keys):
     """Take exclusive transaction-scoped locks on ``keys`` (strings like ``"stock:3:L"``)."""
-    if not getattr(settings, "GREENSHELL_LOCKING", True):
+    if not settings.GREENSHELL_LOCKING:
         return  # test-only switch: lets the concurrency tests prove the race is real
     if not connection.in_atomic_block:
         raise RuntimeError("lock_keys() must be called inside transaction.atomic()")

@@ -32,7 +32,7 @@ def _key(username, ip):
 
 
 def lockout_limits():
-    return (getattr(settings, "LOGIN_LOCKOUT_FAILURES", 5), getattr(settings, "LOGIN_LOCKOUT_MINUTES", 15) * 60)
+    return settings.LOGIN_LOCKOUT_FAILURES, settings.LOGIN_LOCKOUT_MINUTES * 60
 
 
 def check_locked(username, ip):

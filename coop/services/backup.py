@@ -35,6 +35,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import sql
 
+from coop.env import child_environment
+
 FORMAT = "greenshell-backup"
 VERSION = 1
 SQLITE_FILE = "database.sqlite3"
@@ -111,7 +113,7 @@ class Database:
     def pg_env(self):
         names = {"dbname": "PGDATABASE", "user": "PGUSER", "password": "PGPASSWORD", "host": "PGHOST",
                  "port": "PGPORT", "sslmode": "PGSSLMODE"}
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        env = child_environment(drop_prefix="PG")
         env.update({names[k]: v for k, v in self.pg_params().items()})
         return env
 
@@ -195,7 +197,7 @@ def _media_files(media_root, exclude=()):
 
 
 def backup_dir():
-    return Path(getattr(settings, "BACKUP_DIR", Path(settings.BASE_DIR) / "backups"))
+    return Path(settings.BACKUP_DIR)
 
 
 # --- backup --------------------------------------------------------------------------------------

@@ -103,8 +103,7 @@ class SmsChannel:
     name = "sms"
 
     def __init__(self):
-        self.provider = import_string(getattr(settings, "SMS_PROVIDER",
-                                              "coop.services.notifications.LocalSmsGateway"))()
+        self.provider = import_string(settings.SMS_PROVIDER)()
 
     def send(self, notification):
         if not notification.phone:

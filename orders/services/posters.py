@@ -1,10 +1,10 @@
 """Share posters: a product or group-buy picture with price and QR code, drawn with Pillow."""
 
 import io
-import os
 from pathlib import Path
 
 import qrcode
+from django.conf import settings
 from PIL import Image, ImageDraw, ImageFont
 
 FONT_CANDIDATES = [
@@ -20,7 +20,7 @@ GREEN = (47, 107, 60)
 
 
 def cjk_font_path():
-    for path in [os.environ.get("POSTER_FONT", "")] + FONT_CANDIDATES:
+    for path in [settings.POSTER_FONT, *FONT_CANDIDATES]:
         if path and Path(path).exists():
             return path
     return None

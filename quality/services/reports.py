@@ -108,7 +108,7 @@ def _hit(key, limit, window):
 
 def check_rate(client, batch):
     """Anonymous reports: at most 5 an hour from one client, 30 an hour about one batch."""
-    per_client, per_code, window = getattr(settings, "CHARTER_REPORT_LIMITS", (5, 30, 3600))
+    per_client, per_code, window = settings.CHARTER_REPORT_LIMITS
     if not _hit(f"charter:report:client:{client}", per_client, window):
         raise RateLimited(_("提交太频繁了，请一小时后再试。"))
     if not _hit(f"charter:report:batch:{batch.pk}", per_code, window):

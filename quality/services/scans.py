@@ -76,7 +76,7 @@ def redis_client():
 def client_ip(request):
     """The client address. Behind a reverse proxy set SCAN_CLIENT_IP_HEADER (e.g. HTTP_X_REAL_IP)
     to the header the proxy sets; a header the proxy does not overwrite would let anyone forge it."""
-    header = getattr(settings, "SCAN_CLIENT_IP_HEADER", "")
+    header = settings.SCAN_CLIENT_IP_HEADER
     value = request.META.get(header, "") if header else ""
     return (value.split(",")[0].strip() if value else request.META.get("REMOTE_ADDR", "")) or ""
 

@@ -198,13 +198,13 @@ def test_a_manager_records_an_offline_transfer_once(pending, personas):
         payments.record_offline_payment(order, reference="again", user=personas.manager_a)
 
 
-def test_a_resource_encrypted_with_another_key_is_refused(client, pending, monkeypatch):
+def test_a_resource_encrypted_with_another_key_is_refused(client, pending, settings):
     order, payment, _ = pending
     from orders.services.payments import sandbox
 
-    monkeypatch.setenv("WECHATPAY_SANDBOX_APIV3_KEY", "x" * 32)  # the platform encrypts with a wrong key
+    settings.WECHATPAY_SANDBOX_APIV3_KEY = "x" * 32  # the platform encrypts with a wrong key
     headers, body = paid_at_platform(payment)
-    monkeypatch.delenv("WECHATPAY_SANDBOX_APIV3_KEY")
+    settings.WECHATPAY_SANDBOX_APIV3_KEY = ""
     assert sandbox.apiv3_key() != b"x" * 32
     resp = post(client, headers, body)
     assert resp.status_code == 400

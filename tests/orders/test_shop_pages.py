@@ -138,11 +138,11 @@ def test_a_manager_packs_and_ships_from_the_order_page(shop, personas, client_fo
     assert "SF100" in m.get("/shop/manage/?status=shipped").content.decode() or order.tracking_no == "SF100"
 
 
-def test_the_poster_still_renders_without_a_chinese_font(shop, client, monkeypatch):
+def test_the_poster_still_renders_without_a_chinese_font(shop, client, monkeypatch, settings):
     from orders.services import posters as poster
 
     monkeypatch.setattr(poster, "FONT_CANDIDATES", [])
-    monkeypatch.setenv("POSTER_FONT", "/nonexistent.ttf")
+    settings.POSTER_FONT = "/nonexistent.ttf"
     assert poster.cjk_font_path() is None
     resp = client.get(f"/shop/p/{shop.product.pk}/poster.png")
     assert resp.status_code == 200 and resp.content[:8] == b"\x89PNG\r\n\x1a\n"

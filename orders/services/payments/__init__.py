@@ -7,7 +7,6 @@ take it (cancelled by the 30-minute timeout, or already paid another way) is ref
 """
 
 import logging
-import os
 from decimal import Decimal
 
 from django.conf import settings
@@ -36,7 +35,7 @@ PROVIDERS = {
 
 def online_provider_name():
     """The provider buyers pay with online: ``PAYMENT_PROVIDER`` (sandbox unless set to wechat)."""
-    return os.environ.get("PAYMENT_PROVIDER", Payment.SANDBOX)
+    return settings.PAYMENT_PROVIDER
 
 
 def get_provider(name):

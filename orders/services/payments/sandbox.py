@@ -57,7 +57,7 @@ def _key_file():
     default = os.path.join(tempfile.gettempdir(),
                            "greenshell-sandbox-" + hashlib.sha256(settings.SECRET_KEY.encode()).hexdigest()[:12]
                            + ".pem")
-    return os.environ.get("WECHATPAY_SANDBOX_KEY_FILE", default)
+    return settings.WECHATPAY_SANDBOX_KEY_FILE or default
 
 
 def platform_private_key():
@@ -97,7 +97,7 @@ def platform_serial():
 
 
 def apiv3_key():
-    key = os.environ.get("WECHATPAY_SANDBOX_APIV3_KEY") or hashlib.sha256(
+    key = settings.WECHATPAY_SANDBOX_APIV3_KEY or hashlib.sha256(
         (settings.SECRET_KEY + ":apiv3").encode()).hexdigest()[:32]
     if len(key.encode()) != 32:
         raise ProviderError("the APIv3 key must be 32 bytes")

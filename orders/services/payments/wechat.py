@@ -22,21 +22,29 @@ create → ``POST /v3/pay/transactions/jsapi`` (returns ``prepay_id``; the page 
 ``POST /v3/refund/domestic/refunds``; query_refund → ``GET /v3/refund/domestic/refunds/{out_refund_no}``.
 """
 
-import os
-
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import PaymentProvider
 
-REQUIRED = ("WECHATPAY_MCHID", "WECHATPAY_APPID", "WECHATPAY_APIV3_KEY", "WECHATPAY_CERT_SERIAL",
-            "WECHATPAY_PRIVATE_KEY_FILE", "WECHATPAY_PLATFORM_CERT_FILE")
+
+def merchant_settings():
+    """The merchant's settings (coop/settings.py reads them from the variables of the same names)."""
+    return {
+        "WECHATPAY_MCHID": settings.WECHATPAY_MCHID,
+        "WECHATPAY_APPID": settings.WECHATPAY_APPID,
+        "WECHATPAY_APIV3_KEY": settings.WECHATPAY_APIV3_KEY,
+        "WECHATPAY_CERT_SERIAL": settings.WECHATPAY_CERT_SERIAL,
+        "WECHATPAY_PRIVATE_KEY_FILE": settings.WECHATPAY_PRIVATE_KEY_FILE,
+        "WECHATPAY_PLATFORM_CERT_FILE": settings.WECHATPAY_PLATFORM_CERT_FILE,
+    }
 
 
 class WeChatPayProvider(PaymentProvider):
     name = "wechat"
 
     def __init__(self):
-        missing = [k for k in REQUIRED if not os.environ.get(k)]
+        missing = [k for k, v in merchant_settings().items() if not v]
         if missing:
             raise ImproperlyConfigured(f"PAYMENT_PROVIDER=wechat needs {', '.join(missing)} (see orders/services/"
                                        "payments/wechat.py)")
