@@ -42,7 +42,11 @@ def seed_trace(stdout=None):
     scans = []
     for n, batch in enumerate(batches):
         trace = ensure_trace_code(batch)
-        issue_certificate(batch, basis=BASES[n % len(BASES)])
+        cert = issue_certificate(batch, basis=BASES[n % len(BASES)])
+        # Packing issued it today with the default basis; the demo backdates its batches, so its
+        # certificates follow (dated the packing day) and show every basis. Demo data only.
+        ComplianceCertificate.objects.filter(pk=cert.pk).update(basis=BASES[n % len(BASES)],
+                                                                issued_on=timezone.localdate(batch.packed_at))
         newest[batch.cooperative_id] = (batch, trace)
         rng = random.Random(f"scan-{batch.code}")
         packed = batch.packed_at

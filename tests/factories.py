@@ -75,12 +75,15 @@ def make_delivery(farmer, *, accepted=None, rejected=None, laid_on=None, price="
 
 def make_batch(cooperative, *, deliveries=None, weight_class="L", pack_size=10, boxes=3, code=None, laid_on=None,
                **kw):
-    """A packed batch made of ``deliveries`` (created if not given), bypassing the packing service."""
+    """A packed batch made of ``deliveries`` (created if not given), bypassing the packing service's
+    stock rules but not its hook: ``batch_packed`` is sent as ``pack_batch`` sends it, so the batch
+    has its trace code, box codes and certificate like a really packed one."""
     import datetime
 
     from django.utils import timezone
 
     from coop.models import Batch, BatchContribution
+    from coop.services.packing import batch_packed
 
     eggs = pack_size * boxes
     if deliveries is None:
@@ -100,4 +103,5 @@ def make_batch(cooperative, *, deliveries=None, weight_class="L", pack_size=10, 
             BatchContribution.objects.create(batch=batch, delivery=d, eggs=take)
             remaining -= take
     assert remaining == 0, "deliveries do not hold enough accepted eggs for this batch"
+    batch_packed.send(sender=Batch, batch=batch, user=None)
     return batch

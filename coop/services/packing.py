@@ -12,6 +12,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,11 @@ from coop.models import (
     Delivery,
 )
 from coop.services.audit import log_action
+
+# Sent by ``pack_batch`` inside its transaction, once the batch and its contributions are written
+# (``batch=``, ``user=``). Other apps hook what a packed batch needs here (quality: trace code, box
+# codes, certificate) without coop importing them; a receiver that fails rolls the packing back.
+batch_packed = Signal()
 
 
 class PackingError(Exception):
@@ -144,6 +150,7 @@ def pack_batch(*, cooperative, weight_class, pack_size, boxes, grade="A", user=N
                 [BatchContribution(batch=batch, delivery=d, eggs=n) for d, n in picked])
             log_action(batch, "batch.packed", user=user, data={
                 "eggs": wanted, "weight_class": weight_class, "deliveries": [[d.pk, n] for d, n in picked]})
+            batch_packed.send(sender=Batch, batch=batch, user=user)
     except LockTimeout:
         raise PackingError(_("其他人正在包装，请稍后再试。"), busy=True) from None
     return batch

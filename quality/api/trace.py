@@ -11,7 +11,7 @@ from coop.models import Batch
 from quality.api.labels import LabelSheetSerializer
 from quality.services.labels import DEFAULT_FORMAT, FORMATS, LabelRequestError, request_label_sheet
 from quality.services.recall import RecallError, recall_batch
-from quality.services.trace import ensure_trace_code, label_url, short_url
+from quality.services.trace import label_url, short_url
 
 
 class TraceBatchSerializer(serializers.ModelSerializer):
@@ -31,20 +31,25 @@ class TraceBatchSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def _trace(self, obj):
-        return getattr(obj, "trace", None) or ensure_trace_code(obj)
+        # Read only: the trace code is made when the batch is created (post_save) and packed; a row
+        # without one (never after migration 0003) shows nulls instead of being written to on a GET.
+        return getattr(obj, "trace", None)
 
     def _abs(self, path):
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 
-    def get_trace_code(self, obj) -> str:
-        return self._trace(obj).code
+    def get_trace_code(self, obj) -> str | None:
+        trace = self._trace(obj)
+        return trace.code if trace else None
 
-    def get_scan_url(self, obj) -> str:
-        return short_url(self._trace(obj).code)
+    def get_scan_url(self, obj) -> str | None:
+        trace = self._trace(obj)
+        return short_url(trace.code) if trace else None
 
-    def get_label_url(self, obj) -> str:
-        return label_url(obj, self._trace(obj))
+    def get_label_url(self, obj) -> str | None:
+        trace = self._trace(obj)
+        return label_url(obj, trace) if trace else None
 
     def get_labels_pdf_url(self, obj) -> str:
         return self._abs(f"/trace/batches/{obj.pk}/labels.pdf?format={DEFAULT_FORMAT}")
@@ -52,11 +57,13 @@ class TraceBatchSerializer(serializers.ModelSerializer):
     def get_box_labels_pdf_url(self, obj) -> str:
         return self._abs(f"/trace/batches/{obj.pk}/labels.pdf?format={DEFAULT_FORMAT}&boxes=1")
 
-    def get_certificate_pdf_url(self, obj) -> str:
-        return self._abs(f"/t/{self._trace(obj).code}/certificate.pdf")
+    def get_certificate_pdf_url(self, obj) -> str | None:
+        trace = self._trace(obj)
+        return self._abs(f"/t/{trace.code}/certificate.pdf") if trace else None
 
-    def get_epcis_url(self, obj) -> str:
-        return self._abs(f"/t/{self._trace(obj).code}/epcis.json")
+    def get_epcis_url(self, obj) -> str | None:
+        trace = self._trace(obj)
+        return self._abs(f"/t/{trace.code}/epcis.json") if trace else None
 
 
 class TraceBatchViewSet(CooperativeScopedViewSet, viewsets.ReadOnlyModelViewSet):

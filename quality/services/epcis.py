@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from coop.lib.validators import gtin14
 from coop.models import Batch
-from quality.services.trace import ensure_trace_code, short_url
+from quality.services.trace import short_url, trace_code_of
 
 CONTEXT = [
     "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
@@ -49,7 +49,7 @@ def _event(kind, when, **fields):
 
 
 def batch_document(batch, *, include_private=False):
-    trace = ensure_trace_code(batch)
+    trace = trace_code_of(batch)
     coop = batch.cooperative
     producer = f"urn:greenshell:{coop.producer_code}"
     contributions = list(batch.contributions.select_related("delivery__farmer__village")

@@ -32,7 +32,7 @@ from reportlab.pdfgen import canvas as pdfcanvas
 
 from coop.services.audit import log_action
 from quality.models import ComplianceCertificate, LabelSheet
-from quality.services.trace import ensure_trace_code, issue_box_codes, label_url
+from quality.services.trace import ensure_trace_code, issue_box_codes, label_url, trace_code_of
 
 FONT_PATH = Path(settings.BASE_DIR) / "static" / "fonts" / "wqy-microhei-gb2312.ttf"
 
@@ -228,7 +228,7 @@ def render_labels(batch, *, sheet_format=DEFAULT_FORMAT, copies=None, serialised
         raise LabelRequestError(_("未知的标签规格：%(f)s") % {"f": sheet_format})
     fmt = FORMATS[sheet_format]
     _register_font()
-    trace = ensure_trace_code(batch)
+    trace = trace_code_of(batch)  # read only: made at packing (background sheets issue theirs first)
     text = LabelText.of(batch)
     painter = LabelPainter(fmt, text, _trademark_path(batch.cooperative))
     buf = io.BytesIO()
@@ -279,8 +279,11 @@ def _int_param(params, name, default, maximum):
     return value
 
 
-def labels_for_request(batch, params, *, user=None):
-    """``?format=a4-3x8&copies=24&boxes=1`` → (pdf bytes, filename). Kept in the cache once made."""
+def labels_for_request(batch, params):
+    """``?format=a4-3x8&copies=24&boxes=1`` → (pdf bytes, filename). Kept in the cache once made.
+
+    Read only (it answers a GET): box labels use the box codes made when the batch was packed, one
+    per box; more than that is a background sheet (a POST), which issues the extra codes."""
     sheet_format = params.get("format") or DEFAULT_FORMAT
     if sheet_format not in FORMATS:
         raise LabelRequestError(_("未知的标签规格：%(f)s。可选：%(all)s")
@@ -288,7 +291,11 @@ def labels_for_request(batch, params, *, user=None):
     serialised = params.get("boxes") in ("1", "true", "yes")
     copies = _int_param(params, "copies", batch.boxes, SYNC_LIMIT)
     if serialised:
-        issue_box_codes(ensure_trace_code(batch), max(copies, batch.boxes), user=user)
+        have = trace_code_of(batch).boxes.count()
+        if copies > have:
+            raise LabelRequestError(
+                _("这个批次只有 %(have)d 个盒码，要 %(want)d 张每盒一码标签请用后台“大批量标签（后台生成）”。")
+                % {"have": have, "want": copies})
     key = f"trace:labels:{batch.pk}:{batch.status}:{sheet_format}:{copies}:{int(serialised)}"
     pdf = cache.get(key)
     if pdf is None:
@@ -348,7 +355,7 @@ def certificate_pdf(cert):
 
     _register_font()
     batch = cert.batch
-    trace = ensure_trace_code(batch)
+    trace = trace_code_of(batch)
     w, h = 100 * mm, 70 * mm
     buf = io.BytesIO()
     c = pdfcanvas.Canvas(buf, pagesize=(w, h))

@@ -39,6 +39,11 @@ class MalformedLink(TraceError):
     """A Digital Link that breaks the GS1 syntax: answered with 400, not 404."""
 
 
+class NotTraced(TraceError):
+    """A batch without its trace code or certificate (never after packing and migration 0003):
+    read-only pages answer 404 with this message instead of making the missing rows on a GET."""
+
+
 def new_code():
     return "".join(secrets.choice(TRACE_ALPHABET) for _i in range(TRACE_CODE_LENGTH))
 
@@ -64,6 +69,33 @@ def ensure_trace_code(batch):
             if existing is not None:
                 return existing
     raise TraceError("could not allocate a unique trace code")
+
+
+def trace_code_of(batch):
+    """The batch's trace code, read only: made when the batch is packed, never on a GET."""
+    try:
+        return batch.trace
+    except TraceCode.DoesNotExist:  # Batch.trace.RelatedObjectDoesNotExist subclasses it
+        raise NotTraced(_("批次 %(code)s 还没有溯源码。") % {"code": batch.code}) from None
+
+
+def certificate_of(batch):
+    """The batch's 承诺达标合格证, read only: issued when the batch is packed, never on a GET."""
+    try:
+        return batch.certificate
+    except ComplianceCertificate.DoesNotExist:
+        raise NotTraced(_("批次 %(code)s 还没有开具承诺达标合格证。") % {"code": batch.code}) from None
+
+
+def trace_packed_batch(batch, *, user=None):
+    """Everything a packed batch needs before anyone prints or scans it: its trace code, one box code
+    per box and its certificate. Called once the batch's contributions are written (the certificate
+    copies the villages from them); idempotent, so calling it twice makes nothing twice."""
+    trace = ensure_trace_code(batch)
+    if batch.boxes > 0:
+        issue_box_codes(trace, min(batch.boxes, MAX_BOXES_PER_BATCH), user=user)
+    issue_certificate(batch, user=user)
+    return trace
 
 
 def issue_box_codes(trace, count, *, user=None):

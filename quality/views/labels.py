@@ -1,7 +1,7 @@
 """Managers' label downloads: label PDF, label PNG, generated sheets."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
@@ -10,7 +10,7 @@ from coop.models import Batch
 from quality.models import LabelSheet
 from quality.services.labels import LabelRequestError, labels_for_request
 from quality.services.labels import label_png as make_png
-from quality.services.trace import ensure_trace_code
+from quality.services.trace import NotTraced, trace_code_of
 
 
 def manager_batch(request, batch_id):
@@ -25,9 +25,11 @@ def labels_pdf(request, batch_id):
 
     batch = manager_batch(request, batch_id)
     try:
-        pdf, filename = labels_for_request(batch, request.GET, user=request.user)
+        pdf, filename = labels_for_request(batch, request.GET)
     except LabelRequestError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    except NotTraced as exc:
+        return HttpResponseNotFound(str(exc), content_type="text/plain; charset=utf-8")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
@@ -38,7 +40,11 @@ def labels_pdf(request, batch_id):
 def label_png(request, batch_id):
 
     batch = manager_batch(request, batch_id)
-    png = make_png(batch, ensure_trace_code(batch))
+    try:  # read only: the trace code was made when the batch was packed
+        trace = trace_code_of(batch)
+    except NotTraced as exc:
+        return HttpResponseNotFound(str(exc), content_type="text/plain; charset=utf-8")
+    png = make_png(batch, trace)
     response = HttpResponse(png, content_type="image/png")
     response["Content-Disposition"] = f'inline; filename="label-{batch.code}.png"'
     return response

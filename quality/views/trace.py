@@ -2,7 +2,7 @@
 managers' label downloads. The public views show nothing a cooperative did not choose to publish."""
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -16,8 +16,9 @@ from quality.services.epcis import batch_document
 from quality.services.labels import certificate_pdf as make_pdf
 from quality.services.trace import (
     MalformedLink,
+    NotTraced,
+    certificate_of,
     clean_code,
-    issue_certificate,
     parse_digital_link,
     resolve_code,
     resolve_digital_link,
@@ -147,7 +148,10 @@ def epcis_export(request, code):
 def certificate_pdf(request, code):
 
     resolved = _public_trace(code)
-    cert = issue_certificate(resolved.trace.batch)
+    try:  # read only: the certificate was issued when the batch was packed (old batches: migration 0003)
+        cert = certificate_of(resolved.trace.batch)
+    except NotTraced as exc:
+        return HttpResponseNotFound(str(exc), content_type="text/plain; charset=utf-8")
     pdf = make_pdf(cert)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="certificate-{resolved.trace.batch.code}.pdf"'

@@ -109,7 +109,7 @@ def test_a_box_scanned_from_many_networks_is_flagged_as_a_possible_clone(db):
 
     from quality.services.trace import issue_box_codes
 
-    batch = make_batch(make_cooperative())
+    batch = make_batch(make_cooperative(), boxes=2)  # packing makes one box code per box
     issue_box_codes(batch.trace, 2)
     box1, box2 = batch.trace.boxes.order_by("serial")
     now = timezone.now()
