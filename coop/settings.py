@@ -289,8 +289,6 @@ GREENSHELL_LOCK_TIMEOUT = env_int("GREENSHELL_LOCK_TIMEOUT", 5, minimum=1)
 NOTIFICATION_CHANNEL = env_str("NOTIFICATION_CHANNEL", "console")
 # The SMS provider of the "sms" channel, by dotted path (coop/services/notifications.py: a faithful fake).
 SMS_PROVIDER = env_str("SMS_PROVIDER", "coop.services.notifications.LocalSmsGateway")
-# The scan page's client address (quality/services/scans.py): the META key of the proxy's header. Empty = REMOTE_ADDR.
-SCAN_CLIENT_IP_HEADER = env_str("SCAN_CLIENT_IP_HEADER", "")
 # Anonymous bad-egg reports (quality/services/reports.py): (per client, per batch, window in seconds).
 CHARTER_REPORT_LIMITS = (5, 30, 3600)
 # Share posters (orders/services/posters.py): a CJK font file; empty = the first Debian CJK font installed.

@@ -138,6 +138,6 @@ class ComplianceCertificateAdmin(CooperativeScopedAdmin):
     list_filter = ("basis",)
     readonly_fields = ("batch", "number", "product_name", "quantity", "producer_name", "origin", "phone",
                        "issued_on", "issued_by")
-    may_add = False  # issued from the batch (its certificate link issues it on first use)
+    may_add = False  # issued when the batch is packed (quality/signals.py)
     may_delete = False
 

@@ -31,6 +31,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.lib.client import client_ip
 from quality.models import BoxCode, Scan, TraceCode
 
 logger = logging.getLogger("greenshell.scans")
@@ -71,14 +72,6 @@ def redis_client():
 
 
 # --- what a scan records --------------------------------------------------------------------------
-
-
-def client_ip(request):
-    """The client address. Behind a reverse proxy set SCAN_CLIENT_IP_HEADER (e.g. HTTP_X_REAL_IP)
-    to the header the proxy sets; a header the proxy does not overwrite would let anyone forge it."""
-    header = settings.SCAN_CLIENT_IP_HEADER
-    value = request.META.get(header, "") if header else ""
-    return (value.split(",")[0].strip() if value else request.META.get("REMOTE_ADDR", "")) or ""
 
 
 @lru_cache(maxsize=4096)
