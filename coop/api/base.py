@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from coop.lib import tenancy
-from coop.models import Cooperative
 
 
 def _flatten(detail):
@@ -100,11 +99,9 @@ class CooperativeScopedViewSet(viewsets.ModelViewSet):
         return tenancy.scope(qs, self.request.user, self.cooperative_path, self.view_roles)
 
     def caller_cooperative(self, requested_id=None):
-        ids = tenancy.cooperative_ids(self.request.user, self.edit_roles)
-        if requested_id is not None:
-            if int(requested_id) not in ids:
-                raise exceptions.ValidationError({"cooperative": [_("你不能在这个合作社下创建记录。")]})
-            return Cooperative.objects.get(pk=requested_id)
-        if len(ids) != 1:
+        coop, ids = tenancy.pick_cooperative(self.request.user, self.edit_roles, requested_id)
+        if requested_id not in (None, "") and (coop is None or str(coop.pk) != str(requested_id).strip()):
+            raise exceptions.ValidationError({"cooperative": [_("你不能在这个合作社下创建记录。")]})
+        if requested_id in (None, "") and len(ids) != 1:
             raise exceptions.ValidationError({"cooperative": [_("你管理多个合作社，请指定 cooperative。")]})
-        return Cooperative.objects.get(pk=ids[0])
+        return coop

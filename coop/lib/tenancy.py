@@ -28,6 +28,18 @@ def cooperative_ids(user, roles=ALL_ROLES):
     return sorted(ids)
 
 
+def pick_cooperative(user, roles, wanted=None):
+    """The cooperative a staff member is working in: ``wanted`` (an id from a form, the query string or
+    the API) when it is one of theirs in ``roles``, else their first one; ``None`` if they have none.
+    Returns ``(cooperative, ids)`` so a caller can refuse a foreign ``wanted`` or an ambiguous choice."""
+    ids = cooperative_ids(user, roles)
+    if not ids:
+        return None, ids
+    wanted = str(wanted).strip() if wanted is not None else ""
+    chosen = int(wanted) if wanted.isdigit() and int(wanted) in ids else ids[0]
+    return Cooperative.objects.get(pk=chosen), ids
+
+
 def is_staff_of_any(user, roles=ALL_ROLES):
     return bool(cooperative_ids(user, roles))
 

@@ -5,28 +5,22 @@ only adds a running total. (The farmer-pages work makes it work offline on top o
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coop.forms import IntakeForm
 from coop.lib import tenancy
-from coop.models import REJECT_DEFECTS, WEIGHT_CLASSES, Cooperative, Delivery, Farmer, Staff
+from coop.models import REJECT_DEFECTS, WEIGHT_CLASSES, Delivery, Farmer, Staff
 from coop.services.intake import DeliveryError, prices_on, record_delivery
+from coop.views.base import staff_cooperative
 
 INTAKE_ROLES = (Staff.INSPECTOR, Staff.MANAGER)
 
 
 def intake_cooperative(request):
     """The cooperative the signed-in inspector works for (``?coop=`` picks one of several)."""
-    ids = tenancy.cooperative_ids(request.user, INTAKE_ROLES)
-    if not ids:
-        raise PermissionDenied(_("只有验收员或管理员可以收蛋。"))
-    wanted = request.GET.get("coop") or request.POST.get("coop")
-    if wanted and wanted.isdigit() and int(wanted) in ids:
-        return Cooperative.objects.get(pk=int(wanted))
-    return Cooperative.objects.get(pk=ids[0])
+    return staff_cooperative(request, INTAKE_ROLES, _("只有验收员或管理员可以收蛋。"))
 
 
 @login_required(login_url="/admin/login/")
