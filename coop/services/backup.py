@@ -35,6 +35,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import sql
 
+from coop.lib.errors import DomainError
+
 FORMAT = "greenshell-backup"
 VERSION = 1
 SQLITE_FILE = "database.sqlite3"
@@ -45,7 +47,7 @@ SCAFFOLD_TABLES = {"django_migrations", "django_content_type", "auth_permission"
 CHUNK = 1024 * 1024
 
 
-class BackupError(Exception):
+class BackupError(DomainError):
     """Anything that stops a backup or a restore; the message is for the operator (Chinese)."""
 
 
