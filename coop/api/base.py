@@ -8,8 +8,10 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from coop.lib import tenancy
+from coop.lib.errors import DomainError
 
 
 def _flatten(detail):
@@ -26,8 +28,26 @@ class InUse(exceptions.APIException):
     default_detail = "still referenced"
 
 
+def domain_error_body(exc):
+    """The error shape for a ``DomainError``: its code and message, and ``fields`` when it names a field."""
+    body = {"code": exc.code, "message": exc.message}
+    if exc.field:
+        body["fields"] = {exc.field: [exc.message]}
+    return {"error": body}
+
+
 def exception_handler(exc, context):
-    """Every API error answers ``{"error": {"code", "message", "fields"?}}`` with a translated message."""
+    """Every API error answers ``{"error": {"code", "message", "fields"?}}`` with a translated message.
+
+    This is the only place the API builds an error body. A ``DomainError`` (coop/lib/errors.py) answers
+    with its own ``status`` (and ``Retry-After`` when it has ``retry_after``); API views let it propagate.
+    """
+    if isinstance(exc, DomainError):
+        set_rollback()
+        response = Response(domain_error_body(exc), status=exc.status)
+        if exc.retry_after is not None:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(getattr(exc, "message_dict", None) or exc.messages)
     elif isinstance(exc, Http404):
@@ -59,10 +79,6 @@ def exception_handler(exc, context):
             body["code"] = detail.code
     response.data = {"error": body}
     return response
-
-
-def domain_error_response(message, code="rejected", status=400):
-    return Response({"error": {"code": code, "message": str(message)}}, status=status)
 
 
 class IsCooperativeStaff(permissions.BasePermission):

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from coop.api.base import CooperativeScopedViewSet, domain_error_response
+from coop.api.base import CooperativeScopedViewSet
 from coop.lib import tenancy
 from coop.models import (
     GRADES,
@@ -13,7 +13,7 @@ from coop.models import (
     Batch,
     BatchContribution,
 )
-from coop.services.packing import PackingError, pack_batch
+from coop.services.packing import pack_batch
 
 MANAGERS = (tenancy.Staff.MANAGER,)
 
@@ -61,9 +61,5 @@ class BatchViewSet(CooperativeScopedViewSet):
         data = PackSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         coop = self.caller_cooperative(request.data.get("cooperative"))
-        try:
-            batch = pack_batch(cooperative=coop, user=request.user, **data.validated_data)
-        except PackingError as exc:
-            return domain_error_response(exc.message, code="busy" if exc.busy else "rejected",
-                                         status=409 if exc.busy else 400)
+        batch = pack_batch(cooperative=coop, user=request.user, **data.validated_data)
         return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)

@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from coop.api.base import CooperativeScopedViewSet, domain_error_response
+from coop.api.base import CooperativeScopedViewSet
 from coop.lib import tenancy
 from coop.models import (
     REJECT_CODES,
@@ -64,17 +64,12 @@ class DeliveryViewSet(CooperativeScopedViewSet):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         coop = self.caller_cooperative(request.data.get("cooperative"))
-        try:
-            delivery = record_delivery(
-                farmer=v["farmer"], cooperative=coop, laid_from=v["laid_from"], laid_to=v.get("laid_to"),
-                received_at=v.get("received_at"), eggs_brought=v.get("eggs_brought"), accepted=v["accepted"],
-                rejected=v.get("rejected") or {}, note=v.get("note", ""), inspector=request.user,
-                idempotency_key=request.headers.get("X-Idempotency-Key") or None)
-        except DeliveryError as exc:
-            return Response({"error": {"code": "rejected", "message": exc.message,
-                                       **({"fields": {exc.field: [exc.message]}} if exc.field else {})}},
-                            status=status.HTTP_400_BAD_REQUEST)
+        delivery = record_delivery(
+            farmer=v["farmer"], cooperative=coop, laid_from=v["laid_from"], laid_to=v.get("laid_to"),
+            received_at=v.get("received_at"), eggs_brought=v.get("eggs_brought"), accepted=v["accepted"],
+            rejected=v.get("rejected") or {}, note=v.get("note", ""), inspector=request.user,
+            idempotency_key=request.headers.get("X-Idempotency-Key") or None)
         if delivery.cooperative_id != coop.pk:
-            return domain_error_response(_("这个幂等键已被使用。"), code="conflict", status=409)
+            raise DeliveryError(_("这个幂等键已被使用。"), code="conflict", status=409)
         return Response(DeliverySerializer(delivery).data,
                         status=status.HTTP_200_OK if delivery.replayed else status.HTTP_201_CREATED)

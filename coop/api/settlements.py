@@ -5,14 +5,14 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from coop.api.base import IsCooperativeStaff, domain_error_response
+from coop.api.base import IsCooperativeStaff
 from coop.api.batches import MANAGERS
 from coop.api.ledger import LedgerEntrySerializer
 from coop.lib import tenancy
 from coop.models import (
     Settlement,
 )
-from coop.services.settlements import SettlementError, approve_settlement, pay_settlement
+from coop.services.settlements import approve_settlement, pay_settlement
 
 
 class SettlementSerializer(serializers.ModelSerializer):
@@ -46,10 +46,7 @@ class SettlementViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={200: SettlementSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        try:
-            s = approve_settlement(self.get_object(), user=request.user)
-        except SettlementError as exc:
-            return domain_error_response(exc, code="conflict", status=409)
+        s = approve_settlement(self.get_object(), user=request.user)
         return Response(SettlementSerializer(s).data)
 
     @extend_schema(request=inline_serializer("PayRequest", {"payment_reference": serializers.CharField()}),
@@ -57,8 +54,5 @@ class SettlementViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def pay(self, request, pk=None):
         ref = request.data.get("payment_reference", "") if hasattr(request.data, "get") else ""
-        try:
-            s = pay_settlement(self.get_object(), reference=ref, user=request.user)
-        except SettlementError as exc:
-            return domain_error_response(exc, code="conflict" if ref else "invalid", status=409 if ref else 400)
+        s = pay_settlement(self.get_object(), reference=ref, user=request.user)
         return Response(SettlementSerializer(s).data)

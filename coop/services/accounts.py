@@ -21,9 +21,16 @@ import logging
 from django.conf import settings
 
 from coop.lib import ratelimit
+from coop.lib.errors import DomainError
 from coop.models import AuditEvent
 
 log = logging.getLogger("greenshell.security")
+
+
+class StaffSignInError(DomainError):
+    """A refused staff sign-in (missing or wrong username/password); the message is shown as is."""
+
+    code = "authentication_failed"
 
 
 def _key(username, ip):

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from psycopg import sql
 
 from coop.env import child_environment
+from coop.lib.errors import DomainError
 
 FORMAT = "greenshell-backup"
 VERSION = 1
@@ -47,7 +48,7 @@ SCAFFOLD_TABLES = {"django_migrations", "django_content_type", "auth_permission"
 CHUNK = 1024 * 1024
 
 
-class BackupError(Exception):
+class BackupError(DomainError):
     """Anything that stops a backup or a restore; the message is for the operator (Chinese)."""
 
 

@@ -12,11 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.lib.errors import DomainError
 from coop.models import Batch
 from coop.services.audit import log_action
 
 
-class BatchError(Exception):
+class BatchError(DomainError):
     """An illegal or lost batch transition. The message is shown to the user."""
 
 

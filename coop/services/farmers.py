@@ -23,6 +23,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from coop.lib.errors import DomainError
 from coop.lib.validators import format_mobile, normalize_mobile
 from coop.models import Farmer, FarmerLogin
 from coop.services.audit import log_action
@@ -36,12 +37,13 @@ LOCK_MINUTES = 15
 PIN_LENGTH = 6
 
 
-class SignInError(Exception):
+class SignInError(DomainError):
     """Why signing in failed, in words for the household (already translated)."""
+
+    code = "sign_in_failed"
 
     def __init__(self, message, *, locked_until=None, tries_left=None):
         super().__init__(message)
-        self.message = str(message)
         self.locked_until = locked_until
         self.tries_left = tries_left
 

@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.lib.errors import DomainError
 from coop.lib.locking import LockTimeout, lock_keys
 from coop.models import Donation, Farmer, FundEntry, HygieneInspection, HygieneScore, LedgerEntry
 from coop.services import ledger
@@ -21,7 +22,7 @@ from coop.services.audit import log_action
 from coop.services.notifications import notify
 
 
-class FundError(Exception):
+class FundError(DomainError):
     """Refused fund operation (not enough money, bad amount). The message is shown as is."""
 
 

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.lib.errors import DomainError
 from coop.models import REJECT_CODES, REJECT_DEFECTS, WEIGHT_CLASS_CODES, Delivery, Farmer, LedgerEntry, PriceSchedule
 from coop.services import ledger
 from coop.services.audit import log_action
@@ -27,13 +28,11 @@ CLOCK_SKEW = datetime.timedelta(minutes=10)
 MAX_LAYING_AGE_DAYS = 30
 
 
-class DeliveryError(Exception):
+class DeliveryError(DomainError):
     """Bad intake input or a refused delivery. The message is shown to the inspector as is."""
 
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = str(message)
-        self.field = field
+    def __init__(self, message, field=None, **kwargs):
+        super().__init__(message, field=field, **kwargs)
 
 
 def prices_on(cooperative, day):

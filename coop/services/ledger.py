@@ -9,13 +9,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
 
+from coop.lib.errors import DomainError
 from coop.models import LedgerEntry
 
 CENT = Decimal("0.01")
 
 
-class LedgerError(Exception):
-    pass
+class LedgerError(DomainError):
+    """A posting the ledger refuses (unknown kind, wrong sign)."""
 
 
 def to_money(value):

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from coop.lib.errors import DomainError
 from coop.lib.validators import MOBILE_RE, normalize_mobile
 from coop.models import GatewayMessage, Notification, NotificationAttempt
 
@@ -48,8 +49,10 @@ MAX_ATTEMPTS = 6
 STUCK_AFTER = datetime.timedelta(minutes=10)
 
 
-class ChannelError(Exception):
+class ChannelError(DomainError):
     """The channel refused or could not send; the task retries, the row keeps the message."""
+
+    code = "channel_failed"
 
 
 class PermanentChannelError(ChannelError):

@@ -16,6 +16,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.lib.errors import DomainError
 from coop.lib.locking import LockTimeout, lock_keys
 from coop.models import (
     GRADES,
@@ -34,13 +35,13 @@ from coop.services.audit import log_action
 batch_packed = Signal()
 
 
-class PackingError(Exception):
-    """Packing refused (not enough stock, bad numbers, busy). The message is shown as is."""
+class PackingError(DomainError):
+    """Packing refused (not enough stock, bad numbers, busy). The message is shown as is.
+
+    ``busy`` (someone else holds the stock lock) answers 409 ``busy`` in the API; the rest 400 ``rejected``."""
 
     def __init__(self, message, field=None, busy=False):
-        super().__init__(message)
-        self.message = str(message)
-        self.field = field
+        super().__init__(message, field=field, **({"code": "busy", "status": 409} if busy else {}))
         self.busy = busy
 
 

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.lib.errors import DomainError
 from coop.lib.locking import lock_keys
 from coop.models import Farmer, LedgerEntry, Settlement, SettlementRun, Village
 from coop.services import ledger
@@ -33,8 +34,10 @@ from coop.services.audit import log_action
 from coop.services.notifications import notify
 
 
-class SettlementError(Exception):
-    """An illegal settlement transition or bad request. The message is shown to the user."""
+class SettlementError(DomainError):
+    """An illegal settlement transition or bad request. The message is shown to the user.
+
+    A lost transition (the row moved on meanwhile) is raised with ``code="conflict", status=409``."""
 
 
 def month_bounds(day):
@@ -121,7 +124,8 @@ def _transition(settlement, old, new, *, user, reason="", **fields):
     if not changed:
         current = Settlement.objects.filter(pk=settlement.pk).values_list("status", flat=True).first()
         raise SettlementError(_("结算单 %(no)s 现在是“%(status)s”，不能改为“%(new)s”。")
-                              % {"no": settlement.pk, "status": labels.get(current, current), "new": labels[new]})
+                              % {"no": settlement.pk, "status": labels.get(current, current), "new": labels[new]},
+                              code="conflict", status=409)
     for name, value in fields.items():
         setattr(settlement, name, value)
     settlement.status = new
@@ -149,7 +153,7 @@ def pay_settlement(settlement, *, reference, user=None):
     """
     reference = (reference or "").strip()
     if not reference:
-        raise SettlementError(_("请填写付款凭证号（转账单号）。"))
+        raise SettlementError(_("请填写付款凭证号（转账单号）。"), code="invalid")
     with transaction.atomic():
         settlement = _transition(settlement, Settlement.APPROVED, Settlement.PAID, user=user,
                                  reason=reference, paid_at=timezone.now(), payment_reference=reference[:64],

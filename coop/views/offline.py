@@ -100,6 +100,10 @@ def manifest(request):
 
 
 def _error(message, *, code, fields=None, status=400):
+    # A plain Django view, not DRF, so the API's exception handler never sees it. Its answers are the
+    # offline queue's own sync protocol (static/js/offline-intake.js keys off the status and shows
+    # error.message; "fields" is always present, codes "refused"/"too_old"/"not_signed_in" are this
+    # endpoint's own), so the body is built here, on purpose, rather than by the DRF handler.
     return JsonResponse({"error": {"code": code, "message": str(message), "fields": fields or {}}}, status=status)
 
 

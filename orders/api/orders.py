@@ -4,11 +4,10 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from coop.api.base import domain_error_response
 from coop.lib import tenancy
 from coop.lib.locking import LockTimeout
 from orders.api.payments import _busy
@@ -91,22 +90,14 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
                 address={k: v.get(k, "") for k in ("recipient", "phone", "address")}, note=v.get("note", ""),
                 idempotency_key=(key or "")[:64] or None, user=request.user)
         except LockTimeout:
-            resp = domain_error_response(_busy(), code="busy", status=503)
-            resp["Retry-After"] = "1"
-            return resp
-        except OrderError as exc:
-            code = status.HTTP_409_CONFLICT if exc.code in ("sold_out", "insufficient") else 400
-            return domain_error_response(exc.message, code=exc.code, status=code)
+            raise OrderError(_busy(), "busy", status=503, retry_after=1) from None
         return Response(OrderSerializer(order).data, status=201 if created else 200)
 
     @extend_schema(request=None, responses={200: OrderSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, number=None):
         order = get_object_or_404(Order, number=number, buyer__user=request.user)
-        try:
-            cancel_order(order, user=request.user, actor_label=order.buyer.display_name)
-        except OrderError as exc:
-            return domain_error_response(exc.message, code=exc.code)
+        cancel_order(order, user=request.user, actor_label=order.buyer.display_name)
         return Response(OrderSerializer(order).data)
 
     @extend_schema(request=None, responses={200: inline_serializer("PayStart", {
@@ -115,8 +106,5 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @action(detail=True, methods=["post"])
     def pay(self, request, number=None):
         order = get_object_or_404(Order, number=number, buyer__user=request.user)
-        try:
-            payment, data = payments.start_payment(order)
-        except OrderError as exc:
-            return domain_error_response(exc.message, code=exc.code)
+        payment, data = payments.start_payment(order)
         return Response({"out_trade_no": payment.out_trade_no, "amount_fen": payment.amount_fen, **data})

@@ -27,4 +27,7 @@ class PaymentNotifyView(APIView):
     def post(self, request, provider):
         headers = {k: v for k, v in request.headers.items()}
         code, answer = payments.handle_notification(provider, headers, request.body)
+        # Not the API's error shape, on purpose: the payment platform's protocol dictates this body
+        # ({"code": "SUCCESS"} / {"code": "FAIL", "message": …}), so it is built by the payments service
+        # and documented as ProviderAnswer (coop/lib/drf.py PROTOCOL_PATHS), not by the exception handler.
         return Response(answer, status=code)

@@ -11,14 +11,13 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from coop.api.base import domain_error_response
 from coop.lib import tenancy
 from coop.services.audit import log_action
-from orders.models.programmes import BuyerOrganisation, Pledge, Programme, ProgrammeError, Statement
+from orders.models.programmes import BuyerOrganisation, Pledge, Programme, Statement
 from orders.services import impact, statements
 from orders.services import programmes as svc
 
@@ -159,7 +158,7 @@ class PledgeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def create(self, request, *args, **kwargs):
         if not tenancy.cooperative_ids(request.user, (tenancy.Staff.MANAGER,)):
-            return domain_error_response(_("只有合作社管理员可以登记预留份额。"), "permission_denied", 403)
+            raise exceptions.PermissionDenied(_("只有合作社管理员可以登记预留份额。"))
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
@@ -206,11 +205,8 @@ class StatementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         if not svc.can_manage(request.user, data["programme"]):
-            return domain_error_response(_("只有该项目合作社的管理员可以出具证明。"), "permission_denied", 403)
-        try:
-            st = statements.issue_statement(programme=data["programme"], organisation=data["organisation"],
-                                            start=data["period_start"], end=data["period_end"],
-                                            kind=data.get("kind", Statement.CERTIFICATE), user=request.user)
-        except ProgrammeError as exc:
-            return domain_error_response(exc.message, exc.code)
+            raise exceptions.PermissionDenied(_("只有该项目合作社的管理员可以出具证明。"))
+        st = statements.issue_statement(programme=data["programme"], organisation=data["organisation"],
+                                        start=data["period_start"], end=data["period_end"],
+                                        kind=data.get("kind", Statement.CERTIFICATE), user=request.user)
         return Response(self.get_serializer(st).data, status=201)

@@ -12,14 +12,20 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coop.lib.errors import DomainError
 
-class OrderError(Exception):
-    """A refused order operation. The message is shown to the person (Chinese, translatable)."""
 
-    def __init__(self, message, code="rejected"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class OrderError(DomainError):
+    """A refused order operation. The message is shown to the person (Chinese, translatable).
+
+    ``OrderError(message, code="rejected")``; running out of stock (``sold_out``, ``insufficient``)
+    answers 409 in the API, every other refusal 400."""
+
+    CONFLICT_CODES = ("sold_out", "insufficient")
+
+    def __init__(self, message, code="rejected", **kwargs):
+        kwargs.setdefault("status", 409 if code in self.CONFLICT_CODES else 400)
+        super().__init__(message, code, **kwargs)
 
 
 class Order(models.Model):

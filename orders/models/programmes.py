@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .orders import OrderError
+
 __all__ = [
     "AcceptanceRating", "BuyerAffiliation", "BuyerOrganisation", "InstitutionalTerms", "MonitoringPolicy",
     "Pledge", "Programme", "ProgrammeAttribution", "ProgrammeCoordinator", "ProgrammeError", "Statement",
@@ -41,13 +43,11 @@ def new_statement_code():
     return new_code(16)
 
 
-class ProgrammeError(Exception):
-    """A refused pairing operation; the message is shown to the person."""
+class ProgrammeError(OrderError):
+    """A refused pairing operation; the message is shown to the person. ``ProgrammeError(message, code)``.
 
-    def __init__(self, message, code="rejected"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+    The same thing as ``OrderError`` (pairing is part of the shop), so it derives from it: ``except
+    ProgrammeError`` still catches only pairing refusals, ``except OrderError`` catches both."""
 
 
 class Programme(models.Model):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from coop.lib.errors import DomainError
 from coop.lib.validators import MOBILE_RE, normalize_mobile
 from coop.services.audit import log_action
 from coop.services.notifications import notify
@@ -28,11 +29,10 @@ MAX_PER_HOUR = 5
 MAX_ATTEMPTS = 5
 
 
-class SignInError(Exception):
-    def __init__(self, message, code="invalid"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class SignInError(DomainError):
+    """A refused buyer sign-in step (bad phone, code sent too often, wrong code); ``code`` says which."""
+
+    code = "invalid"
 
 
 def _hash(phone, code):

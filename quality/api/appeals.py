@@ -6,8 +6,7 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from coop.api.base import domain_error_response
-from quality.models import Appeal, CharterError
+from quality.models import Appeal
 from quality.services import appeals as appeal_service
 from quality.services import penalties as penalty_service
 
@@ -48,23 +47,17 @@ class AppealViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         penalty = get_object_or_404(penalty_service.penalties_visible_to(request.user),
                                     pk=serializer.validated_data["penalty"].pk)
-        try:
-            appeal = appeal_service.file_appeal(penalty, user=request.user,
-                                                grounds=serializer.validated_data["grounds"])
-        except CharterError as exc:
-            return domain_error_response(exc)
+        appeal = appeal_service.file_appeal(penalty, user=request.user,
+                                            grounds=serializer.validated_data["grounds"])
         return Response(self.get_serializer(appeal).data, status=201)
 
     @extend_schema(request=DecideRequest, responses=AppealSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         appeal = self.get_object()
-        try:
-            appeal_service.decide_appeal(
-                appeal, user=request.user, decision=request.data.get("decision", ""),
-                reason=request.data.get("reason", ""), members_present=request.data.get("members_present", ""),
-                amount=request.data.get("amount"), suspension_days=request.data.get("suspension_days"))
-        except CharterError as exc:
-            return domain_error_response(exc)
+        appeal_service.decide_appeal(
+            appeal, user=request.user, decision=request.data.get("decision", ""),
+            reason=request.data.get("reason", ""), members_present=request.data.get("members_present", ""),
+            amount=request.data.get("amount"), suspension_days=request.data.get("suspension_days"))
         appeal.refresh_from_db()
         return Response(self.get_serializer(appeal).data)

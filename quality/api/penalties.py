@@ -6,7 +6,6 @@ from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from coop.api.base import domain_error_response
 from coop.lib import tenancy
 from coop.models import Staff
 from quality.api.base import ReasonRequest
@@ -53,20 +52,14 @@ class PenaltyViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def apply(self, request, pk=None):
         """Apply now — only once the appeal window has closed."""
-        try:
-            penalty = self._manager_penalty()
-            penalty_service.apply_penalty(penalty, user=request.user, reason=_("管理员执行"))
-        except CharterError as exc:
-            return domain_error_response(exc)
+        penalty = self._manager_penalty()
+        penalty_service.apply_penalty(penalty, user=request.user, reason=_("管理员执行"))
         penalty.refresh_from_db()
         return Response(self.get_serializer(penalty).data)
 
     @extend_schema(request=ReasonRequest, responses=PenaltySerializer)
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
-        try:
-            penalty = self._manager_penalty()
-            penalty_service.reverse_penalty(penalty, user=request.user, reason=request.data.get("reason", ""))
-        except CharterError as exc:
-            return domain_error_response(exc)
+        penalty = self._manager_penalty()
+        penalty_service.reverse_penalty(penalty, user=request.user, reason=request.data.get("reason", ""))
         return Response(self.get_serializer(penalty).data)

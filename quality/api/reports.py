@@ -4,11 +4,11 @@ import json
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from coop.api.base import CooperativeScopedViewSet, domain_error_response
+from coop.api.base import CooperativeScopedViewSet
 from coop.lib import tenancy
 from coop.models import Farmer, Staff
 from quality.api.base import ReasonRequest
@@ -86,17 +86,14 @@ class ReportViewSet(CooperativeScopedViewSet):
         data = serializer.validated_data
         batch = data["batch"]
         if batch.cooperative_id not in tenancy.cooperative_ids(request.user, self.edit_roles):
-            return domain_error_response(_("找不到这个批次。"), code="not_found", status=404)
+            raise exceptions.NotFound(_("找不到这个批次。"))
         role_ids = tenancy.cooperative_ids(request.user, (Staff.MANAGER,))
         source = BadEggReport.SOURCE_MANAGER if batch.cooperative_id in role_ids else BadEggReport.SOURCE_INSPECTOR
-        try:
-            report, merged = report_service.submit_report(
-                batch=batch, eggs=data["eggs"], defect=data["defect"], source=source,
-                stamp_code=data.get("stamp_code", ""), note=data.get("note", ""),
-                contact_name=data.get("contact_name", ""), contact_phone=data.get("contact_phone", ""),
-                order_ref=data.get("order_ref", ""), user=request.user, rate_limited=False)
-        except CharterError as exc:
-            return domain_error_response(exc)
+        report, merged = report_service.submit_report(
+            batch=batch, eggs=data["eggs"], defect=data["defect"], source=source,
+            stamp_code=data.get("stamp_code", ""), note=data.get("note", ""),
+            contact_name=data.get("contact_name", ""), contact_phone=data.get("contact_phone", ""),
+            order_ref=data.get("order_ref", ""), user=request.user, rate_limited=False)
         return Response(self.get_serializer(report).data, status=200 if merged else 201)
 
     def _manager_report(self):
@@ -110,11 +107,8 @@ class ReportViewSet(CooperativeScopedViewSet):
     def preview(self, request, pk=None):
         """What confirming would decide, household by household (nothing is saved)."""
         report = self.get_object()
-        try:
-            _charter, rows = report_service.preview_penalties(
-                report, _households(report, request.query_params.get("households")))
-        except CharterError as exc:
-            return domain_error_response(exc)
+        _charter, rows = report_service.preview_penalties(
+            report, _households(report, request.query_params.get("households")))
         return Response([{"farmer": r["farmer"].pk, "farmer_name": r["farmer"].head_name, "eggs": r["eggs"],
                           "offence": r["offence"], "clause": r["clause"].number, "clause_text": r["clause"].text,
                           "amount": str(r["amount"]), "sanction": r["summary"]} for r in rows])
@@ -122,31 +116,22 @@ class ReportViewSet(CooperativeScopedViewSet):
     @extend_schema(request=ReasonRequest, responses=ReportSerializer)
     @action(detail=True, methods=["post"])
     def investigate(self, request, pk=None):
-        try:
-            report = report_service.start_investigation(self._manager_report(), user=request.user,
-                                                        reason=request.data.get("reason", ""))
-        except CharterError as exc:
-            return domain_error_response(exc)
+        report = report_service.start_investigation(self._manager_report(), user=request.user,
+                                                    reason=request.data.get("reason", ""))
         return Response(self.get_serializer(report).data)
 
     @extend_schema(request=ConfirmRequest, responses=PenaltySerializer(many=True))
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        try:
-            report = self._manager_report()
-            penalties = report_service.confirm_report(
-                report, user=request.user, reason=request.data.get("reason", ""),
-                households=_households(report, request.data.get("households")))
-        except CharterError as exc:
-            return domain_error_response(exc)
+        report = self._manager_report()
+        penalties = report_service.confirm_report(
+            report, user=request.user, reason=request.data.get("reason", ""),
+            households=_households(report, request.data.get("households")))
         return Response(PenaltySerializer(penalties, many=True).data, status=201)
 
     @extend_schema(request=ReasonRequest, responses=ReportSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
-        try:
-            report = report_service.dismiss_report(self._manager_report(), user=request.user,
-                                                   reason=request.data.get("reason", ""))
-        except CharterError as exc:
-            return domain_error_response(exc)
+        report = report_service.dismiss_report(self._manager_report(), user=request.user,
+                                               reason=request.data.get("reason", ""))
         return Response(self.get_serializer(report).data)

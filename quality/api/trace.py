@@ -6,11 +6,11 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from coop.api.base import CooperativeScopedViewSet, domain_error_response
+from coop.api.base import CooperativeScopedViewSet
 from coop.models import Batch
 from quality.api.labels import LabelSheetSerializer
 from quality.services.labels import DEFAULT_FORMAT, FORMATS, LabelRequestError, request_label_sheet
-from quality.services.recall import RecallError, recall_batch
+from quality.services.recall import recall_batch
 from quality.services.trace import label_url, short_url
 
 
@@ -86,10 +86,7 @@ class TraceBatchViewSet(CooperativeScopedViewSet, viewsets.ReadOnlyModelViewSet)
     @action(detail=True, methods=["post"])
     def recall(self, request, pk=None):
         batch = self.get_object()
-        try:
-            batch = recall_batch(batch, reason=str(request.data.get("reason", "")), user=request.user)
-        except RecallError as exc:
-            return domain_error_response(exc, code="recall_rejected")
+        batch = recall_batch(batch, reason=str(request.data.get("reason", "")), user=request.user)
         return Response(self.get_serializer(batch).data)
 
     @extend_schema(request=inline_serializer("LabelSheetRequest", {
@@ -101,9 +98,9 @@ class TraceBatchViewSet(CooperativeScopedViewSet, viewsets.ReadOnlyModelViewSet)
         batch = self.get_object()
         try:
             copies = int(request.data.get("copies") or batch.boxes)
-            sheet = request_label_sheet(batch, sheet_format=request.data.get("sheet_format") or DEFAULT_FORMAT,
-                                        copies=copies, serialised=bool(request.data.get("serialised", True)),
-                                        user=request.user)
-        except (LabelRequestError, ValueError) as exc:
-            return domain_error_response(exc if isinstance(exc, LabelRequestError) else _("张数应为整数。"))
+        except (TypeError, ValueError):
+            raise LabelRequestError(_("张数应为整数。")) from None
+        sheet = request_label_sheet(batch, sheet_format=request.data.get("sheet_format") or DEFAULT_FORMAT,
+                                    copies=copies, serialised=bool(request.data.get("serialised", True)),
+                                    user=request.user)
         return Response(LabelSheetSerializer(sheet).data, status=202)

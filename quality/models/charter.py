@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from coop.lib.errors import DomainError
+
 # Defects a customer or inspector can name. Codes match coop's REJECT_DEFECTS where they overlap.
 DEFECTS = [
     ("cracked", _("裂纹")),
@@ -52,7 +54,7 @@ def describe_sanction(*, warning=False, amount=None, fine_per_egg=Decimal("0"), 
     return "，".join(parts) or gettext("警告")
 
 
-class CharterError(Exception):
+class CharterError(DomainError):
     """An operation the charter's rules do not allow (illegal transition, closed window, …).
 
     Views turn it into a clear message; the message is already translated.

@@ -30,6 +30,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdfcanvas
 
+from coop.lib.errors import DomainError
 from coop.services.audit import log_action
 from quality.models import ComplianceCertificate, LabelSheet
 from quality.services.trace import ensure_trace_code, issue_box_codes, label_url, trace_code_of
@@ -52,7 +53,7 @@ SYNC_LIMIT = 2000  # labels per request made while the manager waits; more goes 
 LABEL_CACHE_TTL = 24 * 3600
 
 
-class LabelRequestError(Exception):
+class LabelRequestError(DomainError):
     """A bad label request (unknown format, too many copies): shown to the manager."""
 
 

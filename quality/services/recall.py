@@ -11,14 +11,17 @@ from django.apps import apps
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from coop.lib.errors import DomainError
 from coop.models import Batch
 from coop.services.batches import BatchError, set_batch_status
 from coop.services.notifications import notify
 from quality.services import scanpage
 
 
-class RecallError(Exception):
+class RecallError(DomainError):
     """A recall that cannot be made (no reason, already recalled): the message is shown to the user."""
+
+    code = "recall_rejected"
 
 
 def recall_batch(batch, *, reason, user=None):

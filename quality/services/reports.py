@@ -41,7 +41,10 @@ DUPLICATE_WINDOW = datetime.timedelta(hours=24)
 
 
 class RateLimited(CharterError):
-    pass
+    """Too many anonymous reports from one client or about one batch: 429."""
+
+    code = "rate_limited"
+    status = 429
 
 
 # --- Finding the batch ----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.lib.errors import DomainError
 from coop.lib.validators import gtin14, validate_gtin
 from coop.models import Batch
 from coop.services.audit import log_action
@@ -31,12 +32,14 @@ LOT_RE = re.compile(r"^[A-Za-z0-9\-._]{1,20}$")
 MAX_BOXES_PER_BATCH = 20000
 
 
-class TraceError(Exception):
+class TraceError(DomainError):
     """A bad trace request (bad GTIN, too many boxes): the message is shown to the user."""
 
 
 class MalformedLink(TraceError):
     """A Digital Link that breaks the GS1 syntax: answered with 400, not 404."""
+
+    code = "malformed_link"
 
 
 class NotTraced(TraceError):

@@ -6,6 +6,8 @@ the payment platform and reports facts; ``orders.services.payments`` decides wha
 
 from dataclasses import dataclass, field
 
+from coop.lib.errors import DomainError
+
 
 class NotificationRejected(Exception):
     """A notification that must not be believed (bad signature, stale, undecryptable...)."""
@@ -16,8 +18,10 @@ class NotificationRejected(Exception):
         self.status = status
 
 
-class ProviderError(Exception):
-    pass
+class ProviderError(DomainError):
+    """The payment platform (or its sandbox) refused a request."""
+
+    code = "provider_error"
 
 
 @dataclass
