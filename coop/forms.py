@@ -100,6 +100,14 @@ class IntakeForm(forms.Form):
         rejected = {code: data.get(f"rejected_{code}") or 0 for code, _label in REJECT_DEFECTS}
         return accepted, rejected
 
+    def delivery(self):
+        """What ``record_delivery`` needs from the form (the intake page and the offline sync share it)."""
+        data = self.cleaned_data
+        accepted, rejected = self.counts()
+        return {"farmer": data["farmer"], "laid_from": data["laid_from"], "laid_to": data["laid_to"],
+                "accepted": accepted, "rejected": rejected, "eggs_brought": data["eggs_brought"],
+                "note": data["note"]}
+
 
 class PackForm(forms.Form):
     weight_class = forms.ChoiceField(label=_("重量等级"), choices=WEIGHT_CLASSES)

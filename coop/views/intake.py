@@ -28,13 +28,10 @@ def intake(request):
     coop = intake_cooperative(request)
     form = IntakeForm(request.POST or None, cooperative=coop)
     if request.method == "POST" and form.is_valid():
-        accepted, rejected = form.counts()
-        data = form.cleaned_data
         try:
-            delivery = record_delivery(
-                farmer=data["farmer"], cooperative=coop, laid_from=data["laid_from"], laid_to=data["laid_to"],
-                accepted=accepted, rejected=rejected, eggs_brought=data["eggs_brought"], inspector=request.user,
-                note=data["note"], idempotency_key=data["idempotency_key"] or None)
+            delivery = record_delivery(cooperative=coop, inspector=request.user,
+                                       idempotency_key=form.cleaned_data["idempotency_key"] or None,
+                                       **form.delivery())
         except DeliveryError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:

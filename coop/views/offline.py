@@ -136,13 +136,9 @@ def sync(request):
         fields = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
         first = next(iter(fields.values()))[0]
         return _error(first, code="invalid", fields=fields)
-    accepted, rejected = form.counts()
-    data = form.cleaned_data
     try:
-        delivery = record_delivery(
-            farmer=data["farmer"], cooperative=coop, laid_from=data["laid_from"], laid_to=data["laid_to"],
-            accepted=accepted, rejected=rejected, eggs_brought=data["eggs_brought"], inspector=request.user,
-            note=data["note"], idempotency_key=key, received_at=received_at)
+        delivery = record_delivery(cooperative=coop, inspector=request.user, idempotency_key=key,
+                                   received_at=received_at, **form.delivery())
     except DeliveryError as exc:
         return _error(exc.message, code="refused", fields={exc.field or "__all__": [exc.message]})
     if delivery.cooperative_id != coop.pk:  # a key of another cooperative's delivery: say nothing about it
