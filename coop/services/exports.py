@@ -9,15 +9,13 @@ garbles it). Payout accounts stay masked: the full number appears only in the ba
 import csv
 import io
 
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from coop.lib.files import file_response
 from coop.lib.validators import format_mobile
 from coop.models import REJECT_DEFECTS, WEIGHT_CLASSES, Delivery, Farmer, Settlement
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _cell(value):
@@ -35,8 +33,7 @@ def table_response(title, headers, rows, *, fmt, filename):
         writer.writerow(headers)
         for row in rows:
             writer.writerow([_cell(v) for v in row])
-        response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        response = file_response(buf.getvalue(), f"{filename}.csv", download=True)
         return response
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=title[:31])
@@ -45,8 +42,7 @@ def table_response(title, headers, rows, *, fmt, filename):
         ws.append([_cell(v) for v in row])
     out = io.BytesIO()
     wb.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    response = file_response(out.getvalue(), f"{filename}.xlsx", download=True)
     return response
 
 

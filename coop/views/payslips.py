@@ -1,11 +1,12 @@
 """Payslip pages (/books/payslip/…), HTML and PDF."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from coop.lib import tenancy
+from coop.lib.files import file_response
 from coop.models import Settlement
 from coop.services.payslips import payslip_lines, render_pdf
 from coop.views.base import LOGIN
@@ -34,6 +35,5 @@ def payslip(request, pk):
 @require_GET
 def payslip_pdf(request, pk):
     s = _visible_settlement(request, pk)
-    response = HttpResponse(render_pdf(s), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="payslip-{s.farmer.member_no}-{s.period_start:%Y%m}.pdf"'
+    response = file_response(render_pdf(s), f"payslip-{s.farmer.member_no}-{s.period_start:%Y%m}.pdf")
     return response

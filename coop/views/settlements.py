@@ -1,7 +1,7 @@
 """Settlement pages: settling a month, the run's progress, the list and its Excel export."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from coop.forms import PeriodForm
 from coop.lib import tenancy
+from coop.lib.files import file_response
 from coop.models import Settlement, SettlementRun, Staff
 from coop.services.audit import log_action
 from coop.services.payslips import render_transfer_xlsx
@@ -69,7 +70,6 @@ def export_xlsx(request):
             .select_related("farmer", "farmer__village").order_by("farmer__member_no"))
     # The export is the one place full account numbers appear: record who took them.
     log_action(coop, "settlement.exported", user=request.user, data={"month": f"{start:%Y-%m}", "rows": len(rows)})
-    response = HttpResponse(render_transfer_xlsx(rows),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="payouts-{coop.producer_code}-{start:%Y%m}.xlsx"'
+    response = file_response(render_transfer_xlsx(rows), f"payouts-{coop.producer_code}-{start:%Y%m}.xlsx",
+                             download=True)
     return response

@@ -6,13 +6,13 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from coop.lib import tenancy
+from coop.lib.files import file_response
 from coop.lib.locking import LockTimeout
 from orders.models import Buyer, GroupBuy, Order, OrderError, OrderLine
 from orders.services.orders import Item, pick_up, place_order
@@ -120,7 +120,5 @@ def _xlsx(gb, rows):
                    _("是") if o.picked_up_at else ""])
     buf = io.BytesIO()
     wb.save(buf)
-    resp = HttpResponse(buf.getvalue(),
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    resp["Content-Disposition"] = f'attachment; filename="groupbuy-{gb.code}.xlsx"'
+    resp = file_response(buf.getvalue(), f"groupbuy-{gb.code}.xlsx", download=True)
     return resp

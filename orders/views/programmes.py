@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from coop.lib import tenancy
+from coop.lib.files import file_response
 from coop.models import Cooperative, Village
 from coop.services.audit import log_action
 from orders.models import Order, Product
@@ -153,9 +154,7 @@ def programme_report_xlsx(request, pk):
         village = programme.cooperative.villages.filter(pk=int(request.GET["village"])).first()
     report = impact.programme_report(programme, start=_date(request.GET.get("start")),
                                      end=_date(request.GET.get("end")), village=village)
-    response = HttpResponse(impact.report_workbook(report),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="programme-{programme.code}.xlsx"'
+    response = file_response(impact.report_workbook(report), f"programme-{programme.code}.xlsx", download=True)
     return response
 
 
@@ -195,8 +194,7 @@ def statement_pdf(request, code):
     statement = Statement.objects.filter(code=code).select_related("programme__cooperative", "organisation").first()
     if statement is None or not _may_see_statement(request.user, statement):
         raise Http404(_("找不到这份证明。"))
-    response = HttpResponse(statements.render_pdf(statement), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="statement-{statement.code}.pdf"'
+    response = file_response(statements.render_pdf(statement), f"statement-{statement.code}.pdf")
     return response
 
 

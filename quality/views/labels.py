@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
 from coop.lib import tenancy
+from coop.lib.files import file_response
 from coop.models import Batch
 from quality.models import LabelSheet
 from quality.services.labels import LabelRequestError, labels_for_request
@@ -30,8 +31,7 @@ def labels_pdf(request, batch_id):
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     except NotTraced as exc:
         return HttpResponseNotFound(str(exc), content_type="text/plain; charset=utf-8")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response = file_response(pdf, filename)
     return response
 
 
@@ -45,8 +45,7 @@ def label_png(request, batch_id):
     except NotTraced as exc:
         return HttpResponseNotFound(str(exc), content_type="text/plain; charset=utf-8")
     png = make_png(batch, trace)
-    response = HttpResponse(png, content_type="image/png")
-    response["Content-Disposition"] = f'inline; filename="label-{batch.code}.png"'
+    response = file_response(png, f"label-{batch.code}.png")
     return response
 
 
@@ -56,6 +55,6 @@ def label_sheet_file(request, sheet_id):
 
     ids = tenancy.cooperative_ids(request.user)
     sheet = get_object_or_404(LabelSheet, pk=sheet_id, batch__cooperative_id__in=ids, status=LabelSheet.DONE)
-    response = HttpResponse(sheet.file.open("rb").read(), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="labels-{sheet.batch.code}-{sheet.pk}.pdf"'
+    with sheet.file.open("rb") as stored:
+        response = file_response(stored.read(), f"labels-{sheet.batch.code}-{sheet.pk}.pdf")
     return response

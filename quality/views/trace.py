@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from coop.lib import tenancy
+from coop.lib.files import file_response
 from quality.models import TraceCode
 from quality.services import scanpage, scans
 from quality.services.epcis import batch_document
@@ -153,6 +154,5 @@ def certificate_pdf(request, code):
     except NotTraced as exc:
         return HttpResponseNotFound(str(exc), content_type="text/plain; charset=utf-8")
     pdf = make_pdf(cert)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="certificate-{resolved.trace.batch.code}.pdf"'
+    response = file_response(pdf, f"certificate-{resolved.trace.batch.code}.pdf")
     return response

@@ -1,0 +1,23 @@
+"""Files handed to the browser (payslips, labels, certificates, Excel exports): one way to answer them.
+
+The file name goes through Django's ``content_disposition_header``, which encodes a non-ASCII name
+(RFC 6266 / 5987) instead of letting a Chinese name break the header.
+"""
+
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+
+TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def file_response(content, filename, *, download=False):
+    """``content`` (bytes or str) as ``filename``; shown in the browser unless ``download`` is set.
+    The type comes from the name's ending (pdf, png, csv, xlsx)."""
+    response = HttpResponse(content, content_type=TYPES[filename.rsplit(".", 1)[-1].lower()])
+    response["Content-Disposition"] = content_disposition_header(download, filename)
+    return response
