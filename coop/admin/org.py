@@ -12,7 +12,7 @@ from coop.forms import FarmerAdminForm
 from coop.lib import tenancy
 from coop.models import Cooperative, Farmer, Staff, Village
 from coop.services import farmers as pin_service
-from coop.services.farmers import card_context
+from coop.services.farmers import card_context, create_farmer, update_farmer
 
 
 @action(description=gettext_lazy("重设密码并打印社员卡"))
@@ -78,3 +78,11 @@ class FarmerAdmin(CooperativeScopedAdmin):
     @admin.display(description=gettext_lazy("手机号"))
     def phone_masked(self, obj):
         return obj.masked_phone
+
+    def save_model(self, request, obj, form, change):
+        # The same path as the API: saved and audited by coop.services.farmers.
+        if not change:
+            create_farmer(obj, user=request.user)
+            return
+        changed = {("payout_account" if name == "new_payout_account" else name) for name in form.changed_data}
+        update_farmer(obj, {name: getattr(obj, name) for name in sorted(changed)}, user=request.user)

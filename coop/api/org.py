@@ -7,7 +7,7 @@ from coop.api.base import CooperativeScopedViewSet, IsCooperativeStaff
 from coop.lib import tenancy
 from coop.lib.validators import normalize_mobile, validate_mobile
 from coop.models import Cooperative, Farmer, Village
-from coop.services.audit import log_action
+from coop.services.farmers import create_farmer, deactivate_farmer, update_farmer
 
 
 class CooperativeSerializer(serializers.ModelSerializer):
@@ -124,19 +124,15 @@ class FarmerViewSet(CooperativeScopedViewSet):
         return ctx
 
     def perform_create(self, serializer):
-        farmer = serializer.save(cooperative=serializer.context["cooperative"])
-        log_action(farmer, "farmer.created", user=self.request.user)
+        farmer = Farmer(cooperative=serializer.context["cooperative"], **serializer.validated_data)
+        serializer.instance = create_farmer(farmer, user=self.request.user)
 
     def perform_update(self, serializer):
-        farmer = serializer.save()
-        changed = sorted(k for k in serializer.validated_data if k != "payout_account")
-        log_action(farmer, "farmer.changed", user=self.request.user, data={"fields": changed})
+        # The fields the request sent are the fields it changes (as the API always logged them).
+        update_farmer(serializer.instance, serializer.validated_data, user=self.request.user)
 
     def perform_destroy(self, instance):
-        # Households with history are never deleted: deactivate instead.
-        instance.active = False
-        instance.save(update_fields=["active"])
-        log_action(instance, "farmer.deactivated", user=self.request.user)
+        deactivate_farmer(instance, user=self.request.user)
 
 
 

@@ -66,6 +66,41 @@ def _ensure_user(farmer):
     return user
 
 
+# --- the household's record: the API and the admin both save through these -----------------------------
+
+# Never written to the audit trail, not even as a field name's value: it is the account number.
+SECRET_FIELDS = {"payout_account"}
+
+
+@transaction.atomic
+def create_farmer(farmer, *, user):
+    """Save a new household (``farmer`` unsaved, its cooperative set) and write ``farmer.created``."""
+    farmer.save()
+    log_action(farmer, "farmer.created", user=user)
+    return farmer
+
+
+@transaction.atomic
+def update_farmer(farmer, changes, *, user):
+    """Apply ``changes`` ({field: value}) to ``farmer``, save it and write ``farmer.changed`` with the
+    names of the fields changed (sorted; the payout account counts as changed but is not named)."""
+    for name, value in changes.items():
+        setattr(farmer, name, value)
+    farmer.save()
+    log_action(farmer, "farmer.changed", user=user,
+               data={"fields": sorted(k for k in changes if k not in SECRET_FIELDS)})
+    return farmer
+
+
+@transaction.atomic
+def deactivate_farmer(farmer, *, user):
+    """Households with history are never deleted: deactivate instead (``farmer.deactivated``)."""
+    farmer.active = False
+    farmer.save(update_fields=["active"])
+    log_action(farmer, "farmer.deactivated", user=user)
+    return farmer
+
+
 def set_pin(farmer, *, by, pin=None, reason=""):
     """Set (or reset) ``farmer``'s PIN and lift any lock. Returns the new PIN, for the member card only."""
     pin = pin or generate_pin()

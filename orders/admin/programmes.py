@@ -88,7 +88,9 @@ class PledgeAdmin(LoggedAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            obj.created_by = request.user
+            # Registered like the API registers one: the same save and the same ``pledge.registered`` entry.
+            svc.register_pledge(obj, user=request.user)
+            return
         super().save_model(request, obj, form, change)
 
 

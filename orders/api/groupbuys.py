@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import permissions, serializers, viewsets
 
 from orders.models import GroupBuy
-from orders.views.groupbuys import chain
+from orders.services.groupbuys import chain
 
 
 class ChainEntrySerializer(serializers.Serializer):

@@ -16,7 +16,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from coop.lib import tenancy
-from coop.services.audit import log_action
 from orders.models.programmes import BuyerOrganisation, Pledge, Programme, Statement
 from orders.services import impact, statements
 from orders.services import programmes as svc
@@ -162,9 +161,7 @@ class PledgeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        pledge = serializer.save(created_by=self.request.user)
-        log_action(pledge, "pledge.registered", user=self.request.user,
-                   data={"amount": str(pledge.amount), "organisation": pledge.organisation_id})
+        serializer.instance = svc.register_pledge(Pledge(**serializer.validated_data), user=self.request.user)
 
 
 class StatementSerializer(serializers.ModelSerializer):

@@ -1,13 +1,28 @@
-"""Posting a group buy (接龙). Closing at the deadline lives in orders.services.orders."""
+"""Posting a group buy (接龙) and reading its chain. Closing at the deadline lives in orders.services.orders."""
 
 import datetime
 
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coop.services.audit import log_action
-from orders.models import Buyer, GroupBuy, OrderError
+from orders.models import Buyer, GroupBuy, Order, OrderError, OrderLine
 from orders.services.orders import new_code
+
+LIVE = (Order.PENDING_PAYMENT, Order.PAID, Order.PACKED, Order.READY_FOR_PICKUP, Order.COMPLETED, Order.SHIPPED)
+
+
+def chain(group_buy):
+    """The chain's live orders in joining order, each annotated with its ``boxes`` (the page, the leader's
+    check-off and summary, and the API all show this)."""
+    return (group_buy.orders.filter(status__in=LIVE).select_related("buyer")
+            .annotate(boxes=Sum("lines__boxes")).order_by("chain_no"))
+
+
+def taken_boxes(group_buy):
+    return OrderLine.objects.filter(order__group_buy=group_buy, order__status__in=LIVE).aggregate(
+        n=Sum("boxes"))["n"] or 0
 
 
 def create_group_buy(*, cooperative, product, title, price, stock_cap, per_person_limit, deadline, pickup_point,

@@ -20,7 +20,9 @@ from coop.services.audit import log_action
 from coop.services.notifications import notify
 from orders.models import Order, Refund
 from orders.models.programmes import (
+    AcceptanceRating,
     BuyerAffiliation,
+    InstitutionalTerms,
     Pledge,
     Programme,
     ProgrammeAttribution,
@@ -148,6 +150,52 @@ def pledge_progress(pledge, today=None):
 
 # Reminders go out when a pledge is behind and its deadline is this close.
 REMIND_WITHIN_DAYS = 30
+
+
+# --- What managers and organisations record --------------------------------------------------------------
+
+def register_pledge(pledge, *, user):
+    """Save a reserved share (预留份额; ``pledge`` unsaved, checked by the caller's form) registered by
+    ``user`` and write ``pledge.registered``."""
+    with transaction.atomic():
+        pledge.created_by = user
+        pledge.save()
+        log_action(pledge, "pledge.registered", user=user,
+                   data={"amount": str(pledge.amount), "organisation": pledge.organisation_id})
+    return pledge
+
+
+# Orders an organisation may rate (履约验收): delivered or ready.
+RATABLE = (Order.SHIPPED, Order.READY_FOR_PICKUP, Order.COMPLETED)
+
+
+def set_order_terms(order, *, schedule, purchase_order_ref="", deliver_to="", user):
+    """An institution's purchase order number and delivery schedule for one of its orders (while it runs)."""
+    if schedule not in dict(InstitutionalTerms.SCHEDULES):
+        raise ProgrammeError(_("请选择配送安排。"), field="schedule")
+    if order.status in (Order.COMPLETED, Order.CANCELLED, Order.REFUNDED):
+        raise ProgrammeError(_("订单已结束，不能再修改采购信息。"))
+    with transaction.atomic():
+        terms, _created = InstitutionalTerms.objects.update_or_create(order=order, defaults=dict(
+            purchase_order_ref=purchase_order_ref.strip()[:40], schedule=schedule,
+            deliver_to=deliver_to.strip()[:100]))
+        log_action(order, "order.institutional_terms", user=user,
+                   data={"po": terms.purchase_order_ref, "schedule": schedule, "deliver_to": terms.deliver_to})
+    return terms
+
+
+def rate_order(order, *, stars, comment="", user):
+    """Rate a delivered order once (1–5 stars and a comment) and write ``order.acceptance_rated``."""
+    if order.status not in RATABLE:
+        raise ProgrammeError(_("订单送达后才能验收评价。"))
+    if not 1 <= stars <= 5:
+        raise ProgrammeError(_("请选择 1–5 星。"), field="stars")
+    with transaction.atomic():
+        if AcceptanceRating.objects.filter(order=order).exists():
+            raise ProgrammeError(_("这个订单已经评价过了。"), status=409)
+        rating = AcceptanceRating.objects.create(order=order, stars=stars, comment=comment[:300], rated_by=user)
+        log_action(order, "order.acceptance_rated", user=user, data={"stars": stars, "rating": rating.pk})
+    return rating
 
 
 def remind_pledges(today=None):

@@ -5,7 +5,6 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,21 +13,10 @@ from openpyxl import Workbook
 from coop.lib import tenancy
 from coop.lib.files import file_response
 from coop.lib.locking import LockTimeout
-from orders.models import Buyer, GroupBuy, Order, OrderError, OrderLine
+from orders.models import Buyer, GroupBuy, OrderError
+from orders.services.groupbuys import LIVE, chain, taken_boxes
 from orders.services.orders import Item, pick_up, place_order
 from orders.views.base import current_buyer
-
-LIVE = (Order.PENDING_PAYMENT, Order.PAID, Order.PACKED, Order.READY_FOR_PICKUP, Order.COMPLETED, Order.SHIPPED)
-
-
-def chain(group_buy):
-    return (group_buy.orders.filter(status__in=LIVE).select_related("buyer")
-            .annotate(boxes=Sum("lines__boxes")).order_by("chain_no"))
-
-
-def taken_boxes(group_buy):
-    return OrderLine.objects.filter(order__group_buy=group_buy, order__status__in=LIVE).aggregate(
-        n=Sum("boxes"))["n"] or 0
 
 
 def page(request, code):

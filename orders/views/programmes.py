@@ -26,7 +26,6 @@ from django.views.decorators.http import require_GET, require_POST
 from coop.lib import tenancy
 from coop.lib.files import file_response
 from coop.models import Cooperative, Village
-from coop.services.audit import log_action
 from orders.models import Order, Product
 from orders.models.programmes import (
     AcceptanceRating,
@@ -254,9 +253,6 @@ def my_programmes(request):
     })
 
 
-RATABLE = (Order.SHIPPED, Order.READY_FOR_PICKUP, Order.COMPLETED)
-
-
 @login_required(login_url="shop:login")
 @require_POST
 def order_terms(request, number):
@@ -265,18 +261,13 @@ def order_terms(request, number):
     order = get_object_or_404(Order, number=number, buyer=buyer) if buyer else None
     if order is None or svc.organisation_of(buyer) is None:
         raise Http404
-    schedule = request.POST.get("schedule", InstitutionalTerms.ONCE)
-    if schedule not in dict(InstitutionalTerms.SCHEDULES):
-        messages.error(request, _("请选择配送安排。"))
+    try:
+        svc.set_order_terms(order, schedule=request.POST.get("schedule", InstitutionalTerms.ONCE),
+                            purchase_order_ref=request.POST.get("purchase_order_ref", ""),
+                            deliver_to=request.POST.get("deliver_to", ""), user=request.user)
+    except ProgrammeError as exc:
+        messages.error(request, exc.message)
         return redirect("shop:programme-mine")
-    if order.status in (Order.COMPLETED, Order.CANCELLED, Order.REFUNDED):
-        messages.error(request, _("订单已结束，不能再修改采购信息。"))
-        return redirect("shop:programme-mine")
-    terms, _created = InstitutionalTerms.objects.update_or_create(order=order, defaults=dict(
-        purchase_order_ref=request.POST.get("purchase_order_ref", "").strip()[:40], schedule=schedule,
-        deliver_to=request.POST.get("deliver_to", "").strip()[:100]))
-    log_action(order, "order.institutional_terms", user=request.user,
-               data={"po": terms.purchase_order_ref, "schedule": schedule, "deliver_to": terms.deliver_to})
     messages.success(request, _("采购信息已保存。"))
     return redirect("shop:programme-mine")
 
@@ -293,15 +284,10 @@ def rate_order(request, number):
         stars = int(request.POST.get("stars", ""))
     except ValueError:
         stars = 0
-    if order.status not in RATABLE:
-        messages.error(request, _("订单送达后才能验收评价。"))
-    elif not 1 <= stars <= 5:
-        messages.error(request, _("请选择 1–5 星。"))
-    elif AcceptanceRating.objects.filter(order=order).exists():
-        messages.error(request, _("这个订单已经评价过了。"))
+    try:
+        svc.rate_order(order, stars=stars, comment=request.POST.get("comment", ""), user=request.user)
+    except ProgrammeError as exc:
+        messages.error(request, exc.message)
     else:
-        rating = AcceptanceRating.objects.create(order=order, stars=stars,
-                                                 comment=request.POST.get("comment", "")[:300], rated_by=request.user)
-        log_action(order, "order.acceptance_rated", user=request.user, data={"stars": stars, "rating": rating.pk})
         messages.success(request, _("谢谢，验收评价已提交。"))
     return redirect("shop:programme-mine")

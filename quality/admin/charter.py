@@ -1,19 +1,15 @@
 """Admin of the village charter and its clauses."""
 
-import datetime
-
+from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from coop.admin.base import CooperativeScopedAdmin
-from coop.services.audit import log_action
 from quality.admin.base import CharterMedia
-from quality.models import Charter, Clause
-from quality.services.charter import charter_in_force
+from quality.models import Charter, CharterError, Clause
+from quality.services.charter import adopt_charter, charter_in_force, check_charter, draft_charter, edit_charter
 
 
 class ClauseInline(admin.TabularInline):
@@ -38,9 +34,26 @@ class ClauseInline(admin.TabularInline):
         return True
 
 
+class CharterForm(forms.ModelForm):
+    class Meta:
+        model = Charter
+        fields = ["cooperative", "title", "text", "adopted_on", "effective_from", "assembly_attendance", "votes_for",
+                  "votes_against", "votes_abstain", "assembly_record", "appeal_window_days", "notice_days",
+                  "lookback_days", "attribution_rule", "name_mask"]
+
+    def clean(self):
+        data = super().clean()
+        try:
+            check_charter(data.get("adopted_on"), data.get("effective_from"))
+        except CharterError as exc:
+            self.add_error(exc.field, exc.message)
+        return data
+
+
 @admin.register(Charter)
 class CharterAdmin(CooperativeScopedAdmin):
     Media = CharterMedia
+    form = CharterForm
     list_display = ["cooperative", "version", "title", "adopted_on", "effective_from", "votes", "in_force"]
     list_filter = ["cooperative"]
     inlines = [ClauseInline]
@@ -74,30 +87,14 @@ class CharterAdmin(CooperativeScopedAdmin):
         return obj is not None and not obj.penalties.exists() and super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            latest = Charter.objects.filter(cooperative=obj.cooperative).aggregate(m=Max("version"))["m"]
-            obj.version = (latest or 0) + 1
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        log_action(obj, "charter.adopted" if not change else "charter.edited", user=request.user,
-                   data={"version": obj.version, "votes_for": obj.votes_for, "votes_against": obj.votes_against})
+        # The inline saves the clauses after this (save_related), inside the same admin transaction.
+        if change:
+            edit_charter(obj, user=request.user)
+        else:
+            adopt_charter(obj, user=request.user)
 
     @admin.action(description=_lazy("以所选版本为底稿起草新版本"))
     def new_version(self, request, queryset):
         for old in queryset:
-            with transaction.atomic():
-                version = (Charter.objects.filter(cooperative=old.cooperative)
-                           .aggregate(m=Max("version"))["m"] or 0) + 1
-                today = timezone.localdate()
-                new = Charter.objects.create(
-                    cooperative=old.cooperative, version=version, title=old.title, text=old.text,
-                    adopted_on=today, effective_from=today + datetime.timedelta(days=30),
-                    appeal_window_days=old.appeal_window_days, notice_days=old.notice_days,
-                    lookback_days=old.lookback_days, attribution_rule=old.attribution_rule,
-                    name_mask=old.name_mask, created_by=request.user,
-                    assembly_record=_("草稿：请填写村民大会的到会人数和表决结果。"))
-                for c in old.clauses.all():
-                    c.pk, c.charter = None, new
-                    c.save()
-                log_action(new, "charter.drafted", user=request.user, data={"from_version": old.version})
-            messages.success(request, _("已起草第 %(v)s 版，请修改并填写村民大会记录。") % {"v": version})
+            new = draft_charter(old, user=request.user)
+            messages.success(request, _("已起草第 %(v)s 版，请修改并填写村民大会记录。") % {"v": new.version})

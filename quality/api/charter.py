@@ -1,13 +1,10 @@
 """API of the charter (/api/charters/)."""
 
-from django.db import transaction
-from django.db.models import Max
-from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from coop.api.base import CooperativeScopedViewSet
-from coop.services.audit import log_action
-from quality.models import Charter, Clause
+from quality.models import Charter, CharterError, Clause
+from quality.services.charter import adopt_charter, check_charter
 
 
 class ClauseSerializer(serializers.ModelSerializer):
@@ -29,10 +26,11 @@ class CharterSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "cooperative", "version", "created_at"]
 
     def validate(self, attrs):
-        if attrs.get("adopted_on") and attrs.get("effective_from") and attrs["adopted_on"] > attrs["effective_from"]:
-            raise serializers.ValidationError({"effective_from": [_("生效日期不能早于通过日期。")]})
-        if not attrs.get("clauses"):
-            raise serializers.ValidationError({"clauses": [_("公约至少要有一条处罚条款。")]})
+        try:
+            check_charter(attrs.get("adopted_on"), attrs.get("effective_from"), attrs.get("clauses") or [])
+        except CharterError as exc:
+            # Kept a field error of the request (400 "invalid" with ``fields``), as the API always answered.
+            raise serializers.ValidationError({exc.field: [exc.message]}) from exc
         return attrs
 
 
@@ -43,14 +41,9 @@ class CharterViewSet(CooperativeScopedViewSet):
     queryset = Charter.objects.prefetch_related("clauses")
     http_method_names = ["get", "post", "head", "options"]
 
-    @transaction.atomic
     def perform_create(self, serializer):
         coop = self.caller_cooperative(self.request.data.get("cooperative"))
-
-        clauses = serializer.validated_data.pop("clauses")
-        version = (Charter.objects.filter(cooperative=coop).aggregate(m=Max("version"))["m"] or 0) + 1
-        charter = serializer.save(cooperative=coop, version=version, created_by=self.request.user)
-        for c in clauses:
-            Clause.objects.create(charter=charter, **c)
-        log_action(charter, "charter.adopted", user=self.request.user,
-                   data={"version": version, "votes_for": charter.votes_for, "votes_against": charter.votes_against})
+        data = dict(serializer.validated_data)
+        clauses = data.pop("clauses")
+        serializer.instance = adopt_charter(Charter(cooperative=coop, **data), user=self.request.user,
+                                            clauses=clauses)

@@ -1,12 +1,16 @@
 """The charter's rules as functions: which version is in force, which clause applies, who answers
-for a report (attribution), and how a sanction reads to a person."""
+for a report (attribution), and how a sanction reads to a person; and adopting a version (the API and
+the admin both call ``adopt_charter``)."""
 
 import datetime
 
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coop.models import Farmer
+from coop.services.audit import log_action
 from quality.models import ANY_DEFECT, Charter, CharterError, Clause, Penalty
 
 
@@ -112,3 +116,67 @@ def attribute(report, charter, households=None):
     if charter.attribution_rule == Charter.RULE_MANAGER:
         raise CharterError(_("公约规定由管理员调查后指定农户：请选择要处罚的农户。"))
     return {f: n for f, n in largest_remainder(report.eggs, in_batch).items() if n}
+
+
+# --- adopting a version -------------------------------------------------------------------------------
+
+def check_charter(adopted_on, effective_from, clauses=None):
+    """The rules a new version must meet. ``clauses`` is None where the clauses are saved beside it
+    (the admin's inline); otherwise a version needs at least one. Raises ``CharterError`` naming the field."""
+    if adopted_on and effective_from and adopted_on > effective_from:
+        raise CharterError(_("生效日期不能早于通过日期。"), field="effective_from")
+    if clauses is not None and not clauses:
+        raise CharterError(_("公约至少要有一条处罚条款。"), field="clauses")
+
+
+def next_version(cooperative):
+    return (Charter.objects.filter(cooperative=cooperative).aggregate(m=Max("version"))["m"] or 0) + 1
+
+
+def _log_version(charter, action, user):
+    log_action(charter, action, user=user,
+               data={"version": charter.version, "votes_for": charter.votes_for,
+                     "votes_against": charter.votes_against})
+
+
+@transaction.atomic
+def adopt_charter(charter, *, user, clauses=None):
+    """Adopt ``charter`` (unsaved; its cooperative, text and assembly record set) as its cooperative's next
+    version: number it, save it with ``clauses`` (dicts of Clause fields; None when the caller saves them
+    itself, as the admin's inline does) and write ``charter.adopted`` to the audit trail."""
+    check_charter(charter.adopted_on, charter.effective_from, clauses)
+    charter.version = next_version(charter.cooperative)
+    charter.created_by = user
+    charter.save()
+    for c in clauses or ():
+        Clause.objects.create(charter=charter, **c)
+    _log_version(charter, "charter.adopted", user)
+    return charter
+
+
+@transaction.atomic
+def edit_charter(charter, *, user):
+    """Save an edit of a version nobody has been judged by yet (the admin refuses the others)
+    and write ``charter.edited``. The caller has checked it (the admin form runs ``check_charter``)."""
+    charter.save()
+    _log_version(charter, "charter.edited", user)
+    return charter
+
+
+@transaction.atomic
+def draft_charter(old, *, user):
+    """A draft of the next version with ``old``'s text, procedure and clauses, adopted today and in force in
+    30 days, for the manager to complete with the assembly record. Writes ``charter.drafted``."""
+    today = timezone.localdate()
+    new = Charter.objects.create(
+        cooperative=old.cooperative, version=next_version(old.cooperative), title=old.title, text=old.text,
+        adopted_on=today, effective_from=today + datetime.timedelta(days=30),
+        appeal_window_days=old.appeal_window_days, notice_days=old.notice_days,
+        lookback_days=old.lookback_days, attribution_rule=old.attribution_rule,
+        name_mask=old.name_mask, created_by=user,
+        assembly_record=_("草稿：请填写村民大会的到会人数和表决结果。"))
+    for c in old.clauses.all():
+        c.pk, c.charter = None, new
+        c.save()
+    log_action(new, "charter.drafted", user=user, data={"from_version": old.version})
+    return new

@@ -113,3 +113,19 @@ def test_a_delivery_is_corrected_from_the_admin_by_an_adjustment(books, client_f
                                          "amount": "-1.50", "reason": "一枚蛋漏检", "key": "form-1"})
     adjustments = LedgerEntry.objects.filter(kind=LedgerEntry.ADJUSTMENT, farmer=books.farmer_a)
     assert [a.amount for a in adjustments] == [Decimal("-1.50")] and adjustments[0].settlement is None
+
+
+def test_two_managers_paying_the_same_settlement_from_the_admin_pay_it_once(books, client_for):
+    """The admin's pay action is the service's compare-and-set: the second (stale) payment is refused with
+    the service's message and the household is paid once."""
+    s = Settlement.objects.get(farmer=books.farmer_a)
+    approve_settlement(s, user=books.manager_a)
+    first, second = client_for(books.manager_a), client_for(books.manager_a)
+    for c, ref in ((first, "WXB-1"), (second, "WXB-2")):
+        resp = c.post("/admin/coop/settlement/", {"action": "pay", ACTION_CHECKBOX_NAME: [s.pk], "confirm": "1",
+                                                  "value": ref}, follow=True)
+    shown = [str(m) for m in resp.context["messages"]]
+    assert f"结算单 {s.pk} 现在是“已付款”，不能改为“已付款”。" in shown and "已付款 0 张结算单。" in shown
+    s.refresh_from_db()
+    assert (s.status, s.payment_reference) == (Settlement.PAID, "WXB-1")
+    assert LedgerEntry.objects.filter(farmer=books.farmer_a, kind=LedgerEntry.PAYOUT).count() == 1
