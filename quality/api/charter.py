@@ -5,7 +5,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from coop.api.base import CooperativeScopedViewSet
+from coop.api.base import ScopedCreateReadViewSet
 from coop.services.audit import log_action
 from quality.models import Charter, Clause
 
@@ -36,12 +36,11 @@ class CharterSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class CharterViewSet(CooperativeScopedViewSet):
+class CharterViewSet(ScopedCreateReadViewSet):
     """Charter versions. A version is never edited: adopt a new one (POST) with its assembly record."""
 
     serializer_class = CharterSerializer
     queryset = Charter.objects.prefetch_related("clauses")
-    http_method_names = ["get", "post", "head", "options"]
 
     @transaction.atomic
     def perform_create(self, serializer):
