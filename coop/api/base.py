@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, permissions, viewsets
+from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -95,12 +95,14 @@ class IsCooperativeStaff(permissions.BasePermission):
         return tenancy.is_staff_of_any(user, getattr(view, "edit_roles", (tenancy.Staff.MANAGER,)))
 
 
-class CooperativeScopedViewSet(viewsets.ModelViewSet):
-    """A viewset that only ever sees rows of the caller's cooperatives.
+class CooperativeScopedMixin:
+    """Tenant scoping for an API view: it only ever sees rows of the caller's cooperatives.
 
     Rows of other cooperatives answer 404, exactly like rows that do not exist, so ids reveal
-    nothing. On create the cooperative is the caller's own (or the one they name, if they work for
-    several and may edit it).
+    nothing. ``cooperative_path`` leads from a row to its cooperative (``"pk"`` for the cooperatives
+    themselves); ``view_roles`` may read, ``edit_roles`` may write. On create the cooperative is the
+    caller's own (or the one they name, if they work for several and may edit it). The mixin offers
+    no verbs: an endpoint takes them from one of the bases below.
     """
 
     permission_classes = [IsCooperativeStaff]
@@ -121,3 +123,21 @@ class CooperativeScopedViewSet(viewsets.ModelViewSet):
         if requested_id in (None, "") and len(ids) != 1:
             raise exceptions.ValidationError({"cooperative": [_("你管理多个合作社，请指定 cooperative。")]})
         return coop
+
+
+# The scoped bases: each endpoint says by its base exactly which verbs it offers; any other verb answers 405
+# (after authentication and permissions, like every request). ``@action`` routes come on top.
+
+
+class ScopedReadOnlyViewSet(CooperativeScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                            viewsets.GenericViewSet):
+    """list, retrieve."""
+
+
+class ScopedCreateReadViewSet(CooperativeScopedMixin, mixins.CreateModelMixin, mixins.ListModelMixin,
+                              mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """create, list, retrieve: rows that are never edited nor deleted through the API."""
+
+
+class ScopedModelViewSet(CooperativeScopedMixin, viewsets.ModelViewSet):
+    """create, list, retrieve, update, partial_update, destroy."""

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from coop.api.base import CooperativeScopedViewSet
+from coop.api.base import ScopedCreateReadViewSet
 from coop.lib import tenancy
 from coop.models import (
     GRADES,
@@ -44,10 +44,9 @@ class PackSerializer(serializers.Serializer):
     shelf_days = serializers.IntegerField(min_value=1, max_value=28, default=28)
 
 
-class BatchViewSet(CooperativeScopedViewSet):
+class BatchViewSet(ScopedCreateReadViewSet):
     """Packed batches and where their eggs came from. Create packs a batch (FIFO, never overpacks)."""
 
-    http_method_names = ["get", "post", "head", "options"]
     serializer_class = BatchSerializer
     queryset = Batch.objects.prefetch_related(
         Prefetch("contributions", queryset=BatchContribution.objects.select_related("delivery")))

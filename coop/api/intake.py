@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from coop.api.base import CooperativeScopedViewSet
+from coop.api.base import ScopedCreateReadViewSet
 from coop.lib import tenancy
 from coop.models import (
     REJECT_CODES,
@@ -44,11 +44,10 @@ class DeliveryCreateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class DeliveryViewSet(CooperativeScopedViewSet):
+class DeliveryViewSet(ScopedCreateReadViewSet):
     """Deliveries with their intake grading. Create records one through the intake service;
     send ``X-Idempotency-Key`` so that a resend returns the first delivery (200) instead of a second."""
 
-    http_method_names = ["get", "post", "head", "options"]
     serializer_class = DeliverySerializer
     queryset = Delivery.objects.select_related("farmer")
     view_roles = INTAKE

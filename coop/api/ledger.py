@@ -1,10 +1,9 @@
 """API of the ledger (/api/ledger/, read-only)."""
 
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 
-from coop.api.base import IsCooperativeStaff
+from coop.api.base import ScopedReadOnlyViewSet
 from coop.api.batches import MANAGERS
-from coop.lib import tenancy
 from coop.models import (
     LedgerEntry,
 )
@@ -18,18 +17,11 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LedgerViewSet(viewsets.ReadOnlyModelViewSet):
+class LedgerViewSet(ScopedReadOnlyViewSet):
     """The append-only money ledger of the caller's households (read only: corrections are new entries)."""
 
     serializer_class = LedgerEntrySerializer
-    permission_classes = [IsCooperativeStaff]
-    queryset = LedgerEntry.objects.all()
+    queryset = LedgerEntry.objects.order_by("-occurred_on", "-id")
     view_roles = MANAGERS
     filterset_fields = ["farmer", "kind", "settlement"]
     ordering_fields = ["occurred_on", "amount"]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return LedgerEntry.objects.none()
-        return tenancy.scope(LedgerEntry.objects.order_by("-occurred_on", "-id"), self.request.user,
-                             roles=MANAGERS)

@@ -1,10 +1,9 @@
 """API of the collective's organisation: cooperatives, villages, farmers."""
 
 from django.utils.translation import gettext as _
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 
-from coop.api.base import CooperativeScopedViewSet, IsCooperativeStaff
-from coop.lib import tenancy
+from coop.api.base import ScopedModelViewSet, ScopedReadOnlyViewSet
 from coop.lib.validators import normalize_mobile, validate_mobile
 from coop.models import Cooperative, Farmer, Village
 from coop.services.farmers import create_farmer, deactivate_farmer, update_farmer
@@ -70,20 +69,18 @@ class FarmerSerializer(serializers.ModelSerializer):
 
 
 
-class CooperativeViewSet(viewsets.ReadOnlyModelViewSet):
+class CooperativeViewSet(ScopedReadOnlyViewSet):
     """The cooperatives the caller works for."""
 
     serializer_class = CooperativeSerializer
-    permission_classes = [IsCooperativeStaff]
     queryset = Cooperative.objects.all()
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Cooperative.objects.none()
-        return Cooperative.objects.filter(pk__in=tenancy.cooperative_ids(self.request.user))
+    cooperative_path = "pk"
 
 
-class VillageViewSet(CooperativeScopedViewSet):
+class VillageViewSet(ScopedModelViewSet):
+    """Villages of the caller's cooperatives (names unique per cooperative). A village that still has
+    households cannot be deleted (409)."""
+
     serializer_class = VillageSerializer
     queryset = Village.objects.all()
     filterset_fields = ["cooperative"]
@@ -108,7 +105,7 @@ class VillageViewSet(CooperativeScopedViewSet):
         serializer.save(**extra)
 
 
-class FarmerViewSet(CooperativeScopedViewSet):
+class FarmerViewSet(ScopedModelViewSet):
     """Member households. ``payout_account`` is write-only; reads show it masked."""
 
     serializer_class = FarmerSerializer

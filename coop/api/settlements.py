@@ -1,14 +1,13 @@
 """API of settlements (/api/settlements/, read-only)."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from coop.api.base import IsCooperativeStaff
+from coop.api.base import ScopedReadOnlyViewSet
 from coop.api.batches import MANAGERS
 from coop.api.ledger import LedgerEntrySerializer
-from coop.lib import tenancy
 from coop.models import (
     Settlement,
 )
@@ -27,21 +26,14 @@ class SettlementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SettlementViewSet(viewsets.ReadOnlyModelViewSet):
+class SettlementViewSet(ScopedReadOnlyViewSet):
     """Payslips. ``approve`` and ``pay`` are the only changes; each happens once (compare-and-set)."""
 
     serializer_class = SettlementSerializer
-    permission_classes = [IsCooperativeStaff]
     view_roles = MANAGERS
     edit_roles = MANAGERS
-    queryset = Settlement.objects.all()
+    queryset = Settlement.objects.select_related("farmer").prefetch_related("lines")
     filterset_fields = ["status", "farmer", "period_start", "period_end"]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Settlement.objects.none()
-        return tenancy.scope(Settlement.objects.select_related("farmer").prefetch_related("lines"),
-                             self.request.user, roles=MANAGERS)
 
     @extend_schema(request=None, responses={200: SettlementSerializer})
     @action(detail=True, methods=["post"])

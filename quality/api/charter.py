@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from coop.api.base import CooperativeScopedViewSet
+from coop.api.base import ScopedCreateReadViewSet
 from quality.models import Charter, CharterError, Clause
 from quality.services.charter import adopt_charter, check_charter
 
@@ -34,12 +34,11 @@ class CharterSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class CharterViewSet(CooperativeScopedViewSet):
+class CharterViewSet(ScopedCreateReadViewSet):
     """Charter versions. A version is never edited: adopt a new one (POST) with its assembly record."""
 
     serializer_class = CharterSerializer
     queryset = Charter.objects.prefetch_related("clauses")
-    http_method_names = ["get", "post", "head", "options"]
 
     def perform_create(self, serializer):
         coop = self.caller_cooperative(self.request.data.get("cooperative"))

@@ -1,8 +1,8 @@
 """API of label sheets (/api/label-sheets/)."""
 
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 
-from coop.api.base import CooperativeScopedViewSet
+from coop.api.base import ScopedReadOnlyViewSet
 from quality.models import LabelSheet
 
 
@@ -20,10 +20,9 @@ class LabelSheetSerializer(serializers.ModelSerializer):
         return f"/trace/sheets/{obj.pk}.pdf" if obj.status == LabelSheet.DONE else None
 
 
-class LabelSheetViewSet(CooperativeScopedViewSet, viewsets.ReadOnlyModelViewSet):
+class LabelSheetViewSet(ScopedReadOnlyViewSet):
     """Progress of background label sheets."""
 
     serializer_class = LabelSheetSerializer
     queryset = LabelSheet.objects.all()
     cooperative_path = "batch__cooperative"
-    http_method_names = ["get", "head", "options"]

@@ -8,7 +8,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from coop.api.base import CooperativeScopedViewSet
+from coop.api.base import ScopedCreateReadViewSet
 from coop.lib import tenancy
 from coop.models import Farmer, Staff
 from quality.api.base import ReasonRequest
@@ -70,14 +70,13 @@ def _households(report, raw):
     return {farmers[k]: v for k, v in ids.items()}
 
 
-class ReportViewSet(CooperativeScopedViewSet):
+class ReportViewSet(ScopedCreateReadViewSet):
     """Bad-egg reports of the caller's cooperatives. Inspectors and managers may file; managers decide."""
 
     serializer_class = ReportSerializer
     queryset = BadEggReport.objects.select_related("batch").prefetch_related("photos")
     filterset_fields = ["status", "defect", "source", "batch"]
     search_fields = ["reference", "batch__code", "order_ref"]
-    http_method_names = ["get", "post", "head", "options"]
     edit_roles = (Staff.MANAGER, Staff.INSPECTOR)
 
     def create(self, request, *args, **kwargs):

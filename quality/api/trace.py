@@ -2,11 +2,11 @@
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from coop.api.base import CooperativeScopedViewSet
+from coop.api.base import ScopedReadOnlyViewSet
 from coop.models import Batch
 from quality.api.labels import LabelSheetSerializer
 from quality.services.labels import DEFAULT_FORMAT, FORMATS, LabelRequestError, request_label_sheet
@@ -66,20 +66,13 @@ class TraceBatchSerializer(serializers.ModelSerializer):
         return self._abs(f"/t/{trace.code}/epcis.json") if trace else None
 
 
-class TraceBatchViewSet(CooperativeScopedViewSet, viewsets.ReadOnlyModelViewSet):
+class TraceBatchViewSet(ScopedReadOnlyViewSet):
     """Batches with their trace code and label links. Other cooperatives' batches answer 404."""
 
     serializer_class = TraceBatchSerializer
     queryset = Batch.objects.select_related("cooperative", "trace").order_by("-packed_at", "-id")
     filterset_fields = ["status"]
     search_fields = ["code", "trace__code"]
-    http_method_names = ["get", "post", "head", "options"]
-
-    @extend_schema(exclude=True)
-    def create(self, request, *args, **kwargs):
-        # POST is open for the recall/label-sheet actions only; batches are made by packing (a bare
-        # POST to the list used to reach ModelViewSet.create and fail with a server error).
-        raise exceptions.MethodNotAllowed(request.method)
 
     @extend_schema(request=inline_serializer("RecallRequest", {"reason": serializers.CharField()}),
                    responses=TraceBatchSerializer)
