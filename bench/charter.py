@@ -89,8 +89,7 @@ def bench_sweep():
     from quality.models import Penalty
     from quality.services import penalties
     from quality.services.reports import confirm_report, submit_report
-    from tests.charter.conftest import make_charter
-    from tests.factories import make_batch, make_cooperative, make_delivery, make_farmer, make_staff
+    from tests.factories import make_batch, make_charter, make_cooperative, make_delivery, make_farmer, make_staff
 
     call_command("migrate", verbosity=0)
     coop = make_cooperative(producer_code="HBL")

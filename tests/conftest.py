@@ -1,4 +1,6 @@
-"""Shared fixtures: personas for permission tests, API clients, a real Celery worker.
+"""Shared fixtures: personas for permission tests, API clients, the apps' worlds (``charter``, ``shop``,
+``pairing``), the seeded demo, a real Celery worker. The helpers they are built on are in
+``tests/factories.py``; only ``tests/browser/`` (Playwright) and ``tests/trust/`` (its world) keep a conftest.
 
 Every permission test should be one line: ``client_for(personas.manager_b).get(url)``.
 """
@@ -17,7 +19,18 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from coop.models import Staff
-from tests.factories import make_cooperative, make_farmer, make_staff, make_user, make_village
+from tests.factories import (
+    make_batch,
+    make_charter,
+    make_cooperative,
+    make_delivery,
+    make_farmer,
+    make_pairing,
+    make_shop,
+    make_staff,
+    make_user,
+    make_village,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +67,41 @@ def personas(db):
         farmer_a=farmer_a, farmer_b=farmer_b,
         buyer=make_user("buyer"), outsider=make_user("outsider"),
     )
+
+
+@pytest.fixture
+def charter(personas):
+    """A charter of cooperative A with the escalation ladder: warning, fine, doubled fine + notice, suspension."""
+    return make_charter(personas.coop_a)
+
+
+@pytest.fixture
+def two_household_batch(personas):
+    """A batch of 30 eggs: 20 from farmer_a (吉克拉哈), 10 from another household of coop A."""
+    other = make_farmer(personas.coop_a, personas.village_a, head_name="阿苏木呷")
+    d1 = make_delivery(personas.farmer_a, accepted={"L": 20})
+    d2 = make_delivery(other, accepted={"L": 10})
+    batch = make_batch(personas.coop_a, deliveries=[d1, d2], pack_size=10, boxes=3)
+    batch.other_farmer = other
+    return batch
+
+
+@pytest.fixture
+def farmer_a_batch(personas):
+    d = make_delivery(personas.farmer_a, accepted={"L": 30})
+    return make_batch(personas.coop_a, deliveries=[d], pack_size=10, boxes=3)
+
+
+@pytest.fixture
+def shop(personas):
+    """Cooperative A with a product in stock (10 boxes), a pick-up point and a signed-up buyer."""
+    return make_shop(personas)
+
+
+@pytest.fixture
+def pairing(personas):
+    """Eggs through real intake, packed batches, a 紫南村–莫谷村 programme, an institution and its buyer."""
+    return make_pairing(personas)
 
 
 @pytest.fixture
@@ -99,6 +147,30 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # PINs and passwords are hashed with PBKDF2 in production; the personas fixture creates nine users
+    # per test and the farmer tests sign in dozens of times on two shared cores.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_tmp(settings, tmp_path):
+    """Uploads, photos and PDFs go to the test's own directory, never to the project's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _forget_remembered_codes():
+    """Each worker remembers code → batch (immutable in production); test databases roll back, so
+    every test starts with an empty memory."""
+    from quality.services import scanpage
+
+    scanpage.forget_local()
+    yield
+    scanpage.forget_local()
 
 
 requires_postgres = pytest.mark.skipif(
