@@ -5,6 +5,7 @@
 Every permission test should be one line: ``client_for(personas.manager_b).get(url)``.
 """
 
+import io
 import os
 import shutil
 import subprocess
@@ -15,7 +16,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from coop.models import Staff
@@ -33,6 +36,7 @@ from tests.factories import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @dataclass
@@ -153,7 +157,7 @@ def _fresh_cache():
 def _fast_passwords(settings):
     # PINs and passwords are hashed with PBKDF2 in production; the personas fixture creates nine users
     # per test and the farmer tests sign in dozens of times on two shared cores.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -171,6 +175,62 @@ def _forget_remembered_codes():
     scanpage.forget_local()
     yield
     scanpage.forget_local()
+
+
+@pytest.fixture(scope="session")
+def _demo_seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """``seed_demo`` once per run, inside a transaction that is rolled back when the run ends.
+
+    Seeded with what every test gets (eager Celery, fast hashers, a media directory of its own). Each
+    test that asks for ``seeded_demo`` runs in a savepoint inside that transaction, so what it changes is
+    rolled back and the next one sees the demo as seeded. ``pytest_collection_modifyitems`` below runs
+    those tests last, so no other test ever sees the demo rows (or flushes them, as ``transactional_db``
+    and ``live_server`` tests do — they cannot use ``seeded_demo`` and seed for themselves).
+    """
+    from django.core.cache import cache
+
+    from coop.celery import app
+
+    media = tmp_path_factory.mktemp("demo-media")
+    outer = transaction.atomic()
+    eager = app.conf.task_always_eager
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=FAST_HASHERS):
+        app.conf.task_always_eager = True
+        cache.clear()
+        outer.__enter__()
+        try:
+            call_command("seed_demo", stdout=io.StringIO())
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+        finally:
+            app.conf.task_always_eager = eager
+    try:
+        yield media
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def seeded_demo(_demo_seeded, db, settings):
+    """The whole demo (``seed_demo``: every app's seeder), seeded once per run; read it, or change it
+    within the test — the change is rolled back. ``db`` tests only; runs after every other test."""
+    settings.MEDIA_ROOT = _demo_seeded
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run the tests that use the seeded demo last (after pytest-django's own ordering), together."""
+    uses_demo = [item for item in items if "seeded_demo" in getattr(item, "fixturenames", ())]
+    for item in uses_demo:
+        fixtures = item.fixturenames
+        if "transactional_db" in fixtures or "live_server" in fixtures:
+            raise pytest.UsageError(f"{item.nodeid}: the seeded demo is for `db` tests; seed it yourself")
+    if uses_demo:
+        items[:] = [item for item in items if item not in uses_demo] + uses_demo
 
 
 requires_postgres = pytest.mark.skipif(

@@ -51,8 +51,7 @@ def test_deploy_check_is_clean_with_production_settings():
 
 
 @pytest.mark.django_db
-def test_landing_page_is_chinese_by_default_and_links_everywhere(client):
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
+def test_landing_page_is_chinese_by_default_and_links_everywhere(client, seeded_demo):
     html = client.get("/").content.decode()
     assert '<html lang="zh-hans">' in html
     assert "高山散养绿壳鸡蛋" in html
@@ -105,8 +104,7 @@ def test_healthz_answers_503_when_the_database_is_down(client, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_seed_demo_is_deterministic_and_safe_twice():
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
+def test_seed_demo_is_deterministic_and_safe_twice(seeded_demo):
     first = list(Farmer.objects.order_by("member_no").values_list("member_no", "head_name", "phone"))
     call_command("seed_demo", stdout=open(os.devnull, "w"))
     assert Cooperative.objects.count() == 2

@@ -11,9 +11,8 @@ from orders.services import impact
 from orders.services import programmes as svc
 
 
-def test_the_demo_pairing_is_consistent_and_seeds_twice(db, client_for):
+def test_the_demo_pairing_is_consistent_and_seeds_twice(seeded_demo, client_for):
     with open(os.devnull, "w") as out:
-        call_command("seed_demo", stdout=out)
         call_command("seed_demo", stdout=out)
     zinan, ningbo = Programme.objects.get(code="ZNMG16"), Programme.objects.get(code="NBXD21")
     assert {o.kind for o in BuyerOrganisation.objects.filter(programmes=zinan)} == {

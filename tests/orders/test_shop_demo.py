@@ -7,9 +7,8 @@ from django.core.management import call_command
 from orders.models import Order, Payment
 
 
-def test_the_demo_has_orders_in_every_state_and_seeds_twice_safely(db, client):
+def test_the_demo_has_orders_in_every_state_and_seeds_twice_safely(seeded_demo, client):
     with open(os.devnull, "w") as out:
-        call_command("seed_demo", stdout=out)
         count = Order.objects.count()
         call_command("seed_demo", stdout=out)
     assert Order.objects.count() == count

@@ -7,9 +7,8 @@ from django.core.management import call_command
 from quality.models import Appeal, BadEggReport, Charter, Penalty
 
 
-def test_the_demo_shows_every_state_and_is_safe_to_run_twice(db, settings, tmp_path):
+def test_the_demo_shows_every_state_and_is_safe_to_run_twice(seeded_demo, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert Charter.objects.filter(cooperative__producer_code="HBL").count() == 2
     assert set(BadEggReport.objects.values_list("status", flat=True)) == {
