@@ -14,37 +14,24 @@ Runs on a throw-away SQLite database; nothing else is needed.
 
 import datetime
 import io
-import os
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-TMP = tempfile.mkdtemp(prefix="gs-bench-charter-")
-os.environ.update(DJANGO_SETTINGS_MODULE="coop.settings", DEBUG="true", SQLITE_NAME=f"{TMP}/bench.sqlite3",
-                  MEDIA_ROOT=TMP, LOG_LEVEL="WARNING")
-os.environ.pop("DATABASE_URL", None)
-os.environ.pop("REDIS_URL", None)
 
-import django  # noqa: E402
+from common import sqlite_django, timed  # noqa: E402
 
-django.setup()
+TMP = sqlite_django("charter", LOG_LEVEL="WARNING")
 from django.core.management import call_command  # noqa: E402
 
 PENALTIES = 300
 RUNS = 5
 
 
-def median_time(fn, runs=RUNS):
-    times = []
-    for _i in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+def median_time(fn):
+    return timed(fn, RUNS)[0]
 
 
 def camera_jpeg():
@@ -89,8 +76,7 @@ def bench_sweep():
     from quality.models import Penalty
     from quality.services import penalties
     from quality.services.reports import confirm_report, submit_report
-    from tests.charter.conftest import make_charter
-    from tests.factories import make_batch, make_cooperative, make_delivery, make_farmer, make_staff
+    from tests.factories import make_batch, make_charter, make_cooperative, make_delivery, make_farmer, make_staff
 
     call_command("migrate", verbosity=0)
     coop = make_cooperative(producer_code="HBL")

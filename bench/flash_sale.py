@@ -37,20 +37,7 @@ SECRET = "bench-only-secret-key-flash-sale-0123456789-abcdefghijklmnop"
 os.environ.update(DJANGO_SETTINGS_MODULE="coop.settings", DEBUG="true", DATABASE_URL=DB_URL)
 os.environ.pop("REDIS_URL", None)
 
-
-def ensure_database():
-    import psycopg
-
-    u = urlparse(DB_URL)
-    name = u.path.lstrip("/")
-    admin = DB_URL.rsplit("/", 1)[0] + "/postgres"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-                conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        print(f"flash_sale: no PostgreSQL at {admin} ({exc.__class__.__name__}); skipped.")
-        sys.exit(0)
+from common import ensure_database  # noqa: E402
 
 
 def setup():
@@ -208,7 +195,7 @@ def run(locking, coop, product, tokens):
 
 
 def main():
-    ensure_database()
+    ensure_database(DB_URL, "flash_sale")
     coop, product, tokens = setup()
     print(f"flash sale: {CLIENTS} clients, {ATTEMPTS} attempts of 1 box, {BOXES} boxes in stock, "
           f"gunicorn {WORKERS} sync workers, PostgreSQL {urlparse(DB_URL).path.lstrip('/')}", flush=True)

@@ -8,38 +8,19 @@ Targets (issue #4): 1,100-label PDF < 1 s; 1,100 serialised box labels < 5 s.
 Runs on a throw-away SQLite database; nothing else is needed.
 """
 
-import os
-import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-TMP = tempfile.mkdtemp(prefix="gs-bench-labels-")
-os.environ.update(DJANGO_SETTINGS_MODULE="coop.settings", DEBUG="true", SQLITE_NAME=f"{TMP}/bench.sqlite3",
-                  MEDIA_ROOT=TMP)
-os.environ.pop("DATABASE_URL", None)
-os.environ.pop("REDIS_URL", None)
 
-import django  # noqa: E402
+from common import sqlite_django, timed  # noqa: E402
 
-django.setup()
+TMP = sqlite_django("labels")
 from django.core.management import call_command  # noqa: E402
 
 N = 1100
-RUNS = 3
-
-
-def timed(fn, runs=RUNS):
-    times = []
-    result = None
-    for _i in range(runs):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), min(times), result
+RUNS = 3  # common.timed runs each step three times
 
 
 def main():

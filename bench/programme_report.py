@@ -11,38 +11,19 @@ Runs on a throw-away SQLite database; nothing else is needed.
 """
 
 import datetime
-import os
-import statistics
 import sys
-import tempfile
-import time
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-TMP = tempfile.mkdtemp(prefix="gs-bench-programme-")
-os.environ.update(DJANGO_SETTINGS_MODULE="coop.settings", DEBUG="true", SQLITE_NAME=f"{TMP}/bench.sqlite3",
-                  MEDIA_ROOT=TMP)
-os.environ.pop("DATABASE_URL", None)
-os.environ.pop("REDIS_URL", None)
 
-import django  # noqa: E402
+from common import sqlite_django, timed  # noqa: E402
 
-django.setup()
+TMP = sqlite_django("programme")
 from django.core.management import call_command  # noqa: E402
 
 ORDERS, BATCHES, FARMERS = 2000, 200, 60
-RUNS = 3
-
-
-def timed(fn, runs=RUNS):
-    times, result = [], None
-    for _i in range(runs):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
 
 
 def build():
@@ -108,16 +89,16 @@ def main():
 
     from orders.services import impact, programmes, statements
 
-    base_t, income = timed(lambda: programmes.counted_total(programme))
-    full_t, report = timed(lambda: impact.programme_report(programme))
+    base_t, _fastest, income = timed(lambda: programmes.counted_total(programme))
+    full_t, _fastest, report = timed(lambda: impact.programme_report(programme))
     assert report["totals"]["income"] == income == Decimal("79800.00")
     # Every bought egg was 10/15 of its batch: the households got 2/3 of every credit of the year.
     assert report["totals"]["reached"] == Decimal("27400.00"), report["totals"]["reached"]
-    issue_t, st = timed(lambda: statements.issue_statement(programme=programme, organisation=org,
+    issue_t, _fastest, st = timed(lambda: statements.issue_statement(programme=programme, organisation=org,
                                                            start=datetime.date(2026, 1, 1),
                                                            end=timezone.localdate()), runs=1)
-    pdf_t, pdf = timed(lambda: statements.render_pdf(st))
-    xlsx_t, xlsx = timed(lambda: impact.report_workbook(report))
+    pdf_t, _fastest, pdf = timed(lambda: statements.render_pdf(st))
+    xlsx_t, _fastest, xlsx = timed(lambda: impact.report_workbook(report))
     print(f"orders={ORDERS} batches={BATCHES} deliveries={BATCHES * 3} households={FARMERS}")
     print(f"baseline  sum of paid orders      {base_t * 1000:8.1f} ms   income ¥{income}")
     print(f"full      report (to households)  {full_t * 1000:8.1f} ms   reached ¥{report['totals']['reached']} "

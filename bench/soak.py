@@ -81,7 +81,6 @@ def setup():
     from orders.models import Buyer, Product
     from quality.services.scans import buffer_key, redis_client
     from quality.services.trace import ensure_trace_code
-    from tests.coop.helpers import set_prices
     from tests.factories import (
         make_batch,
         make_cooperative,
@@ -90,6 +89,7 @@ def setup():
         make_staff,
         make_user,
         make_village,
+        set_prices,
     )
 
     client = redis_client()

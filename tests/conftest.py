@@ -1,8 +1,11 @@
-"""Shared fixtures: personas for permission tests, API clients, a real Celery worker.
+"""Shared fixtures: personas for permission tests, API clients, the apps' worlds (``charter``, ``shop``,
+``pairing``), the seeded demo, a real Celery worker. The helpers they are built on are in
+``tests/factories.py``; only ``tests/browser/`` (Playwright) and ``tests/trust/`` (its world) keep a conftest.
 
 Every permission test should be one line: ``client_for(personas.manager_b).get(url)``.
 """
 
+import io
 import os
 import shutil
 import subprocess
@@ -13,13 +16,27 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from coop.models import Staff
-from tests.factories import make_cooperative, make_farmer, make_staff, make_user, make_village
+from tests.factories import (
+    make_batch,
+    make_charter,
+    make_cooperative,
+    make_delivery,
+    make_farmer,
+    make_pairing,
+    make_shop,
+    make_staff,
+    make_user,
+    make_village,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @dataclass
@@ -54,6 +71,41 @@ def personas(db):
         farmer_a=farmer_a, farmer_b=farmer_b,
         buyer=make_user("buyer"), outsider=make_user("outsider"),
     )
+
+
+@pytest.fixture
+def charter(personas):
+    """A charter of cooperative A with the escalation ladder: warning, fine, doubled fine + notice, suspension."""
+    return make_charter(personas.coop_a)
+
+
+@pytest.fixture
+def two_household_batch(personas):
+    """A batch of 30 eggs: 20 from farmer_a (吉克拉哈), 10 from another household of coop A."""
+    other = make_farmer(personas.coop_a, personas.village_a, head_name="阿苏木呷")
+    d1 = make_delivery(personas.farmer_a, accepted={"L": 20})
+    d2 = make_delivery(other, accepted={"L": 10})
+    batch = make_batch(personas.coop_a, deliveries=[d1, d2], pack_size=10, boxes=3)
+    batch.other_farmer = other
+    return batch
+
+
+@pytest.fixture
+def farmer_a_batch(personas):
+    d = make_delivery(personas.farmer_a, accepted={"L": 30})
+    return make_batch(personas.coop_a, deliveries=[d], pack_size=10, boxes=3)
+
+
+@pytest.fixture
+def shop(personas):
+    """Cooperative A with a product in stock (10 boxes), a pick-up point and a signed-up buyer."""
+    return make_shop(personas)
+
+
+@pytest.fixture
+def pairing(personas):
+    """Eggs through real intake, packed batches, a 紫南村–莫谷村 programme, an institution and its buyer."""
+    return make_pairing(personas)
 
 
 @pytest.fixture
@@ -99,6 +151,86 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # PINs and passwords are hashed with PBKDF2 in production; the personas fixture creates nine users
+    # per test and the farmer tests sign in dozens of times on two shared cores.
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+@pytest.fixture(autouse=True)
+def _media_tmp(settings, tmp_path):
+    """Uploads, photos and PDFs go to the test's own directory, never to the project's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _forget_remembered_codes():
+    """Each worker remembers code → batch (immutable in production); test databases roll back, so
+    every test starts with an empty memory."""
+    from quality.services import scanpage
+
+    scanpage.forget_local()
+    yield
+    scanpage.forget_local()
+
+
+@pytest.fixture(scope="session")
+def _demo_seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """``seed_demo`` once per run, inside a transaction that is rolled back when the run ends.
+
+    Seeded with what every test gets (eager Celery, fast hashers, a media directory of its own). Each
+    test that asks for ``seeded_demo`` runs in a savepoint inside that transaction, so what it changes is
+    rolled back and the next one sees the demo as seeded. ``pytest_collection_modifyitems`` below runs
+    those tests last, so no other test ever sees the demo rows (or flushes them, as ``transactional_db``
+    and ``live_server`` tests do — they cannot use ``seeded_demo`` and seed for themselves).
+    """
+    from django.core.cache import cache
+
+    from coop.celery import app
+
+    media = tmp_path_factory.mktemp("demo-media")
+    outer = transaction.atomic()
+    eager = app.conf.task_always_eager
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=FAST_HASHERS):
+        app.conf.task_always_eager = True
+        cache.clear()
+        outer.__enter__()
+        try:
+            call_command("seed_demo", stdout=io.StringIO())
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+        finally:
+            app.conf.task_always_eager = eager
+    try:
+        yield media
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def seeded_demo(_demo_seeded, db, settings):
+    """The whole demo (``seed_demo``: every app's seeder), seeded once per run; read it, or change it
+    within the test — the change is rolled back. ``db`` tests only; runs after every other test."""
+    settings.MEDIA_ROOT = _demo_seeded
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run the tests that use the seeded demo last (after pytest-django's own ordering), together."""
+    uses_demo = [item for item in items if "seeded_demo" in getattr(item, "fixturenames", ())]
+    for item in uses_demo:
+        fixtures = item.fixturenames
+        if "transactional_db" in fixtures or "live_server" in fixtures:
+            raise pytest.UsageError(f"{item.nodeid}: the seeded demo is for `db` tests; seed it yourself")
+    if uses_demo:
+        items[:] = [item for item in items if item not in uses_demo] + uses_demo
 
 
 requires_postgres = pytest.mark.skipif(

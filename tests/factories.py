@@ -1,10 +1,23 @@
-"""Small factories for tests: plain functions with sensible defaults, overridable by keyword."""
+"""Small factories for tests: plain functions with sensible defaults, overridable by keyword.
 
+The one module of test helpers, by app: the collective's rows and books (``make_*``, ``set_prices``,
+``deliver``, PIN sign-in), the charter (``make_charter``, reports, photos), the shop (``make_product``,
+``make_group_buy``, ``ADDRESS``) and the pairing programmes (``make_pairing``, ``place``/``pay``/``buy``).
+The fixtures built on them (``charter``, ``shop``, ``pairing``…) are in ``tests/conftest.py``.
+"""
+
+import datetime
+import io
 import itertools
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
 
-from coop.models import Cooperative, Farmer, Staff, Village
+from coop.models import Cooperative, Farmer, PriceSchedule, Staff, Village
 
 _seq = itertools.count(1)
 
@@ -51,11 +64,6 @@ def make_delivery(farmer, *, accepted=None, rejected=None, laid_on=None, price="
     Bypasses the intake service (which the books' tests exercise): for tests of later stages
     (batches, scans, orders) that only need eggs in stock.
     """
-    import datetime
-    from decimal import Decimal
-
-    from django.utils import timezone
-
     from coop.models import Delivery
 
     accepted = accepted or {"L": 30}
@@ -78,10 +86,6 @@ def make_batch(cooperative, *, deliveries=None, weight_class="L", pack_size=10, 
     """A packed batch made of ``deliveries`` (created if not given), bypassing the packing service's
     stock rules but not its hook: ``batch_packed`` is sent as ``pack_batch`` sends it, so the batch
     has its trace code, box codes and certificate like a really packed one."""
-    import datetime
-
-    from django.utils import timezone
-
     from coop.models import Batch, BatchContribution
     from coop.services.packing import batch_packed
 
@@ -105,3 +109,239 @@ def make_batch(cooperative, *, deliveries=None, weight_class="L", pack_size=10, 
     assert remaining == 0, "deliveries do not hold enough accepted eggs for this batch"
     batch_packed.send(sender=Batch, batch=batch, user=None)
     return batch
+
+
+# --- the books: prices in force and deliveries through the real intake service -------------------------
+
+
+def set_prices(coop, day=None, **prices):
+    day = day or datetime.date(2020, 1, 1)
+    prices = prices or {"XL": "1.80", "L": "1.50", "M": "1.20", "S": "1.00"}
+    for wc, price in prices.items():
+        PriceSchedule.objects.update_or_create(cooperative=coop, weight_class=wc, effective_from=day,
+                                               defaults={"price_per_egg": Decimal(price)})
+
+
+def deliver(farmer, accepted=None, rejected=None, laid_days_ago=1, **kw):
+    from coop.services.intake import record_delivery
+
+    laid = timezone.localdate() - datetime.timedelta(days=laid_days_ago)
+    accepted = {"L": 20} if accepted is None else accepted
+    return record_delivery(farmer=farmer, laid_from=laid, laid_to=laid, accepted=accepted,
+                           rejected=rejected or {}, **kw)
+
+
+# --- the farmer pages: PIN sign-in -------------------------------------------------------------------------
+
+
+def give_pin(farmer, manager, pin="246810"):
+    from coop.services import farmers as pin_service
+
+    return pin_service.set_pin(farmer, by=manager, pin=pin)
+
+
+def sign_in(client, farmer, pin="246810"):
+    return client.post("/farmer/login/", {"phone": farmer.phone, "pin": pin})
+
+
+# --- the charter: a charter with an escalation ladder, reports, photos -------------------------------------
+
+
+def make_charter(coop, *, version=1, effective_from=None, fine_per_egg="2.00", window=7, notice_days=30, **kw):
+    from quality.models import ANY_DEFECT, Charter, Clause
+
+    effective_from = effective_from or timezone.localdate() - datetime.timedelta(days=100)
+    charter = Charter.objects.create(
+        cooperative=coop, version=version, text="第一条 交蛋须新鲜干净……", adopted_on=effective_from,
+        effective_from=effective_from, assembly_attendance=28, votes_for=26, votes_against=1, votes_abstain=1,
+        appeal_window_days=window, notice_days=notice_days, **kw)
+    per_egg = Decimal(fine_per_egg)
+    Clause.objects.create(charter=charter, number="第五条", defect=ANY_DEFECT, from_offence=1,
+                          text="初次交坏蛋的，警告。", warning=True)
+    Clause.objects.create(charter=charter, number="第六条", defect=ANY_DEFECT, from_offence=2,
+                          text="第二次的，每枚坏蛋罚款。", fine_per_egg=per_egg)
+    Clause.objects.create(charter=charter, number="第七条", defect=ANY_DEFECT, from_offence=3,
+                          text="第三次的，加倍罚款并张榜公示。", fine_per_egg=per_egg * 2, public_notice=True)
+    Clause.objects.create(charter=charter, number="第八条", defect=ANY_DEFECT, from_offence=4,
+                          text="第四次及以上的，暂停收购十五天。", fine_per_egg=per_egg * 2, suspension_days=15,
+                          public_notice=True)
+    return charter
+
+
+def jpeg_with_gps(size=(64, 48)):
+    """A real JPEG carrying EXIF with a GPS position (what a phone camera writes)."""
+    img = Image.new("RGB", size, (120, 160, 90))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    gps = exif.get_ifd(0x8825)
+    gps[1] = "N"
+    gps[2] = (28.0, 19.0, 12.0)
+    gps[3] = "E"
+    gps[4] = (102.0, 25.0, 30.0)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif)
+    return buf.getvalue()
+
+
+def photo_upload(name="egg.jpg", content=None):
+    return SimpleUploadedFile(name, content if content is not None else jpeg_with_gps(), content_type="image/jpeg")
+
+
+def confirm(report, user, **kw):
+    from quality.services.reports import confirm_report
+
+    return confirm_report(report, user=user, **kw)
+
+
+def report_on(batch, eggs=2, defect="rotten", **kw):
+    from quality.services.reports import submit_report
+
+    kw.setdefault("rate_limited", False)
+    report, _merged = submit_report(batch=batch, eggs=eggs, defect=defect, **kw)
+    return report
+
+
+def close_window(penalty):
+    """Move the appeal deadline into the past, as if the days had gone by."""
+    from quality.models import Penalty
+
+    Penalty.objects.filter(pk=penalty.pk).update(appeal_deadline=timezone.now() - datetime.timedelta(seconds=1))
+    penalty.refresh_from_db()
+
+
+# --- the shop: a product in stock, a group buy, a buyer's address ------------------------------------------
+
+ADDRESS = {"recipient": "张三", "phone": "13800001234", "address": "佛山市禅城区紫南村 1 号"}
+
+
+@dataclass
+class Shop:
+    coop: object
+    product: object
+    batch: object
+    pickup: object
+    buyer: object  # Buyer row of personas.buyer
+
+
+def make_product(coop, **kw):
+    from orders.models import Product
+
+    defaults = dict(name="绿壳鸡蛋 10枚装", weight_class="L", pack_size=10, price=Decimal("39.90"), per_order_limit=10)
+    defaults.update(kw)
+    return Product.objects.create(cooperative=coop, **defaults)
+
+
+def make_group_buy(shop, leader, **kw):
+    from orders.models import GroupBuy
+
+    now = timezone.now()
+    defaults = dict(code=f"G{GroupBuy.objects.count() + 1:05d}", title="尔吉村绿壳蛋接龙", product=shop.product,
+                    price=Decimal("35.00"), stock_cap=8, per_person_limit=3,
+                    starts_at=now - datetime.timedelta(hours=1),
+                    deadline=now + datetime.timedelta(days=1), pickup_point=shop.pickup, leader=leader,
+                    leader_name="阿果")
+    defaults.update(kw)
+    return GroupBuy.objects.create(cooperative=shop.coop, **defaults)
+
+
+def make_shop(personas):
+    from orders.models import Buyer, PickupPoint
+
+    coop = personas.coop_a
+    product = make_product(coop)
+    batch = make_batch(coop, weight_class="L", pack_size=10, boxes=10)
+    pickup = PickupPoint.objects.create(cooperative=coop, name="尔吉村村委会", address="贺波洛乡尔吉村")
+    buyer = Buyer.objects.create(user=personas.buyer, name="张三", phone="13800001234")
+    return Shop(coop=coop, product=product, batch=batch, pickup=pickup, buyer=buyer)
+
+
+# --- the pairing programmes: eggs through real intake, a 紫南村–莫谷村 programme, an institution ----------
+
+PAIRING_ADDRESS = {"recipient": "李主任", "phone": "13800001234", "address": "佛山市禅城区紫南村 1 号 食堂"}
+
+
+@dataclass
+class Pairing:
+    coop: object
+    village: object  # 莫谷村
+    other_village: object
+    farmers: list
+    batches: list
+    product: object
+    programme: object
+    org: object
+    buyer: object
+    other_buyer: object  # a plain buyer, no organisation
+
+
+def deliver_yesterday(farmer, eggs, *, wc="L"):
+    from coop.services.intake import record_delivery
+
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    return record_delivery(farmer=farmer, laid_from=day, accepted={wc: eggs})
+
+
+def make_pairing(personas):
+    from orders.models import Buyer, Product
+    from orders.models.programmes import BuyerAffiliation, BuyerOrganisation, Programme
+
+    deliver = deliver_yesterday
+    coop = personas.coop_a
+    today = timezone.localdate()
+    PriceSchedule.objects.create(cooperative=coop, weight_class="L", price_per_egg=Decimal("1.37"),
+                                 effective_from=today - datetime.timedelta(days=60))
+    mogu = make_village(coop, name="莫谷村")
+    zhuogu = make_village(coop, name="桌古村")
+    farmers = [make_farmer(coop, mogu, head_name="吉克阿牛", hens=200), make_farmer(coop, mogu, hens=200),
+               make_farmer(coop, zhuogu, hens=200)]
+    # Batch 1: 30 + 20 eggs from two 莫谷村 households; batch 2: 30 eggs from 桌古村 and 20 from 莫谷村.
+    d = [deliver(farmers[0], 30), deliver(farmers[1], 20), deliver(farmers[2], 30), deliver(farmers[1], 25)]
+    b1 = make_batch(coop, deliveries=[d[0], d[1]], weight_class="L", pack_size=10, boxes=5, code="HBLA-P1")
+    b2 = make_batch(coop, deliveries=[d[2], d[3]], weight_class="L", pack_size=10, boxes=5, code="HBLA-P2")
+    # make_batch packs earliest best-before first by our order of creation; push b2 later.
+    b2.best_before = b1.best_before + datetime.timedelta(days=1)
+    b2.save(update_fields=["best_before"])
+    product = Product.objects.create(cooperative=coop, name="绿壳鸡蛋 10枚装", weight_class="L", pack_size=10,
+                                     price=Decimal("39.90"), per_order_limit=10)
+    programme = Programme.objects.create(
+        cooperative=coop, code="ZNMG16", name="紫南村—莫谷村结对帮扶", east_organisation="佛山市禅城区紫南村",
+        east_city="佛山市", east_province="广东省", starts_on=today - datetime.timedelta(days=365))
+    programme.villages.add(mogu)
+    org = BuyerOrganisation.objects.create(cooperative=coop, name="佛山市禅城区某机关食堂",
+                                           kind=BuyerOrganisation.INSTITUTION, contact_phone="13800009999")
+    org.programmes.add(programme)
+    buyer = Buyer.objects.create(user=personas.buyer, name="李主任", phone="13800001234",
+                                 kind=Buyer.INSTITUTION)
+    BuyerAffiliation.objects.create(buyer=buyer, organisation=org)
+    other = Buyer.objects.create(user=make_user("walkin"), name="王五", phone="13900005678")
+    return Pairing(coop=coop, village=mogu, other_village=zhuogu, farmers=farmers, batches=[b1, b2],
+                   product=product, programme=programme, org=org, buyer=buyer, other_buyer=other)
+
+
+def place(pairing, boxes, *, buyer=None, code="ZNMG16"):
+    """Place an order and attribute it the way the shop does after /shop/p/<code>."""
+    from orders.services import orders as order_service
+
+    buyer = buyer or pairing.buyer
+    order, _created = order_service.place_order(
+        buyer=buyer, items=[order_service.Item(pairing.product, boxes)], address=PAIRING_ADDRESS,
+        programme_code=code)
+    return order
+
+
+def pay(order, manager):
+    from orders.services import payments
+
+    payments.record_offline_payment(order, reference=f"转账-{order.pk}", user=manager)
+    order.refresh_from_db()
+    return order
+
+
+def buy(pairing, boxes, manager, *, pack=True, **kw):
+    from orders.services import orders as order_service
+
+    order = pay(place(pairing, boxes, **kw), manager)
+    if pack:
+        order_service.pack_order(order, user=manager)
+        order.refresh_from_db()
+    return order

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from coop.models import Batch, Delivery, Settlement
 from tests.browser.conftest import screenshot
-from tests.coop.helpers import set_prices
+from tests.factories import set_prices
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -16,8 +16,18 @@ from coop.models import LedgerEntry, Notification, Settlement, Staff
 from coop.services.ledger import balance, post_entry
 from quality.models import Appeal, BadEggReport, Penalty
 from tests.browser.conftest import screenshot
-from tests.charter.conftest import confirm, jpeg_with_gps, make_charter, report_on
-from tests.factories import make_batch, make_cooperative, make_delivery, make_farmer, make_staff, make_village
+from tests.factories import (
+    confirm,
+    jpeg_with_gps,
+    make_batch,
+    make_charter,
+    make_cooperative,
+    make_delivery,
+    make_farmer,
+    make_staff,
+    make_village,
+    report_on,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.dashboard.test_dashboard import _records
+from tests.quality.test_dashboard import _records
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,9 +9,8 @@ from coop.models import LedgerEntry
 from coop.services.ledger import post_entry
 from quality.models import Appeal, Penalty
 from tests.browser.conftest import screenshot
-from tests.factories import make_delivery, make_farmer
-from tests.farmer.helpers import give_pin
-from tests.farmer.test_farmer_penalties import a_fine, fining_charter
+from tests.factories import give_pin, make_delivery, make_farmer
+from tests.quality.test_farmer_penalties import a_fine, fining_charter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,8 +5,7 @@ from playwright.sync_api import expect
 
 from coop.models import Delivery, LedgerEntry
 from tests.browser.conftest import screenshot
-from tests.coop.helpers import set_prices
-from tests.factories import make_farmer
+from tests.factories import make_farmer, set_prices
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,9 +14,8 @@ from orders.models.programmes import ProgrammeCoordinator
 from orders.services import orders as order_service
 from orders.services.statements import issue_statement
 from tests.browser.conftest import PHONE, screenshot
-from tests.factories import make_user
-from tests.programmes.conftest import make_pairing
-from tests.programmes.pdftext import pdf_text
+from tests.factories import make_pairing, make_user
+from tests.orders.pdftext import pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

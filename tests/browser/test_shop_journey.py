@@ -10,8 +10,7 @@ from coop.models import Notification, Staff
 from orders.models import Order
 from orders.services.orders import pack_order
 from tests.browser.conftest import screenshot
-from tests.factories import make_batch, make_cooperative, make_staff
-from tests.orders.conftest import Shop, make_group_buy, make_product
+from tests.factories import Shop, make_batch, make_cooperative, make_group_buy, make_product, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

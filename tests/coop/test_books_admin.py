@@ -7,8 +7,7 @@ from django.utils import timezone
 from coop.models import Batch, FundEntry, LedgerEntry, Settlement
 from coop.services import fund
 from coop.services.settlements import approve_settlement, month_bounds, settle_period
-from tests.coop.helpers import deliver, set_prices
-from tests.factories import make_batch
+from tests.factories import deliver, make_batch, set_prices
 
 pytestmark = pytest.mark.django_db
 

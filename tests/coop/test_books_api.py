@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from coop.models import Batch, Delivery, LedgerEntry, Settlement
 from coop.services.settlements import month_bounds, settle_period
-from tests.coop.helpers import deliver, set_prices
+from tests.factories import deliver, set_prices
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ from coop.services import ledger
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_a_season_batches_a_paid_month_and_the_fund_and_runs_twice():
-    demo.seed()
+def test_the_demo_has_a_season_batches_a_paid_month_and_the_fund_and_runs_twice(seeded_demo):
     counts = (Delivery.objects.count(), Batch.objects.count(), Settlement.objects.count())
     assert counts[0] > 300 and counts[1] >= 10
     assert set(Settlement.objects.values_list("status", flat=True)) == {Settlement.PAID}

@@ -7,7 +7,7 @@ from django.utils import timezone
 from coop.models import AuditEvent, Delivery, LedgerEntry, Notification
 from coop.services import ledger
 from coop.services.intake import DeliveryError, record_delivery
-from tests.coop.helpers import deliver, set_prices
+from tests.factories import deliver, set_prices
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate

@@ -2,7 +2,7 @@ import pytest
 from django.utils import timezone
 
 from coop.models import Delivery, LedgerEntry
-from tests.coop.helpers import set_prices
+from tests.factories import set_prices
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ from django.utils import timezone
 
 from coop.models import AuditEvent, BatchContribution
 from coop.services.packing import PackingError, available_stock, pack_batch
-from tests.coop.helpers import deliver, set_prices
-from tests.factories import make_farmer
+from tests.factories import deliver, make_farmer, set_prices
 
 pytestmark = pytest.mark.django_db
 

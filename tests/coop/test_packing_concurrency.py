@@ -15,7 +15,7 @@ from django.db import connection
 from coop.models import BatchContribution
 from coop.services import packing
 from tests.conftest import requires_postgres
-from tests.coop.helpers import deliver, set_prices
+from tests.factories import deliver, set_prices
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 

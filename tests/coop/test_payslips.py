@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from coop.models import AuditEvent, LedgerEntry, Settlement, SettlementRun
 from coop.services import ledger
 from coop.services.settlements import approve_settlement, month_bounds, pay_settlement, settle_period
-from tests.coop.helpers import deliver, set_prices
+from tests.factories import deliver, set_prices
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from coop.models import LedgerEntry, Settlement
 from coop.services.settlements import SettlementError, approve_settlement, month_bounds, pay_settlement, settle_period
 from tests.conftest import requires_postgres
-from tests.coop.helpers import deliver, set_prices
+from tests.factories import deliver, set_prices
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 

@@ -16,8 +16,7 @@ from coop.services.settlements import (
     settle_period,
     start_settlement_run,
 )
-from tests.coop.helpers import deliver, set_prices
-from tests.factories import make_farmer, make_village
+from tests.factories import deliver, make_farmer, make_village, set_prices
 
 pytestmark = pytest.mark.django_db
 

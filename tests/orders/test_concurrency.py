@@ -15,8 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from orders.models import Buyer, Order, OrderLine
 from tests.conftest import requires_postgres
-from tests.factories import make_batch, make_cooperative, make_user
-from tests.orders.conftest import ADDRESS, make_product
+from tests.factories import ADDRESS, make_batch, make_cooperative, make_product, make_user
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 

@@ -8,8 +8,7 @@ from django.utils import timezone
 from orders.models import Buyer, GroupBuy, Order, OrderError
 from orders.services import payments
 from orders.services.orders import Item, close_due_group_buys, pack_order, pick_up, place_order
-from tests.factories import make_user
-from tests.orders.conftest import make_group_buy
+from tests.factories import make_group_buy, make_user
 
 
 def join(gb, buyer, boxes):

@@ -6,7 +6,7 @@ from coop.models import AuditEvent
 from orders.models import Order, OrderError
 from orders.services.orders import Item, place_order
 from orders.services.status import set_status
-from tests.orders.conftest import ADDRESS
+from tests.factories import ADDRESS
 
 ALL = [s for s, _label in Order.STATUSES]
 ALLOWED = [(a, b) for a in ALL for b in sorted(Order.TRANSITIONS[a])]

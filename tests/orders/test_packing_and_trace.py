@@ -9,8 +9,7 @@ from coop.models import Batch
 from orders.models import Allocation, Order, OrderError
 from orders.services import payments, stock
 from orders.services.orders import Item, mark_shipped, pack_order, place_order, trace_batches
-from tests.factories import make_batch
-from tests.orders.conftest import ADDRESS
+from tests.factories import ADDRESS, make_batch
 
 
 def paid_order(shop, boxes, personas):

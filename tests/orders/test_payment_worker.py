@@ -9,7 +9,7 @@ from orders.models import Order, SandboxTransaction
 from orders.services import payments
 from orders.services.orders import Item, place_order
 from orders.services.payments.sandbox import SandboxPlatform
-from tests.orders.conftest import ADDRESS
+from tests.factories import ADDRESS
 
 
 @pytest.mark.django_db(transaction=True)

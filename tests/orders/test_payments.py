@@ -12,7 +12,7 @@ from orders.models import Order, OrderError, Payment, PaymentNotification, Refun
 from orders.services import payments
 from orders.services.orders import Item, cancel_unpaid, place_order
 from orders.services.payments.sandbox import SandboxPlatform
-from tests.orders.conftest import ADDRESS
+from tests.factories import ADDRESS
 
 NOTIFY = "/api/payments/notify/sandbox/"
 

@@ -9,8 +9,7 @@ from coop.models import Batch
 from orders.models import Order, OrderError
 from orders.services import stock
 from orders.services.orders import Item, cancel_order, cancel_unpaid, place_order
-from tests.factories import make_batch
-from tests.orders.conftest import ADDRESS, make_product
+from tests.factories import ADDRESS, make_batch, make_product
 
 
 def order(shop, boxes, **kw):

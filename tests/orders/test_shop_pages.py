@@ -7,7 +7,7 @@ from PIL import Image
 from coop.models import Notification
 from orders.models import Buyer, Order
 from orders.services.orders import Item, place_order
-from tests.orders.conftest import ADDRESS
+from tests.factories import ADDRESS
 
 
 def code_sent_to(phone):

@@ -61,8 +61,7 @@ def manager(db, settings):
     household, a packed batch, a product."""
     from coop.models import Staff
     from orders.models import Product
-    from tests.coop.helpers import deliver, set_prices
-    from tests.factories import make_batch, make_cooperative, make_farmer, make_staff
+    from tests.factories import deliver, make_batch, make_cooperative, make_farmer, make_staff, set_prices
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     coop = make_cooperative()

@@ -20,8 +20,7 @@ from coop.models import GatewayMessage, LedgerEntry, Notification, Settlement, S
 from coop.services import notifications
 from coop.services.settlements import month_bounds
 from coop.tasks import run_settlement, send_notification
-from tests.coop.helpers import deliver, set_prices
-from tests.factories import make_farmer, make_village
+from tests.factories import deliver, make_farmer, make_village, set_prices
 
 pytestmark = pytest.mark.django_db
 
@@ -137,8 +136,7 @@ def test_a_worker_that_died_after_the_gateway_accepted_does_not_text_twice(perso
 def test_applying_due_penalties_twice_fines_each_household_once(personas):
     from quality.models import Penalty
     from quality.tasks import apply_due_penalties
-    from tests.charter.conftest import close_window, confirm, make_charter, report_on
-    from tests.factories import make_batch, make_delivery
+    from tests.factories import close_window, confirm, make_batch, make_charter, make_delivery, report_on
 
     make_charter(personas.coop_a)
     fines = []
@@ -161,8 +159,7 @@ def test_cancelling_unpaid_orders_twice_cancels_once(personas):
     from orders.models import Buyer, Order, OrderStatusChange
     from orders.services import orders as order_service
     from orders.tasks import cancel_unpaid_orders
-    from tests.factories import make_batch
-    from tests.orders.conftest import ADDRESS, make_product
+    from tests.factories import ADDRESS, make_batch, make_product
 
     make_batch(personas.coop_a, weight_class="L", pack_size=10, boxes=5)
     product = make_product(personas.coop_a)
@@ -183,8 +180,7 @@ def test_the_sandbox_payment_notification_twice_pays_once(personas):
     from orders.services.orders import Item, place_order
     from orders.services.payments.sandbox import SandboxPlatform
     from orders.tasks import deliver_sandbox_notification
-    from tests.factories import make_batch
-    from tests.orders.conftest import ADDRESS, make_product
+    from tests.factories import ADDRESS, make_batch, make_product
 
     make_batch(personas.coop_a, weight_class="L", pack_size=10, boxes=5)
     buyer = Buyer.objects.create(user=personas.buyer, name="张三", phone="13800001234")

@@ -36,9 +36,7 @@ from orders.services.statements import issue_statement
 from quality.services import appeals
 from quality.services.reports import confirm_report, submit_report
 from quality.services.trace import ensure_trace_code, issue_box_codes, issue_certificate
-from tests.charter.conftest import make_charter
-from tests.coop.helpers import set_prices
-from tests.factories import make_batch, make_farmer, make_user
+from tests.factories import make_batch, make_charter, make_farmer, make_user, set_prices
 
 # What the people of cooperative B must never read anywhere (household A's name and phone).
 SECRET_MARKERS_A = ("吉克拉哈", "13912345601")

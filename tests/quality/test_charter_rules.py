@@ -1,0 +1,151 @@
+"""The charter's rules: escalation by offence number, the version in force, attribution."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from quality.models import BadEggReport, CharterError, Penalty
+from quality.services import penalties as penalty_service
+from quality.services.charter import charter_in_force, largest_remainder
+from quality.services.reports import preview_penalties
+from tests.conftest import requires_postgres
+from tests.factories import confirm, make_batch, make_charter, make_delivery, make_farmer, report_on
+
+
+def test_it_escalates_warning_fine_double_fine_and_notice_then_suspension(personas, charter, farmer_a_batch):
+    sanctions = []
+    for _n in range(4):
+        report = report_on(farmer_a_batch, eggs=3)
+        (penalty,) = confirm(report, personas.manager_a)
+        sanctions.append((penalty.offence_number, penalty.clause.number, penalty.amount, penalty.warning,
+                          penalty.public_notice, penalty.suspension_days))
+    assert sanctions == [
+        (1, "第五条", Decimal("0.00"), True, False, 0),
+        (2, "第六条", Decimal("6.00"), False, False, 0),
+        (3, "第七条", Decimal("12.00"), False, True, 0),
+        (4, "第八条", Decimal("12.00"), False, True, 15),
+    ]
+
+
+def test_it_does_not_count_a_waived_offence(personas, charter, farmer_a_batch):
+    first = confirm(report_on(farmer_a_batch), personas.manager_a)[0]
+    penalty_service.transition(first, Penalty.APPEALED)
+    penalty_service.waive_penalty(first, user=personas.committee_a, reason="证据不足")
+    second = confirm(report_on(farmer_a_batch), personas.manager_a)[0]
+    assert second.offence_number == 1 and second.warning
+
+
+def test_it_forgets_offences_older_than_the_lookback(personas, farmer_a_batch):
+    make_charter(personas.coop_a, lookback_days=30)
+    old = report_on(farmer_a_batch)
+    BadEggReport.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=40))
+    old.refresh_from_db()
+    confirm(old, personas.manager_a)
+    fresh = confirm(report_on(farmer_a_batch), personas.manager_a)[0]
+    assert fresh.offence_number == 1
+
+
+def test_it_applies_the_version_in_force_on_the_report_date_never_a_later_one(personas, farmer_a_batch):
+    today = timezone.localdate()
+    v1 = make_charter(personas.coop_a, version=1, effective_from=today - datetime.timedelta(days=60),
+                      fine_per_egg="1.00")
+    v2 = make_charter(personas.coop_a, version=2, effective_from=today - datetime.timedelta(days=5),
+                      fine_per_egg="5.00")
+    v3 = make_charter(personas.coop_a, version=3, effective_from=today + datetime.timedelta(days=10))
+    assert charter_in_force(personas.coop_a, today - datetime.timedelta(days=10)) == v1
+    assert charter_in_force(personas.coop_a, today) == v2
+    assert charter_in_force(personas.coop_a, today + datetime.timedelta(days=10)) == v3
+    assert charter_in_force(personas.coop_a, today - datetime.timedelta(days=61)) is None
+
+    report = report_on(farmer_a_batch)
+    BadEggReport.objects.filter(pk=report.pk).update(created_at=timezone.now() - datetime.timedelta(days=10))
+    report.refresh_from_db()
+    (penalty,) = confirm(report, personas.manager_a)  # confirmed today, while v2 is in force
+    assert penalty.charter == v1
+
+
+def test_it_refuses_to_sanction_without_a_charter_in_force(personas, farmer_a_batch):
+    with pytest.raises(CharterError):
+        confirm(report_on(farmer_a_batch), personas.manager_a)
+    assert Penalty.objects.count() == 0
+    assert BadEggReport.objects.get().status == BadEggReport.RECEIVED
+
+
+@pytest.mark.parametrize("total,weights", [
+    (2, {"a": 20, "b": 10}), (7, {"a": 1, "b": 1, "c": 1}), (10, {"a": 13, "b": 7, "c": 5, "d": 5}),
+    (1, {"a": 1, "b": 1}), (29, {"a": 3, "b": 997}), (0, {"a": 5}),
+])
+def test_it_splits_bad_eggs_so_the_parts_add_up_exactly(total, weights):
+    parts = largest_remainder(total, weights)
+    assert sum(parts.values()) == total
+    for key, w in weights.items():  # every part is within one egg of its exact share
+        exact = Decimal(total * w) / sum(weights.values())
+        assert abs(parts[key] - exact) < 1
+
+
+def test_it_shares_a_report_in_proportion_to_each_households_eggs(personas, charter, two_household_batch):
+    report = report_on(two_household_batch, eggs=5)
+    _charter, rows = preview_penalties(report)
+    shares = {r["farmer"].head_name: r["eggs"] for r in rows}
+    assert shares == {"吉克拉哈": 3, "阿苏木呷": 2}
+    penalties = confirm(report, personas.manager_a)
+    assert sum(p.eggs for p in penalties) == 5
+
+
+def test_a_stamped_code_names_one_household(personas, charter, two_household_batch):
+    two_household_batch.other_farmer.stamp_code = "EJ07"
+    two_household_batch.other_farmer.save()
+    penalties = confirm(report_on(two_household_batch, eggs=4, stamp_code="ej07"), personas.manager_a)
+    assert [(p.farmer.head_name, p.eggs) for p in penalties] == [("阿苏木呷", 4)]
+
+
+def test_a_manager_may_name_the_households_after_investigating(personas, farmer_a_batch):
+    make_charter(personas.coop_a, attribution_rule="manager")
+    report = report_on(farmer_a_batch, eggs=3)
+    with pytest.raises(CharterError):
+        confirm(report, personas.manager_a)
+    other = make_farmer(personas.coop_a)
+    with pytest.raises(CharterError):  # shares must add up to the bad eggs
+        confirm(report, personas.manager_a, households={personas.farmer_a: 1, other: 1})
+    penalties = confirm(report, personas.manager_a, households={personas.farmer_a: 1, other: 2})
+    assert sorted(p.eggs for p in penalties) == [1, 2]
+
+
+def test_a_manager_cannot_name_another_cooperatives_household(personas, charter, farmer_a_batch):
+    with pytest.raises(CharterError):
+        confirm(report_on(farmer_a_batch, eggs=1), personas.manager_a, households={personas.farmer_b: 1})
+
+
+def test_a_household_with_eggs_in_several_deliveries_gets_one_penalty(personas, charter):
+    d1 = make_delivery(personas.farmer_a, accepted={"L": 15})
+    d2 = make_delivery(personas.farmer_a, accepted={"L": 15})
+    batch = make_batch(personas.coop_a, deliveries=[d1, d2], pack_size=10, boxes=3)
+    penalties = confirm(report_on(batch, eggs=2), personas.manager_a)
+    assert [(p.farmer, p.eggs) for p in penalties] == [(personas.farmer_a, 2)]
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_reports_confirmed_at_once_count_as_two_offences(personas, charter, farmer_a_batch):
+    import threading
+
+    from django.db import connection
+
+    reports = [report_on(farmer_a_batch), report_on(farmer_a_batch, defect="cracked")]
+    barrier = threading.Barrier(2)
+
+    def worker(report):
+        try:
+            barrier.wait()
+            confirm(report, personas.manager_a)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(r,)) for r in reports]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(Penalty.objects.values_list("offence_number", flat=True)) == [1, 2]
