@@ -28,7 +28,7 @@ def labels_pdf(request, batch_id):
     try:
         pdf, filename = labels_for_request(batch, request.GET)
     except LabelRequestError as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(str(exc), status=exc.status, content_type="text/plain; charset=utf-8")
     except NotTraced as exc:
         return HttpResponseNotFound(str(exc), content_type="text/plain; charset=utf-8")
     response = file_response(pdf, filename)
@@ -44,7 +44,10 @@ def label_png(request, batch_id):
         trace = trace_code_of(batch)
     except NotTraced as exc:
         return HttpResponseNotFound(str(exc), content_type="text/plain; charset=utf-8")
-    png = make_png(batch, trace)
+    try:
+        png = make_png(batch, trace)
+    except LabelRequestError as exc:  # a recalled batch
+        return HttpResponse(str(exc), status=exc.status, content_type="text/plain; charset=utf-8")
     response = file_response(png, f"label-{batch.code}.png")
     return response
 
