@@ -10,7 +10,9 @@ There is no stock counter to drift: every answer is recomputed from rows. The pr
 aggregate queries, which is why ``place_order`` only calls this after taking the lock.
 """
 
-from django.db.models import Exists, Min, OuterRef, Subquery, Sum
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, F, Min, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from coop.models import Batch
@@ -74,3 +76,46 @@ def batches_with_room(cooperative_id, weight_class, pack_size, today=None):
     used = dict(live_allocations(batch__in=[b.pk for b in batches]).values("batch")
                 .annotate(n=Sum("boxes")).values_list("batch", "n"))
     return [(b, b.boxes - used.get(b.pk, 0)) for b in batches if b.boxes - used.get(b.pk, 0) > 0]
+
+
+@dataclass
+class Shortfall:
+    """A stock pool whose orders hold more boxes than its sellable batches still have — boxes sold
+    from a batch that then expired (or was recalled) before they were packed. ``waiting`` are the
+    orders that cannot be packed from what is left, paid ones first, in the order they paid."""
+
+    cooperative_id: int
+    weight_class: str
+    pack_size: int
+    boxes: int
+    waiting: list = field(default_factory=list)
+
+
+def shortfalls(cooperative_ids, today=None):
+    """Every pool of ``cooperative_ids`` that is short, for the manager to act on: pack the waiting
+    orders from a new batch (packing takes any sellable batch, so new stock goes to them first —
+    ``available_boxes`` stays 0 until they are covered) or refund them. Read only, no lock: it
+    answers a page and decides nothing."""
+    held = (OrderLine.objects.filter(order__cooperative__in=cooperative_ids, order__status__in=Order.HOLDING)
+            .values_list("order__cooperative_id", "weight_class", "pack_size").annotate(n=Sum("boxes"))
+            .order_by("order__cooperative_id", "weight_class", "pack_size"))
+    short = []
+    for cooperative_id, weight_class, pack_size, boxes in held:
+        room = sum(r for _b, r in batches_with_room(cooperative_id, weight_class, pack_size, today))
+        if boxes <= room:
+            continue
+        lines = (OrderLine.objects.filter(order__cooperative_id=cooperative_id, weight_class=weight_class,
+                                          pack_size=pack_size, order__status__in=Order.HOLDING)
+                 .select_related("order__buyer")
+                 .order_by(F("order__paid_at").asc(nulls_last=True), "order__placed_at", "order_id", "pk"))
+        left, waiting = room, {}
+        for line in lines:
+            if line.boxes <= left:
+                left -= line.boxes
+            else:
+                # First paid, first served: what is left is owed to this order, so every later one
+                # waits behind it rather than taking the boxes of a buyer who paid earlier.
+                left = 0
+                waiting.setdefault(line.order_id, line.order)
+        short.append(Shortfall(cooperative_id, weight_class, pack_size, boxes - room, list(waiting.values())))
+    return short
