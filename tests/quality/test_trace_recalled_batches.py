@@ -7,13 +7,14 @@ import subprocess
 import pytest
 
 from coop.models import Notification
+from orders.models import Order, OrderError
 from orders.services import payments
-from orders.services.orders import pack_order
+from orders.services.orders import mark_ready_for_pickup, mark_shipped, pack_order, pick_up
 from quality.models import LabelSheet
 from quality.services.labels import build_label_sheet, request_label_sheet
 from quality.services.recall import recall_batch
 from tests.factories import confirm, make_batch, make_charter, report_on
-from tests.orders.test_packing_and_trace import paid_order
+from tests.orders.test_stock_refunds import paid_order
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +90,25 @@ def test_a_recall_does_not_alarm_buyers_refunded_before_their_eggs_left(shop, pe
     with django_capture_on_commit_callbacks(execute=True):
         recall_batch(shop.batch, reason="蛋壳污染", user=personas.manager_a)
     assert not Notification.objects.filter(event="batch.recalled").exists()
+
+
+def test_eggs_of_a_batch_recalled_after_packing_are_not_sent_out(shop, personas):
+    courier = paid_order(shop, 2, personas)
+    pack_order(courier, user=personas.manager_a)
+    pickup = paid_order(shop, 1, personas, fulfilment=Order.PICKUP, pickup_point=shop.pickup)
+    pack_order(pickup, user=personas.manager_a)
+    recall_batch(shop.batch, reason="蛋壳污染", user=personas.manager_a)
+    with pytest.raises(OrderError) as err:
+        mark_shipped(courier, courier_company="顺丰", tracking_no="SF1234567890", user=personas.manager_a)
+    assert shop.batch.code in str(err.value) and "已召回" in str(err.value)
+    with pytest.raises(OrderError):
+        mark_ready_for_pickup(pickup, user=personas.manager_a)
+    with pytest.raises(OrderError):
+        pick_up(code=pickup.pickup_code, user=personas.manager_a)
+    courier.refresh_from_db()
+    pickup.refresh_from_db()
+    assert courier.status == pickup.status == Order.PACKED
+    # the way out is a refund
+    payments.refund(courier, out_refund_no="R-recalled", reason="批次召回", user=personas.manager_a)
+    courier.refresh_from_db()
+    assert courier.status == Order.REFUNDED
