@@ -112,3 +112,14 @@ def test_eggs_of_a_batch_recalled_after_packing_are_not_sent_out(shop, personas)
     payments.refund(courier, out_refund_no="R-recalled", reason="批次召回", user=personas.manager_a)
     courier.refresh_from_db()
     assert courier.status == Order.REFUNDED
+
+
+def test_a_sheet_made_before_the_recall_is_no_longer_handed_out(batch, client_for, personas, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    sheet = request_label_sheet(batch, copies=5, serialised=False, user=personas.manager_a)
+    assert build_label_sheet(sheet.pk) is True
+    c = client_for(personas.manager_a)
+    assert c.get(f"/trace/sheets/{sheet.pk}.pdf").content.startswith(b"%PDF")
+    recall_batch(batch, reason="检出沙门氏菌", user=personas.manager_a)
+    r = c.get(f"/trace/sheets/{sheet.pk}.pdf")
+    assert r.status_code == 409 and "已召回" in r.content.decode()
