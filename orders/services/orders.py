@@ -237,12 +237,23 @@ def pack_order(order, *, user=None):
     return order
 
 
+def _refuse_recalled(order):
+    """Eggs of a batch recalled after packing must not leave: the manager refunds the order (its
+    boxes then stop counting) instead of sending them."""
+    recalled = list(Batch.objects.filter(allocations__line__order=order, status=Batch.RECALLED)
+                    .values_list("code", flat=True).distinct())
+    if recalled:
+        raise OrderError(_("订单里有已召回批次 %(codes)s 的鸡蛋，不能发出：请给买家退款。")
+                         % {"codes": "、".join(sorted(recalled))}, "recalled")
+
+
 def mark_shipped(order, *, courier_company, tracking_no, user=None):
     courier_company, tracking_no = (courier_company or "").strip(), (tracking_no or "").strip()
     if not courier_company or not tracking_no:
         raise OrderError(_("请填写快递公司和快递单号。"), "tracking")
     if order.fulfilment != Order.COURIER:
         raise OrderError(_("自提订单不需要发货。"), "not_courier")
+    _refuse_recalled(order)
     with transaction.atomic():
         set_status(order, Order.SHIPPED, user=user, data={"courier": courier_company, "tracking_no": tracking_no})
         Order.objects.filter(pk=order.pk).update(courier_company=courier_company[:30], tracking_no=tracking_no[:40])
@@ -253,6 +264,7 @@ def mark_shipped(order, *, courier_company, tracking_no, user=None):
 def mark_ready_for_pickup(order, *, user=None):
     if order.fulfilment != Order.PICKUP:
         raise OrderError(_("快递订单请填写快递单号发货。"), "not_pickup")
+    _refuse_recalled(order)
     return set_status(order, Order.READY_FOR_PICKUP, user=user)
 
 
@@ -272,6 +284,8 @@ def pick_up(*, code, user, group_buy=None):
     if order.status == Order.COMPLETED and order.picked_up_at:
         raise OrderError(_("这个订单已经取过货了（%(t)s）。") % {
             "t": timezone.localtime(order.picked_up_at).strftime("%Y-%m-%d %H:%M")}, "already")
+    if order.status in (Order.PACKED, Order.READY_FOR_PICKUP):
+        _refuse_recalled(order)
     if order.status == Order.PACKED and order.fulfilment == Order.PICKUP:
         set_status(order, Order.READY_FOR_PICKUP, user=user)
     if order.status != Order.READY_FOR_PICKUP:

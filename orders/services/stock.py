@@ -1,15 +1,47 @@
 """Stock computed from facts: boxes packed in sellable batches, minus boxes already allocated to
 packed orders, minus boxes held by orders that are waiting to be packed.
 
+An allocation stops counting when its order was refunded (or cancelled) before its eggs left: the
+boxes are still on the shelf, so they are for sale again. Whether the eggs left is a fact of the
+order's timeline (an ``OrderStatusChange`` to shipped / ready for pickup / completed), not a flag
+that could drift; a refund after the eggs left frees nothing.
+
 There is no stock counter to drift: every answer is recomputed from rows. The price is a few
 aggregate queries, which is why ``place_order`` only calls this after taking the lock.
 """
 
-from django.db.models import Sum
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, F, Min, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from coop.models import Batch
-from orders.models import Allocation, Order, OrderLine
+from orders.models import Allocation, Order, OrderLine, OrderStatusChange
+
+# The eggs of an order have left the collective once it was shipped or handed to its pickup point.
+LEFT = (Order.SHIPPED, Order.READY_FOR_PICKUP, Order.COMPLETED)
+# An order in one of these states will never take (more of) its boxes.
+GIVEN_UP = (Order.CANCELLED, Order.REFUND_PENDING, Order.REFUNDED)
+
+
+def _left(order_ref):
+    return OrderStatusChange.objects.filter(order=order_ref, to_status__in=LEFT)
+
+
+def live_allocations(**filters):
+    """Allocations whose boxes are gone from stock: every one except those of orders given up
+    before their eggs left (refunded while packed), whose boxes are back on the shelf."""
+    return (Allocation.objects.filter(**filters)
+            .alias(left=Exists(_left(OuterRef("line__order"))))
+            .exclude(line__order__status__in=GIVEN_UP, left=False))
+
+
+def departed_allocations(**filters):
+    """Allocations whose eggs left, each with ``left_at``: when its order was shipped or handed over."""
+    first_left = _left(OuterRef("line__order")).order_by().values("order").annotate(t=Min("created_at"))
+    return (Allocation.objects.filter(**filters)
+            .annotate(left_at=Subquery(first_left.values("t")[:1]))
+            .filter(left_at__isnull=False))
 
 
 def sellable_batches(cooperative_id, weight_class, pack_size, today=None):
@@ -29,7 +61,7 @@ def held_boxes(cooperative_id, weight_class, pack_size):
 def available_boxes(cooperative_id, weight_class, pack_size, today=None):
     batches = sellable_batches(cooperative_id, weight_class, pack_size, today)
     packed = batches.aggregate(n=Sum("boxes"))["n"] or 0
-    allocated = Allocation.objects.filter(batch__in=batches).aggregate(n=Sum("boxes"))["n"] or 0
+    allocated = live_allocations(batch__in=batches).aggregate(n=Sum("boxes"))["n"] or 0
     return max(packed - allocated - held_boxes(cooperative_id, weight_class, pack_size), 0)
 
 
@@ -41,6 +73,49 @@ def batches_with_room(cooperative_id, weight_class, pack_size, today=None):
     """Sellable batches with unallocated boxes, earliest best-before first (the packing order)."""
     batches = list(sellable_batches(cooperative_id, weight_class, pack_size, today)
                    .order_by("best_before", "packed_at", "id"))
-    used = dict(Allocation.objects.filter(batch__in=[b.pk for b in batches]).values("batch")
+    used = dict(live_allocations(batch__in=[b.pk for b in batches]).values("batch")
                 .annotate(n=Sum("boxes")).values_list("batch", "n"))
     return [(b, b.boxes - used.get(b.pk, 0)) for b in batches if b.boxes - used.get(b.pk, 0) > 0]
+
+
+@dataclass
+class Shortfall:
+    """A stock pool whose orders hold more boxes than its sellable batches still have — boxes sold
+    from a batch that then expired (or was recalled) before they were packed. ``waiting`` are the
+    orders that cannot be packed from what is left, paid ones first, in the order they paid."""
+
+    cooperative_id: int
+    weight_class: str
+    pack_size: int
+    boxes: int
+    waiting: list = field(default_factory=list)
+
+
+def shortfalls(cooperative_ids, today=None):
+    """Every pool of ``cooperative_ids`` that is short, for the manager to act on: pack the waiting
+    orders from a new batch (packing takes any sellable batch, so new stock goes to them first —
+    ``available_boxes`` stays 0 until they are covered) or refund them. Read only, no lock: it
+    answers a page and decides nothing."""
+    held = (OrderLine.objects.filter(order__cooperative__in=cooperative_ids, order__status__in=Order.HOLDING)
+            .values_list("order__cooperative_id", "weight_class", "pack_size").annotate(n=Sum("boxes"))
+            .order_by("order__cooperative_id", "weight_class", "pack_size"))
+    short = []
+    for cooperative_id, weight_class, pack_size, boxes in held:
+        room = sum(r for _b, r in batches_with_room(cooperative_id, weight_class, pack_size, today))
+        if boxes <= room:
+            continue
+        lines = (OrderLine.objects.filter(order__cooperative_id=cooperative_id, weight_class=weight_class,
+                                          pack_size=pack_size, order__status__in=Order.HOLDING)
+                 .select_related("order__buyer")
+                 .order_by(F("order__paid_at").asc(nulls_last=True), "order__placed_at", "order_id", "pk"))
+        left, waiting = room, {}
+        for line in lines:
+            if line.boxes <= left:
+                left -= line.boxes
+            else:
+                # First paid, first served: what is left is owed to this order, so every later one
+                # waits behind it rather than taking the boxes of a buyer who paid earlier.
+                left = 0
+                waiting.setdefault(line.order_id, line.order)
+        short.append(Shortfall(cooperative_id, weight_class, pack_size, boxes - room, list(waiting.values())))
+    return short

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from coop.lib import tenancy
 from coop.lib.locking import LockTimeout
 from orders.models import Order, OrderError, PickupPoint, Product
-from orders.services import payments
+from orders.services import payments, stock
 from orders.services.groupbuys import create_group_buy
 from orders.services.orders import complete, mark_ready_for_pickup, mark_shipped, pack_order, trace_batches
 
@@ -47,7 +47,11 @@ def queue(request):
     counts = {s: orders.filter(status=s).count() for s, _label in Order.STATUSES}
     return render(request, "orders/manage_queue.html", {
         "orders": orders.filter(status=status)[:200], "status": status, "statuses": Order.STATUSES,
-        "counts": counts})
+        "counts": counts, "shortfalls": _shortfalls(request)})
+
+
+def _shortfalls(request):
+    return stock.shortfalls(tenancy.cooperative_ids(request.user, roles=ROLES))
 
 
 @manager_required
@@ -58,7 +62,7 @@ def packing_list(request):
         for line in o.lines.all():
             totals[line.name] = totals.get(line.name, 0) + line.boxes
     return render(request, "orders/manage_packing.html", {"orders": orders, "totals": sorted(totals.items()),
-                                                          "now": timezone.now()})
+                                                          "now": timezone.now(), "shortfalls": _shortfalls(request)})
 
 
 @manager_required

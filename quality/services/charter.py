@@ -86,18 +86,21 @@ def batch_eggs_by_household(batch):
 def attribute(report, charter, households=None):
     """Who answers for the report's bad eggs: {farmer: eggs}, summing to ``report.eggs``.
 
-    1. A stamped farmer code read off the egg names one household (of this cooperative).
+    1. A stamped farmer code read off the egg names one household (of this cooperative) — for at
+       most the eggs it put into the batch. The rest is shared by the charter's rule among the other
+       households, or named by the manager where the charter says so.
     2. Otherwise the manager may name households after investigating (``households``: either
        {farmer: eggs} that must add up, or a list split by their eggs in the batch).
     3. Otherwise the charter's rule: shared by each household's eggs in the batch.
+
+    Under the stamp and the charter's rule nobody is attributed more eggs than they contributed.
     """
 
-    if report.stamp_code:
-        farmer = Farmer.objects.filter(cooperative=report.cooperative, stamp_code__iexact=report.stamp_code).first()
-        if farmer is None:
-            raise CharterError(_("喷码“%(code)s”不属于本合作社的任何农户。") % {"code": report.stamp_code})
-        return {farmer: report.eggs}
     in_batch = batch_eggs_by_household(report.batch)
+    if report.stamp_code:
+        stamped = _stamped(report, charter, in_batch, households)
+        if stamped is not None:
+            return stamped
     if households:
         if isinstance(households, dict):
             named = {f: int(n) for f, n in households.items() if int(n) > 0}
@@ -115,7 +118,43 @@ def attribute(report, charter, households=None):
         return {f: n for f, n in largest_remainder(report.eggs, weights).items() if n}
     if charter.attribution_rule == Charter.RULE_MANAGER:
         raise CharterError(_("公约规定由管理员调查后指定农户：请选择要处罚的农户。"))
+    _check_traceable(report.eggs, in_batch)
     return {f: n for f, n in largest_remainder(report.eggs, in_batch).items() if n}
+
+
+def _check_traceable(eggs, in_batch):
+    # A share in proportion to contributions stays within each one only while the eggs shared do
+    # not exceed the eggs contributed; past that someone would answer for eggs they never sold.
+    traceable = sum(in_batch.values())
+    if eggs > traceable:
+        raise CharterError(_("坏蛋枚数 %(n)s 超过了这个批次中可追溯到农户的 %(m)s 枚鸡蛋，无法按公约分摊。")
+                           % {"n": eggs, "m": traceable})
+
+
+def _stamped(report, charter, in_batch, households):
+    """The stamp's share: ``{farmer: eggs}``, or None when the manager names who answers for the eggs
+    the stamped household did not put into the batch."""
+    farmer = Farmer.objects.filter(cooperative=report.cooperative, stamp_code__iexact=report.stamp_code).first()
+    if farmer is None:
+        raise CharterError(_("喷码“%(code)s”不属于本合作社的任何农户。") % {"code": report.stamp_code})
+    own = in_batch.get(farmer, 0)
+    if not own:
+        raise CharterError(_("喷码“%(code)s”的农户（%(name)s）没有鸡蛋装进这个批次，请核对喷码。")
+                           % {"code": report.stamp_code, "name": farmer.head_name})
+    if report.eggs <= own:
+        return {farmer: report.eggs}
+    rest = report.eggs - own
+    if households:
+        return None  # the manager investigated and names the households for all the eggs
+    if charter.attribution_rule == Charter.RULE_MANAGER:
+        raise CharterError(_(
+            "喷码“%(code)s”的农户只有 %(own)s 枚鸡蛋装进这个批次，其余 %(rest)s 枚按公约由管理员调查后指定农户："
+            "请选择要处罚的农户。") % {"code": report.stamp_code, "own": own, "rest": rest})
+    others = {f: n for f, n in in_batch.items() if f != farmer}
+    _check_traceable(rest, others)
+    shares = largest_remainder(rest, others)
+    shares[farmer] = own
+    return {f: n for f, n in shares.items() if n}
 
 
 # --- adopting a version -------------------------------------------------------------------------------

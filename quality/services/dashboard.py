@@ -17,7 +17,8 @@ from django.utils import timezone
 from coop.lib import tenancy
 from coop.models import REJECT_CODES, WEIGHT_CLASS_CODES, Batch, BatchContribution, Cooperative, Delivery, Settlement
 from coop.services.packing import window_start
-from orders.models import Allocation, Order, OrderLine
+from orders.models import Order, OrderLine
+from orders.services import stock
 from orders.services.programmes import counted_amounts, counted_orders
 from quality.models import Appeal, BadEggReport, Scan
 
@@ -143,7 +144,7 @@ def boxes_for_sale(coop_ids, today):
     keys = ("cooperative_id", "weight_class", "pack_size")
     packed = {tuple(r[k] for k in keys): r["n"] for r in batches.values(*keys).annotate(n=Sum("boxes"))}
     allocated = {(r["batch__cooperative_id"], r["batch__weight_class"], r["batch__pack_size"]): r["n"] for r in
-                 Allocation.objects.filter(batch__in=batches).values(
+                 stock.live_allocations(batch__in=batches).values(
                      "batch__cooperative_id", "batch__weight_class", "batch__pack_size").annotate(n=Sum("boxes"))}
     held = {(r["order__cooperative_id"], r["weight_class"], r["pack_size"]): r["n"] for r in
             OrderLine.objects.filter(order__cooperative__in=coop_ids, order__status__in=Order.HOLDING)

@@ -3,7 +3,8 @@
 Events: one ``commissioning`` ObjectEvent per delivery (eggs coming into being at a village), one
 ``inspecting`` ObjectEvent per delivery and disposition (candling: ``conformant`` accepted eggs,
 ``non_conformant`` rejects), a TransformationEvent deliveries → batch, then ``shipping`` events for
-orders that carried the batch (when the shop records allocations) and a ``recalled`` event.
+orders that carried the batch away (when they left, never for boxes only packed or refunded before
+leaving) and a ``recalled`` event.
 
 Identifiers: with a GTIN, the batch is the GS1 Digital Link class ``https://id.gs1.org/01/…/10/…``;
 without one, the scan URL ``SITE_URL/t/<code>`` — EPCIS 2.0 accepts any URI. Deliveries and
@@ -13,11 +14,11 @@ in the private version a manager of the cooperative asks for (``?private=1``), b
 
 import datetime
 
-from django.apps import apps
 from django.utils import timezone
 
 from coop.lib.validators import gtin14
 from coop.models import Batch
+from orders.services import stock
 from quality.services.trace import short_url, trace_code_of
 
 CONTEXT = [
@@ -104,21 +105,13 @@ def batch_document(batch, *, include_private=False):
 
 
 def shipping_events(batch, output, producer, include_private):
-    """One ``shipping`` event per order that carried the batch, once the shop records allocations."""
-
-    try:
-        allocation = apps.get_model("orders", "Allocation")
-    except LookupError:
-        return []
-    fields = {f.name for f in allocation._meta.get_fields()}
-    if "batch" not in fields:
-        return []
+    """One ``shipping`` event per order that carried the batch away, at the moment it left (shipped,
+    or handed to its pickup point). Packing alone is not shipping, and boxes of an order refunded
+    before it left never left: they get no event (they are back in stock)."""
     events = []
-    for alloc in allocation.objects.filter(batch=batch).order_by("pk"):
-        when = getattr(alloc, "created_at", None) or batch.packed_at
-        qty = (getattr(alloc, "boxes", 0) or 0) * batch.pack_size
-        event = _event("ObjectEvent", when, action="OBSERVE", bizStep="shipping", disposition="in_transit",
-                       quantityList=[{"epcClass": output, "quantity": qty, "uom": "H87"}],
+    for alloc in stock.departed_allocations(batch=batch).order_by("left_at", "pk"):
+        event = _event("ObjectEvent", alloc.left_at, action="OBSERVE", bizStep="shipping", disposition="in_transit",
+                       quantityList=[{"epcClass": output, "quantity": alloc.boxes * batch.pack_size, "uom": "H87"}],
                        readPoint={"id": f"{producer}:collection-point"})
         if include_private:
             event["greenshell:allocation"] = alloc.pk

@@ -31,6 +31,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdfcanvas
 
 from coop.lib.errors import DomainError
+from coop.models import Batch
 from coop.services.audit import log_action
 from quality.models import ComplianceCertificate, LabelSheet
 from quality.services.trace import ensure_trace_code, issue_box_codes, label_url, trace_code_of
@@ -42,6 +43,7 @@ FONT = "GreenshellCJK"
 
 
 GREEN = (0.184, 0.42, 0.235)
+RED = (0.78, 0.1, 0.1)
 
 
 rl_config.useA85 = 0
@@ -55,6 +57,14 @@ LABEL_CACHE_TTL = 24 * 3600
 
 class LabelRequestError(DomainError):
     """A bad label request (unknown format, too many copies): shown to the manager."""
+
+
+def refuse_recalled(batch):
+    """Labels put eggs on sale; recalled eggs must not be sold, so their labels are never printed."""
+    if batch.status == Batch.RECALLED:
+        raise LabelRequestError(
+            _("批次 %(code)s 已召回（%(reason)s），不能再打印标签：召回的鸡蛋不得销售。")
+            % {"code": batch.code, "reason": batch.status_reason or "—"}, "recalled", status=409)
 
 
 @dataclass(frozen=True)
@@ -225,6 +235,7 @@ def _trademark_path(coop):
 
 def render_labels(batch, *, sheet_format=DEFAULT_FORMAT, copies=None, serialised=False, progress=None):
     """The PDF bytes of ``copies`` labels of ``batch`` (serialised: one per box code)."""
+    refuse_recalled(batch)
     if sheet_format not in FORMATS:
         raise LabelRequestError(_("未知的标签规格：%(f)s") % {"f": sheet_format})
     fmt = FORMATS[sheet_format]
@@ -285,6 +296,7 @@ def labels_for_request(batch, params):
 
     Read only (it answers a GET): box labels use the box codes made when the batch was packed, one
     per box; more than that is a background sheet (a POST), which issues the extra codes."""
+    refuse_recalled(batch)
     sheet_format = params.get("format") or DEFAULT_FORMAT
     if sheet_format not in FORMATS:
         raise LabelRequestError(_("未知的标签规格：%(f)s。可选：%(all)s")
@@ -308,7 +320,7 @@ def labels_for_request(batch, params):
 
 def request_label_sheet(batch, *, sheet_format=DEFAULT_FORMAT, copies=None, serialised=True, user=None):
     """Queue a label sheet, or return the one already made/queued with the same parameters."""
-
+    refuse_recalled(batch)
     if sheet_format not in FORMATS:
         raise LabelRequestError(_("未知的标签规格：%(f)s") % {"f": sheet_format})
     copies = copies or batch.boxes
@@ -336,6 +348,11 @@ def build_label_sheet(sheet_id):
     if not claimed:
         return False  # done already, or another worker is on it
     sheet = LabelSheet.objects.select_related("batch__cooperative").get(pk=sheet_id)
+    try:
+        refuse_recalled(sheet.batch)  # recalled while the sheet waited in the queue
+    except LabelRequestError as exc:
+        LabelSheet.objects.filter(pk=sheet_id).update(status=LabelSheet.FAILED, error=str(exc)[:300])
+        return False  # final: retrying cannot un-recall the batch
     try:
         if sheet.serialised:
             issue_box_codes(ensure_trace_code(sheet.batch), sheet.copies, user=sheet.created_by)
@@ -407,9 +424,27 @@ def certificate_pdf(cert):
     draw_qr_vectors(c, qr_matrix(label_url(batch, trace)), qx, qy, qr_size)
     c.setFont(FONT, 5)
     c.drawCentredString(qx + qr_size / 2, qy - 3 * mm, f"扫码溯源 {trace.code}")
+    if batch.status == Batch.RECALLED:
+        _void_stamp(c, w, h, batch)
     c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def _void_stamp(c, w, h, batch):
+    # The certificate stays downloadable (it is the record of what was promised), but a recalled
+    # batch's copy must never pass for a valid one: a red band across it says so.
+    c.saveState()
+    c.setFillColorRGB(1, 1, 1)
+    c.setStrokeColorRGB(*RED)
+    c.setLineWidth(1.5)
+    c.rect(4 * mm, h / 2 - 7 * mm, w - 8 * mm, 14 * mm, stroke=1, fill=1)
+    c.setFillColorRGB(*RED)
+    c.setFont(FONT, 11)
+    c.drawCentredString(w / 2, h / 2 + 0.5 * mm, "已召回 · 请勿食用 · 本合格证作废")
+    c.setFont(FONT, 6)
+    c.drawCentredString(w / 2, h / 2 - 4.5 * mm, f"召回原因：{batch.status_reason or '—'}"[:60])
+    c.restoreState()
 
 
 def _checkbox(c, x, y, checked):
@@ -457,6 +492,7 @@ MM = DPI / 25.4
 
 
 def label_png(batch, trace, box=None, width_mm=70, height_mm=37):
+    refuse_recalled(batch)
     text = LabelText.of(batch)
     w, h = round(width_mm * MM), round(height_mm * MM)
     img = Image.new("L", (w, h), 255)

@@ -7,7 +7,6 @@ told (``notify_buyers``), once per buyer and batch however often the task runs.
 """
 
 from celery import shared_task
-from django.apps import apps
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -15,6 +14,7 @@ from coop.lib.errors import DomainError
 from coop.models import Batch
 from coop.services.batches import BatchError, set_batch_status
 from coop.services.notifications import notify
+from orders.services import stock
 from quality.services import scanpage
 
 
@@ -43,24 +43,14 @@ def recall_batch(batch, *, reason, user=None):
 
 
 def buyers_of(batch):
-    """(buyer phone, order reference) pairs of orders that carried ``batch`` — empty until the shop
-    records order-line → batch allocations."""
-    try:
-
-        allocation = apps.get_model("orders", "Allocation")
-    except LookupError:
-        return []
-    return _buyers_from_allocations(allocation, batch)
-
-
-def _buyers_from_allocations(allocation, batch):
+    """(buyer, phone, order) of orders that carried ``batch`` — not those refunded before their eggs
+    left, whose boxes went back on the shelf (they never had these eggs)."""
     seen = {}
-    qs = allocation.objects.filter(batch=batch).select_related("line__order__buyer")
-    for alloc in qs:
+    for alloc in stock.live_allocations(batch=batch).select_related("line__order__buyer").order_by("pk"):
         order = alloc.line.order
-        buyer = getattr(order, "buyer", None)
-        phone = getattr(order, "phone", "") or getattr(buyer, "phone", "")
-        if buyer is not None and buyer.pk not in seen:
+        buyer = order.buyer
+        phone = order.phone or buyer.phone
+        if buyer.pk not in seen:
             seen[buyer.pk] = (buyer, phone, order)
     return list(seen.values())
 

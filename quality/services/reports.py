@@ -29,6 +29,7 @@ from quality.models import DEFECT_CODES, BadEggReport, CharterError, Penalty, Re
 from quality.models.charter import describe_sanction
 from quality.services import charter as rules
 from quality.services import penalties as penalty_service
+from quality.services import scanpage
 
 logger = logging.getLogger("greenshell.charter")
 
@@ -283,6 +284,11 @@ def confirm_report(report, *, user, reason="", households=None):
             created.append(penalty)
         for penalty in created:
             penalty_service.notify_penalty(penalty, user=user)
+        # The scan page counts confirmed reports and is cached for minutes: drop it once this is
+        # committed, so the next scan shows the new count (as a recall does).
+        trace_id = getattr(getattr(report.batch, "trace", None), "pk", None)
+        if trace_id is not None:
+            transaction.on_commit(lambda: scanpage.invalidate(trace_id))
     # After the commit: the refund talks to the payment provider, which must not roll back with us.
     grant_remedy(report, user=user)
     _tell_reporter(report)

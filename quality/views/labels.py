@@ -9,7 +9,7 @@ from coop.lib import tenancy
 from coop.lib.files import file_response
 from coop.models import Batch
 from quality.models import LabelSheet
-from quality.services.labels import LabelRequestError, labels_for_request
+from quality.services.labels import LabelRequestError, labels_for_request, refuse_recalled
 from quality.services.labels import label_png as make_png
 from quality.services.trace import NotTraced, trace_code_of
 
@@ -28,7 +28,7 @@ def labels_pdf(request, batch_id):
     try:
         pdf, filename = labels_for_request(batch, request.GET)
     except LabelRequestError as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(str(exc), status=exc.status, content_type="text/plain; charset=utf-8")
     except NotTraced as exc:
         return HttpResponseNotFound(str(exc), content_type="text/plain; charset=utf-8")
     response = file_response(pdf, filename)
@@ -44,7 +44,10 @@ def label_png(request, batch_id):
         trace = trace_code_of(batch)
     except NotTraced as exc:
         return HttpResponseNotFound(str(exc), content_type="text/plain; charset=utf-8")
-    png = make_png(batch, trace)
+    try:
+        png = make_png(batch, trace)
+    except LabelRequestError as exc:  # a recalled batch
+        return HttpResponse(str(exc), status=exc.status, content_type="text/plain; charset=utf-8")
     response = file_response(png, f"label-{batch.code}.png")
     return response
 
@@ -55,6 +58,10 @@ def label_sheet_file(request, sheet_id):
 
     ids = tenancy.cooperative_ids(request.user)
     sheet = get_object_or_404(LabelSheet, pk=sheet_id, batch__cooperative_id__in=ids, status=LabelSheet.DONE)
+    try:  # a sheet made before the recall must not be printed after it
+        refuse_recalled(sheet.batch)
+    except LabelRequestError as exc:
+        return HttpResponse(str(exc), status=exc.status, content_type="text/plain; charset=utf-8")
     with sheet.file.open("rb") as stored:
         response = file_response(stored.read(), f"labels-{sheet.batch.code}-{sheet.pk}.pdf")
     return response

@@ -149,3 +149,35 @@ def test_two_reports_confirmed_at_once_count_as_two_offences(personas, charter, 
     for t in threads:
         t.join()
     assert sorted(Penalty.objects.values_list("offence_number", flat=True)) == [1, 2]
+
+
+def test_a_stamped_household_answers_for_no_more_eggs_than_it_put_in(personas, charter, two_household_batch):
+    other = two_household_batch.other_farmer  # 10 eggs in the batch; farmer_a has 20
+    other.stamp_code = "EJ07"
+    other.save()
+    penalties = confirm(report_on(two_household_batch, eggs=15, stamp_code="EJ07"), personas.manager_a)
+    assert sorted((p.farmer.head_name, p.eggs) for p in penalties) == [("吉克拉哈", 5), ("阿苏木呷", 10)]
+
+
+def test_it_asks_the_manager_for_the_rest_when_the_charter_says_so(personas, two_household_batch):
+    make_charter(personas.coop_a, attribution_rule="manager")
+    other = two_household_batch.other_farmer
+    other.stamp_code = "EJ07"
+    other.save()
+    report = report_on(two_household_batch, eggs=15, stamp_code="EJ07")
+    with pytest.raises(CharterError) as err:
+        confirm(report, personas.manager_a)
+    assert "只有 10 枚" in str(err.value) and "其余 5 枚" in str(err.value)
+    report.refresh_from_db()
+    assert report.status != BadEggReport.CONFIRMED and not Penalty.objects.exists()
+    penalties = confirm(report, personas.manager_a, households={other: 10, personas.farmer_a: 5})
+    assert sorted(p.eggs for p in penalties) == [5, 10]
+
+
+def test_a_stamp_of_a_household_not_in_the_batch_is_refused(personas, charter, farmer_a_batch):
+    stranger = make_farmer(personas.coop_a, stamp_code="EJ99")
+    report = report_on(farmer_a_batch, eggs=2, stamp_code="EJ99")
+    with pytest.raises(CharterError) as err:
+        confirm(report, personas.manager_a)
+    assert stranger.head_name in str(err.value) and "没有鸡蛋装进这个批次" in str(err.value)
+    assert not Penalty.objects.exists()

@@ -1,9 +1,15 @@
 """The EPCIS 2.0 export of a batch's history."""
 
-import pytest
+import datetime
 
+import pytest
+from django.utils import timezone
+
+from orders.models import Allocation, OrderStatusChange
+from orders.services import payments
+from orders.services.orders import Item, mark_shipped, pack_order, place_order
 from quality.services.recall import recall_batch
-from tests.factories import make_batch, make_delivery, make_farmer
+from tests.factories import ADDRESS, make_batch, make_delivery, make_farmer
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +69,46 @@ def test_with_a_gtin_the_batch_is_a_gs1_lot_class(batch, client):
 
 def test_unknown_code_export_is_404(client):
     assert client.get("/t/ABCDEFGHJK/epcis.json").status_code == 404
+
+
+def _shipping(client, batch):
+    events = client.get(f"/t/{batch.trace.code}/epcis.json").json()["epcisBody"]["eventList"]
+    return [e for e in events if e.get("bizStep") == "shipping"]
+
+
+def _packed_order(shop, boxes, personas, **kw):
+    kw.setdefault("address", ADDRESS)
+    order, _ = place_order(buyer=shop.buyer, items=[Item(shop.product, boxes)], **kw)
+    payments.record_offline_payment(order, reference="现金", user=personas.manager_a)
+    order.refresh_from_db()
+    return pack_order(order, user=personas.manager_a)
+
+
+def test_it_emits_no_shipping_for_boxes_only_packed(shop, client, personas):
+    _packed_order(shop, 3, personas)
+    assert _shipping(client, shop.batch) == []
+
+
+def test_it_emits_shipping_when_the_order_ships_at_that_time(shop, client, personas):
+    order = _packed_order(shop, 3, personas)
+    # packed yesterday, shipped today: the event is the shipping, not the packing
+    Allocation.objects.update(created_at=timezone.now() - datetime.timedelta(days=1))
+    mark_shipped(order, courier_company="顺丰", tracking_no="SF1234567890", user=personas.manager_a)
+    left = OrderStatusChange.objects.get(order=order, to_status="shipped").created_at
+    shipping = _shipping(client, shop.batch)
+    assert len(shipping) == 1
+    assert shipping[0]["quantityList"][0]["quantity"] == 30
+    assert shipping[0]["eventTime"] == timezone.localtime(left).isoformat(timespec="seconds")
+
+
+def test_it_emits_nothing_for_an_order_refunded_before_it_shipped(shop, client, personas):
+    order = _packed_order(shop, 3, personas)
+    payments.refund(order, out_refund_no="R-epcis", reason="买家不要了", user=personas.manager_a)
+    assert _shipping(client, shop.batch) == []
+
+
+def test_a_refund_after_shipping_keeps_the_shipping_event(shop, client, personas):
+    order = _packed_order(shop, 2, personas)
+    mark_shipped(order, courier_company="顺丰", tracking_no="SF1234567890", user=personas.manager_a)
+    payments.refund(order, out_refund_no="R-epcis2", reason="蛋碎了", user=personas.manager_a)
+    assert len(_shipping(client, shop.batch)) == 1

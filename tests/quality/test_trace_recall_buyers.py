@@ -3,7 +3,7 @@
 import pytest
 
 from coop.models import Notification
-from orders.services.orders import pack_order
+from orders.services.orders import mark_shipped, pack_order
 from quality.services.recall import notify_buyers, recall_batch
 from tests.orders.test_packing_and_trace import paid_order
 
@@ -14,6 +14,7 @@ def test_buyers_of_a_recalled_batch_are_told_once(shop, personas, client,  # noq
                                                  django_capture_on_commit_callbacks):
     order = paid_order(shop, 2, personas)
     pack_order(order, user=personas.manager_a)
+    mark_shipped(order, courier_company="顺丰", tracking_no="SF1234567890", user=personas.manager_a)
     with django_capture_on_commit_callbacks(execute=True):
         recall_batch(shop.batch, reason="蛋壳污染", user=personas.manager_a)
     notes = Notification.objects.filter(event="batch.recalled")
