@@ -17,8 +17,9 @@ def redis_down(settings):
 
 
 @pytest.mark.django_db
-def test_the_admin_sign_in_says_try_later_when_the_cache_is_down(personas, redis_down):
-    r = Client().post("/admin/login/?next=/admin/", {"username": "committee_a", "password": "pw-greenshell-1"})
+@pytest.mark.parametrize("door", ["/admin/login/?next=/admin/", "/programmes/login/"])
+def test_the_staff_sign_in_pages_say_try_later_when_the_cache_is_down(personas, redis_down, door):
+    r = Client().post(door, {"username": "committee_a", "password": "pw-greenshell-1"})
     assert r.status_code == 200 and "稍后再试" in r.content.decode()
     assert "_auth_user_id" not in r.client.session
 
