@@ -80,3 +80,15 @@ def extend(key, window):
 @_counted
 def clear(key):
     cache.delete(key)
+
+
+@_counted
+def remember(key, value, window):
+    """Keep ``value`` (e.g. until when a lock lasts) for ``window`` seconds, unless one is kept already."""
+    cache.add(key, value, window)
+
+
+@_counted
+def recall(key):
+    """The value ``remember`` kept on ``key``, or None once its window is over."""
+    return cache.get(key)

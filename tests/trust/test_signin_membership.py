@@ -34,3 +34,20 @@ def test_a_strangers_number_costs_the_same_hashing_as_a_members(personas, monkey
     member_runs, runs[:] = len(runs), []
     attempt("13900009999")
     assert member_runs == len(runs) == 1
+
+
+@pytest.mark.django_db
+def test_a_strangers_number_locks_after_five_tries_like_a_members(personas):
+    """Otherwise the fifth try tells them apart: a member's number locks, a stranger's never did."""
+    give_pin(personas.farmer_a, personas.manager_a)
+    for _ in range(4):
+        assert attempt(personas.farmer_a.phone) == attempt("13900009999")
+    member, stranger = lock_page(personas.farmer_a.phone), lock_page("13900009999")
+    assert member == stranger and member[0] == 429 and "已锁定" in member[1]
+    assert lock_page(personas.farmer_a.phone) == lock_page("13900009999")  # and stays locked alike
+
+
+def lock_page(phone):
+    r = Client(REMOTE_ADDR="10.0.0.8").post("/farmer/login/", {"phone": phone, "pin": "000000"})
+    text = r.content.decode()
+    return r.status_code, text[text.index("输错太多次"):text.index("重设密码") + 4] if "输错太多次" in text else text
