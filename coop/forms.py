@@ -183,10 +183,11 @@ class LockoutMixin:
             except DomainError as exc:
                 raise forms.ValidationError(str(exc), code=exc.code) from exc
             raise
-        try:
-            attempt.succeeded()
-        except DomainError:
-            pass  # the password was right; the pair's count just expires with its window
+        if self.get_user() is not None:  # signed in (a form missing a field checks nothing and keeps the count)
+            try:
+                attempt.succeeded()
+            except DomainError:
+                pass  # the password was right; the pair's count just expires with its window
         return cleaned
 
 

@@ -115,11 +115,15 @@ def start_attempt(username, ip):
     checked at all), ``ratelimit.LimiterUnavailable`` if the counters cannot be reached."""
     failures, seconds = lockout_limits()
     name = normalise_username(username)
-    pair_count = ratelimit.hit(_pair_key(name, ip), seconds)
-    name_count = ratelimit.hit(_name_key(name), seconds)  # fixed window: a stranger cannot prolong it
+    pair_key = _pair_key(name, ip)
+    pair_count = ratelimit.hit(pair_key, seconds)
     if pair_count > failures:
+        # Refused before the name's count: one address adds at most ``failures`` to the ceiling, so it
+        # takes many addresses, not one, to lock the name everywhere.
         raise _locked()
+    name_count = ratelimit.hit(_name_key(name), seconds)  # fixed window: a stranger cannot prolong it
     if name_count > settings.LOGIN_LOCKOUT_USERNAME_FAILURES:
+        ratelimit.refund(pair_key)  # not checked, so not one of this address's tries
         raise _locked(everywhere=True)
     return Attempt(name, ip, pair_count, name_count)
 

@@ -79,6 +79,14 @@ def test_it_still_signs_in_from_another_address_but_not_past_the_ceiling_for_the
 
 
 @pytest.mark.django_db
+def test_one_address_hammering_a_locked_name_does_not_lock_it_everywhere(personas, settings):
+    settings.LOGIN_LOCKOUT_USERNAME_FAILURES = 12
+    for _ in range(30):
+        admin_sign_in("committee_a", "wrong", ip="10.6.6.6")
+    assert signed_into_admin(admin_sign_in("committee_a", PASSWORD, ip="10.0.0.2"))
+
+
+@pytest.mark.django_db
 def test_a_right_password_does_not_use_up_the_ceiling(personas, settings):
     settings.LOGIN_LOCKOUT_USERNAME_FAILURES = 3
     for n in range(6):  # a script fetching a token now and then, from two addresses
