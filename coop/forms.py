@@ -6,10 +6,12 @@ import uuid
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coop.lib.client import client_ip
+from coop.lib.errors import DomainError
 from coop.lib.validators import normalize_mobile, validate_mobile
 from coop.models import GRADES, REJECT_DEFECTS, WEIGHT_CLASSES, Farmer
 from coop.services import accounts
@@ -158,31 +160,40 @@ class FarmerAdminForm(forms.ModelForm):
         return super().save(commit=commit)
 
 
-class LockoutAdminAuthenticationForm(AdminAuthenticationForm):
-    """The admin sign-in form with the lockout rule in front of the password check."""
+class LockoutMixin:
+    """The staff lockout (``coop.services.accounts``) in front of a Django sign-in form's password check.
 
-    error_messages = {
-        **AdminAuthenticationForm.error_messages,
-        "locked": _("登录失败次数太多，这个账号在这台设备上已暂停登录 %(minutes)d 分钟。"
-                    "请稍后再试；忘记密码请联系合作社管理员。"),
-    }
+    The attempt is counted before ``super().clean()`` checks the password; a refusal (locked, or the
+    counters unreachable) is shown as the form's error and the password is not checked at all."""
 
     def clean(self):
         username = self.data.get("username", "") or ""
+        if not username or not self.data.get("password"):
+            return super().clean()  # nothing is checked, nothing is counted: "required" errors only
         ip = client_ip(self.request) if self.request is not None else ""
-        if accounts.check_locked(username, ip):
-            raise self._locked_error()
+        try:
+            attempt = accounts.start_attempt(username, ip)
+        except DomainError as exc:
+            raise forms.ValidationError(str(exc), code=exc.code) from exc
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            if accounts.record_failure(username, ip):
-                accounts.record_lockout(username, ip)
-                raise self._locked_error()
+            try:
+                attempt.failed()
+            except DomainError as exc:
+                raise forms.ValidationError(str(exc), code=exc.code) from exc
             raise
-        accounts.clear_failures(username, ip)
+        if self.get_user() is not None:  # signed in (a form missing a field checks nothing and keeps the count)
+            try:
+                attempt.succeeded()
+            except DomainError:
+                pass  # the password was right; the pair's count just expires with its window
         return cleaned
 
-    def _locked_error(self):
-        _failures, seconds = accounts.lockout_limits()
-        return forms.ValidationError(self.error_messages["locked"], code="locked",
-                                     params={"minutes": seconds // 60})
+
+class LockoutAdminAuthenticationForm(LockoutMixin, AdminAuthenticationForm):
+    """The admin sign-in form, under the staff lockout."""
+
+
+class LockoutAuthenticationForm(LockoutMixin, AuthenticationForm):
+    """The programmes page's sign-in form (coordinators and staff), under the same lockout as the admin."""

@@ -274,8 +274,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
-# Admin sign-in lockout (coop/services/accounts.py): N wrong passwords for one username from one address.
+# Staff sign-in lockout (coop/services/accounts.py; admin, programmes page, API token): N wrong passwords for
+# one username from one address, and a ceiling for one username from every address, in the same window.
 LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5, minimum=1)
+LOGIN_LOCKOUT_USERNAME_FAILURES = env_int("LOGIN_LOCKOUT_USERNAME_FAILURES", 20, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 # Behind nginx: the META key of the header carrying the client address (HTTP_X_REAL_IP). Empty = REMOTE_ADDR.
 CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")

@@ -1,14 +1,12 @@
 """API sign-in: token for a staff member (/api/auth/token/)."""
 
-from django.contrib.auth import authenticate
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from coop.services.accounts import StaffSignInError
+from coop.services import accounts
 
 
 class TokenView(APIView):
@@ -26,10 +24,6 @@ class TokenView(APIView):
     def post(self, request):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         password = request.data.get("password") if hasattr(request.data, "get") else None
-        if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
-            raise StaffSignInError(_("请提供用户名和密码。"), code="invalid")
-        user = authenticate(request, username=username, password=password)
-        if user is None or not user.is_active:
-            raise StaffSignInError(_("用户名或密码不正确。"))
+        user = accounts.sign_in(request, username, password)  # under the staff lockout (429 when locked)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

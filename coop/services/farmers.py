@@ -5,10 +5,11 @@ the manager resets a PIN (which also lifts a lock). Only a hash of the PIN is st
 PIN has a million values and five tries per 15 minutes leave an attacker ~480 guesses a day, so
 the lock — not the hash — is what protects it; the hash protects PINs in a leaked backup.
 
-Counting failures is a single UPDATE ... SET failed_attempts = failed_attempts + 1 under a row
-lock, so ten wrong PINs sent at once still count ten, and the lock cannot be raced past."""
+Each attempt is counted under a row lock *before* the PIN is checked, so 25 wrong PINs sent at once get
+five checks, and the right PIN sent after them is refused: the lock cannot be raced past."""
 
 import datetime
+import hashlib
 import secrets
 from urllib.parse import urlencode
 
@@ -23,6 +24,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from coop.lib import ratelimit
 from coop.lib.errors import DomainError
 from coop.lib.validators import format_mobile, normalize_mobile
 from coop.models import Farmer, FarmerLogin
@@ -36,16 +38,19 @@ LOCK_MINUTES = 15
 
 PIN_LENGTH = 6
 
+# One phone trying one PIN on many numbers: failures per address, counted in the cache.
+IP_FAILURES = 30
+IP_WINDOW = 15 * 60
+
 
 class SignInError(DomainError):
     """Why signing in failed, in words for the household (already translated)."""
 
     code = "sign_in_failed"
 
-    def __init__(self, message, *, locked_until=None, tries_left=None):
+    def __init__(self, message, *, locked_until=None):
         super().__init__(message)
         self.locked_until = locked_until
-        self.tries_left = tries_left
 
 
 def generate_pin():
@@ -128,46 +133,85 @@ def _locked_message(until):
         "time": date_format(timezone.localtime(until), "H:i")}
 
 
-def authenticate_pin(phone, pin, *, now=None):
-    """Return the Farmer whose mobile + PIN match, or raise ``SignInError`` saying why, plainly."""
+def _ip_key(ip):
+    return f"farmer-signin-ip:{ip}"
+
+
+def authenticate_pin(phone, pin, *, ip="", now=None):
+    """Return the Farmer whose mobile + PIN match, or raise ``SignInError`` saying why, plainly.
+
+    Every attempt is counted before the PIN is checked — on the phone's address (``IP_FAILURES`` per
+    ``IP_WINDOW``, in the cache) and on the household's row (under a row lock) — so a burst of parallel
+    guesses is checked no more often than the same guesses sent one by one. A stranger's number costs
+    the same hash and gets the same words as a member's, and "locks" the same way. ``ratelimit.LimiterUnavailable``
+    (the cache is down) propagates: the page says "稍后再试"."""
     now = now or timezone.now()
     phone = normalize_mobile(phone)
     pin = (pin or "").strip()
     if not phone or not pin:
         raise SignInError(_("请输入手机号和6位密码。"))
-    logins = list(FarmerLogin.objects.filter(farmer__phone=phone, farmer__active=True)
-                  .select_related("farmer", "farmer__user").order_by("pk"))
+    if ratelimit.hit(_ip_key(ip), IP_WINDOW) > IP_FAILURES:
+        raise SignInError(_("这台手机试得太多了，请15分钟后再试。"),
+                          locked_until=now + datetime.timedelta(seconds=IP_WINDOW))
+    farmer = _check_pin(phone, pin, now)
+    ratelimit.refund(_ip_key(ip))  # a right PIN does not use up the phone's tries (a shared intake phone)
+    return farmer
+
+
+def _check_pin(phone, pin, now):
+    with transaction.atomic():
+        logins = list(FarmerLogin.objects.select_for_update(of=("self",))  # not the nullable user's row
+                      .filter(farmer__phone=phone, farmer__active=True)
+                      .select_related("farmer", "farmer__user").order_by("pk"))
+        open_logins = [login for login in logins if not login.is_locked(now)]
+        locking = []
+        for login in open_logins:  # count this attempt on each household of the number (normally one)
+            login.failed_attempts += 1
+            if login.failed_attempts >= MAX_FAILED:
+                login.locked_until = now + datetime.timedelta(minutes=LOCK_MINUTES)
+                login.failed_attempts = 0
+                locking.append(login)
+            login.save(update_fields=["failed_attempts", "locked_until"])
+    # The PIN is checked after the count is committed and outside the row lock (PBKDF2 takes ~0.2 s).
     if not logins:
-        # Same words as a wrong PIN: the page must not reveal which numbers are members.
-        raise SignInError(_("手机号或密码不对。"))
-    open_logins = [login for login in logins if not login.is_locked(now)]
+        _refuse_stranger(phone, pin, now)
     if not open_logins:
-        raise SignInError(_locked_message(min(login.locked_until for login in logins)),
-                          locked_until=min(login.locked_until for login in logins))
+        until = min(login.locked_until for login in logins)
+        raise SignInError(_locked_message(until), locked_until=until)
     for login in open_logins:
         if check_password(pin, login.pin_hash):
             FarmerLogin.objects.filter(pk=login.pk).update(failed_attempts=0, locked_until=None,
                                                            last_sign_in_at=now)
             return login.farmer
-    # Wrong for every household on this number: count a failure on each (normally just one).
-    tries_left, locked_until = None, None
-    with transaction.atomic():
-        for login in FarmerLogin.objects.select_for_update().filter(pk__in=[x.pk for x in open_logins]):
-            login.failed_attempts += 1
-            if login.failed_attempts >= MAX_FAILED:
-                login.locked_until = now + datetime.timedelta(minutes=LOCK_MINUTES)
-                login.failed_attempts = 0
-                locked_until = login.locked_until
-                log_action(login.farmer, "farmer.pin_locked", actor_label=_("系统"),
-                           data={"until": locked_until.isoformat()})
-            else:
-                left = MAX_FAILED - login.failed_attempts
-                tries_left = left if tries_left is None else min(tries_left, left)
-            login.save(update_fields=["failed_attempts", "locked_until"])
-    # Raised after the block: an exception inside it would roll the counted failure back.
-    if locked_until is not None:
-        raise SignInError(_locked_message(locked_until), locked_until=locked_until)
-    raise SignInError(_("手机号或密码不对。还可以再试 %(n)s 次。") % {"n": tries_left}, tries_left=tries_left)
+    for login in locking:
+        log_action(login.farmer, "farmer.pin_locked", actor_label=_("系统"),
+                   data={"until": login.locked_until.isoformat()})
+    if locking:
+        until = min(login.locked_until for login in locking)
+        raise SignInError(_locked_message(until), locked_until=until)
+    # No "N tries left": a stranger's number would not say it, so a member's must not either.
+    raise SignInError(_("手机号或密码不对。"))
+
+
+STRANGER_WINDOW = 24 * 3600  # a member's failures wait in its row until it signs in; a stranger's, a day
+
+
+def _refuse_stranger(phone, pin, now):
+    """A number no household has is answered as a member's number would be: the same words, the same
+    hashing (as Django's ModelBackend hashes for an unknown user: 0.28 s against 0.05 s told members
+    apart), and a "lock" after ``MAX_FAILED`` tries — else the page would tell who is a member."""
+    key = "farmer-signin-stranger:" + hashlib.sha256(phone.encode()).hexdigest()[:32]  # no numbers in Redis
+    until = ratelimit.recall(key + ":until")
+    if until is not None:
+        raise SignInError(_locked_message(until), locked_until=until)  # a locked member: no hash either
+    count = ratelimit.hit(key, STRANGER_WINDOW)
+    make_password(pin)
+    if count >= MAX_FAILED:
+        until = now + datetime.timedelta(minutes=LOCK_MINUTES)
+        ratelimit.remember(key + ":until", until, LOCK_MINUTES * 60)
+        ratelimit.clear(key)
+        raise SignInError(_locked_message(until), locked_until=until)
+    raise SignInError(_("手机号或密码不对。"))
 
 
 def household_of(user):

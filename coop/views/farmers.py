@@ -12,7 +12,6 @@ from django.db.models import Q, Sum
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coop.forms import SignInForm
@@ -49,37 +48,21 @@ def _next(request):
     return safe_next(request, "/farmer/", under="/farmer")  # a household only returns to its own pages
 
 
-IP_FAILURES = 30
-IP_WINDOW = 15 * 60
-
-
-def _ip_key(request):
-    return f"farmer-signin-ip:{client_ip(request)}"
-
-
-def _ip_blocked(request):
-    return ratelimit.count(_ip_key(request)) >= IP_FAILURES
-
-
-def _ip_failed(request):
-    ratelimit.hit(_ip_key(request), IP_WINDOW)
-
-
 @require_http_methods(["GET", "POST"])
 def sign_in(request):
     if pin_service.household_of(request.user) is not None and request.method == "GET":
         return HttpResponseRedirect(_next(request))
-    error, locked = "", False
+    error, locked, unavailable = "", False, False
     if request.method == "POST":
         form = SignInForm(request.POST)
-        if _ip_blocked(request):
-            error, locked = _("这台手机试得太多了，请15分钟后再试。"), True
-        elif form.is_valid():
+        if form.is_valid():
             try:
-                farmer = pin_service.authenticate_pin(form.cleaned_data["phone"], form.cleaned_data["pin"])
+                farmer = pin_service.authenticate_pin(form.cleaned_data["phone"], form.cleaned_data["pin"],
+                                                      ip=client_ip(request))
             except pin_service.SignInError as exc:
                 error, locked = exc.message, exc.locked_until is not None
-                _ip_failed(request)
+            except ratelimit.LimiterUnavailable as exc:  # the cache is down: "稍后再试", never a 500
+                error, unavailable = exc.message, True
             else:
                 login(request, farmer.user, backend="django.contrib.auth.backends.ModelBackend")
                 request.session.set_expiry(SIGNED_IN_DAYS * 24 * 3600)
@@ -87,7 +70,7 @@ def sign_in(request):
                 return HttpResponseRedirect(_next(request))
     else:
         form = SignInForm(initial={"phone": request.GET.get("phone", "")})
-    status = 200 if not (error or form.errors) else (429 if locked else 400)
+    status = 200 if not (error or form.errors) else (503 if unavailable else 429 if locked else 400)
     return render(request, "coop/farmer/sign_in.html",
                   {"form": form, "error": error, "locked": locked, "next": _next(request)}, status=status)
 

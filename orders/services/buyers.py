@@ -74,9 +74,10 @@ class PhoneCodeSignIn:
         row = LoginCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=now).first()
         if row is None:
             raise SignInError(_("验证码已过期，请重新获取。"), "expired")
-        if row.attempts >= MAX_ATTEMPTS:
+        # Count the try before checking the code, in one conditional UPDATE: of twenty guesses sent at
+        # once only five find ``attempts < 5`` and go on to the check (a read-then-increment let nine).
+        if not LoginCode.objects.filter(pk=row.pk, attempts__lt=MAX_ATTEMPTS).update(attempts=F("attempts") + 1):
             raise SignInError(_("尝试次数过多，请重新获取验证码。"), "locked")
-        LoginCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
         if not hmac.compare_digest(row.code_hash, _hash(phone, code)):
             raise SignInError(_("验证码不正确。"), "wrong")
         # Compare-and-set: a code signs in once, even if submitted twice at the same moment.

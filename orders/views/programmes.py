@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from coop.forms import LockoutAuthenticationForm
 from coop.lib import tenancy
 from coop.lib.files import file_response
 from coop.models import Cooperative, Village
@@ -84,6 +85,7 @@ def programme_poster(request, code):
 
 
 class CoordinatorLoginView(LoginView):
+    form_class = LockoutAuthenticationForm  # the admin's lockout: staff sign in here too
     template_name = "orders/programmes/login.html"
     redirect_authenticated_user = True
 

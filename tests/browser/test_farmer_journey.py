@@ -37,7 +37,7 @@ def test_a_household_signs_in_sees_its_fine_and_appeals(phone, personas, live_se
     expect(phone.locator("#id_phone")).to_have_value(farmer.phone)
     phone.fill("#id_pin", "000000")
     phone.get_by_role("button", name="登录").click()
-    expect(phone.get_by_role("alert")).to_contain_text("还可以再试 4 次")
+    expect(phone.get_by_role("alert")).to_contain_text("手机号或密码不对")
     screenshot(phone, "farmer-sign-in-wrong-pin")
     phone.fill("#id_pin", "135790")
     phone.get_by_role("button", name="登录").click()

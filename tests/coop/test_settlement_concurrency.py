@@ -11,6 +11,7 @@ from coop.models import LedgerEntry, Settlement
 from coop.services.settlements import SettlementError, approve_settlement, month_bounds, pay_settlement, settle_period
 from tests.conftest import requires_postgres
 from tests.factories import deliver, set_prices
+from tests.trust.parallel import run_parallel
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
@@ -21,24 +22,11 @@ def test_two_people_paying_together_pay_once(personas):
     start, end = month_bounds(timezone.localdate())
     settle_period(period_start=start, period_end=end)
     approve_settlement(Settlement.objects.get())
-    barrier, outcomes = threading.Barrier(4), []
-
-    def press_pay(ref):
-        try:
-            copy = Settlement.objects.get()  # each person has their own page open
-            barrier.wait()
-            pay_settlement(copy, reference=ref)
-            outcomes.append("paid")
-        except SettlementError:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=press_pay, args=(f"WX{i}",)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    pages = [Settlement.objects.get() for _ in range(4)]  # each person has their own page open
+    outcomes = run_parallel([lambda page=page, i=i: pay_settlement(page, reference=f"WX{i}")
+                             for i, page in enumerate(pages)])
+    outcomes = ["refused" if isinstance(o, SettlementError) else o if isinstance(o, Exception) else "paid"
+                for o in outcomes]
     assert sorted(outcomes) == ["paid", "refused", "refused", "refused"]
     assert list(LedgerEntry.objects.filter(kind=LedgerEntry.PAYOUT).values_list("amount", flat=True)) == [
         Decimal("-30.00")]
