@@ -308,6 +308,12 @@ WECHATPAY_APIV3_KEY = env_str("WECHATPAY_APIV3_KEY", "")
 WECHATPAY_CERT_SERIAL = env_str("WECHATPAY_CERT_SERIAL", "")
 WECHATPAY_PRIVATE_KEY_FILE = env_str("WECHATPAY_PRIVATE_KEY_FILE", "")
 WECHATPAY_PLATFORM_CERT_FILE = env_str("WECHATPAY_PLATFORM_CERT_FILE", "")
+# Public-key mode (merchants opened since 2024 get a WeChat Pay public key instead of platform certificates):
+# the key's id (PUB_KEY_ID_...); empty = WECHATPAY_PLATFORM_CERT_FILE holds a platform certificate.
+WECHATPAY_PUBLIC_KEY_ID = env_str("WECHATPAY_PUBLIC_KEY_ID", "")
+# Where the APIv3 requests go. Only tests and a developer's local APIv3 server change it
+# (orders/services/payments/apiv3_local.py); production keeps WeChat's own address.
+WECHATPAY_GATEWAY = env_url("WECHATPAY_GATEWAY", "https://api.mch.weixin.qq.com")
 
 # Ordered demo seeders: coop first, then apps that build on it.
 DEMO_SEEDERS = ["coop.demo.seed", "quality.demo.seed", "orders.demo.seed", "coop.demo.seed_household_logins"]
