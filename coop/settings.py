@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -155,6 +156,10 @@ CELERY_BEAT_SCHEDULE = {
     "orders-remind-pledges": {"task": "orders.tasks_programmes.remind_pledges", "schedule": 24 * 3600.0},
     "flush-scans": {"task": "quality.tasks.flush_scans", "schedule": 10.0},  # scan buffer → database
     "apply-due-penalties": {"task": "quality.tasks.apply_due_penalties", "schedule": 600.0},  # appeal windows
+    # Yesterday's WeChat Pay trade bill against our payments and refunds (orders/services/payments/bills.py);
+    # a no-op unless PAYMENT_PROVIDER=wechat. WeChat publishes the bill after 10:00 Beijing time.
+    "orders-reconcile-trade-bill": {"task": "orders.tasks.reconcile_trade_bill",
+                                    "schedule": crontab(hour=10, minute=30)},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
