@@ -144,6 +144,11 @@ def order_detail(request, number):
         for payment in order.payments.filter(status="created"):
             payments.sync_payment(payment)
         order.refresh_from_db()
+    if order.status == Order.REFUND_PENDING:
+        # A refund whose notification is late or lost: ask the platform (offline refunds are skipped).
+        for row in order.refunds.filter(status="processing").select_related("payment"):
+            payments.sync_refund(row)
+        order.refresh_from_db()
     return render(request, "orders/order.html", {
         "order": order, "lines": order.lines.all(), "history": order.history.all(),
         "batches": trace_batches(order), "refunds": order.refunds.all()})

@@ -205,7 +205,7 @@ def test_the_same_refund_number_refunds_once_and_a_lost_refund_notification_is_r
     again = payments.refund(order, out_refund_no="RF1", reason="少了一盒", amount="39.90")
     assert first.pk == again.pk and len(wechat_pk.refunds) == 1
     wechat_pk.settle_refund("RF1")
-    payments.sync_refund(first)  # the notification never came: the manager's page (or a task) asks
+    payments.sync_refund(first)  # the notification never came: the order page asks
     first.refresh_from_db()
     assert first.status == Refund.SUCCEEDED
     order.refresh_from_db()
@@ -292,3 +292,21 @@ def test_a_refund_notification_for_a_different_amount_changes_nothing(client_for
     row.refresh_from_db()
     order.refresh_from_db()
     assert row.status == Refund.PROCESSING and order.status == Order.REFUND_PENDING
+
+
+def test_the_buyer_opening_a_refunding_order_asks_wechat_about_the_refund(client_for, personas, wechat_pk, order):
+    payment, _data = jsapi(order)
+    wechat_pk.pay(payment.out_trade_no)
+    payments.sync_payment(payment)
+    order.refresh_from_db()
+    row = payments.refund(order, out_refund_no="RF5", reason="鸡蛋破损")
+    buyer = client_for(personas.buyer)
+    buyer.get(f"/shop/orders/{order.number}/")
+    row.refresh_from_db()
+    assert row.status == Refund.PROCESSING  # WeChat has not paid it back yet
+    wechat_pk.settle_refund("RF5")  # ... now it has; its notification is lost
+    assert buyer.get(f"/shop/orders/{order.number}/").status_code == 200
+    row.refresh_from_db()
+    order.refresh_from_db()
+    assert row.status == Refund.SUCCEEDED and order.status == Order.REFUNDED
+    assert AuditEvent.objects.get(action="refund.succeeded").data["source"] == "query"

@@ -167,9 +167,13 @@ def apply_refund_result(row, facts, *, source):
 
 def sync_refund(row):
     """Ask the platform about a refund still processing (its notification was lost or is late)."""
-    if row.status != Refund.PROCESSING:
+    if row.status != Refund.PROCESSING or row.payment.provider == Payment.OFFLINE:
+        return row  # an offline refund is confirmed by the manager who paid it back, not by a platform
+    try:
+        facts = get_provider(row.payment.provider).query_refund(row.out_refund_no)
+    except ProviderError as exc:
+        logger.warning("refund query for %s failed: %s", row.out_refund_no, exc)
         return row
-    facts = get_provider(row.payment.provider).query_refund(row.out_refund_no)
     apply_refund_result(row, facts, source="query")
     row.refresh_from_db()
     return row
