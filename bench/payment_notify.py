@@ -59,7 +59,8 @@ def main():
     settings.WECHATPAY_MCHID, settings.WECHATPAY_APPID = api.mchid, api.appid
     settings.WECHATPAY_APIV3_KEY = "a12d3924fd499edac8a5efc1a2b3c4d5"
     settings.WECHATPAY_CERT_SERIAL = api.merchant_serial
-    settings.WECHATPAY_PRIVATE_KEY_FILE, settings.WECHATPAY_PLATFORM_CERT_FILE = f"{keys}/key.pem", f"{keys}/platform.pem"
+    settings.WECHATPAY_PRIVATE_KEY_FILE = f"{keys}/key.pem"
+    settings.WECHATPAY_PLATFORM_CERT_FILE = f"{keys}/platform.pem"
     settings.WECHATPAY_PUBLIC_KEY_ID = api.public_key_id
 
     def pending(provider):

@@ -310,3 +310,13 @@ def test_the_buyer_opening_a_refunding_order_asks_wechat_about_the_refund(client
     order.refresh_from_db()
     assert row.status == Refund.SUCCEEDED and order.status == Order.REFUNDED
     assert AuditEvent.objects.get(action="refund.succeeded").data["source"] == "query"
+
+
+def test_a_notification_naming_another_key_is_refused_without_asking_wechat(client_for, wechat_pk, order,
+                                                                              paid_at_wechat):
+    seen = len(wechat_pk.requests)
+    headers, body = wechat_pk.transaction_notification(paid_at_wechat.out_trade_no)
+    headers["Wechatpay-Serial"] = "PUB_KEY_ID_0000000000000000000000000000"
+    assert post(client_for(), headers, body).status_code == 401
+    nothing_changed(order, paid_at_wechat)
+    assert len(wechat_pk.requests) == seen  # no certificate download triggered by a stranger

@@ -204,6 +204,11 @@ class WeChatPayProvider(PaymentProvider):
         if headers.get("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048") != "WECHATPAY2-SHA256-RSA2048":
             raise NotificationRejected("unsupported signature type")
         headers.setdefault("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048")
+        public_key_id = self.conf["WECHATPAY_PUBLIC_KEY_ID"]
+        if public_key_id and headers.get("Wechatpay-Serial") != public_key_id:
+            # In public-key mode there is exactly one key. Refused here because the library would otherwise
+            # try to download platform certificates (one request to WeChat per forged notification).
+            raise NotificationRejected("unknown Wechatpay-Serial")
         try:
             # Verifies the signature against the platform key / certificate named by Wechatpay-Serial, then
             # decrypts ``resource`` with the APIv3 key; None when either fails.
