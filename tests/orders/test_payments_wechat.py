@@ -7,54 +7,19 @@ import json
 import time
 
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from coop.models import AuditEvent
 from orders.models import Order, Payment, PaymentNotification, Refund
 from orders.services import payments
 from orders.services.orders import Item, cancel_unpaid, place_order
-from orders.services.payments.apiv3_local import LocalApiV3
 from orders.services.payments.base import Payer, ProviderError
-from tests.factories import ADDRESS
+from tests.factories import ADDRESS, MCHID, pem_private, start_local_wechat
+from tests.factories import WECHAT_APPID as APPID
 
 NOTIFY = "/api/payments/notify/wechat/"
-MCHID, APPID = "1230000109", "wxd678efh567hg6787"
-APIV3_KEY = "a12d3924fd499edac8a5efc1a2b3c4d5"
-SERIAL = "444F4864EA9B34415ABCDEF0123456789ABCDEF0"
 WECHAT_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) MicroMessenger/8.0.50 NetType/4G"
-
-
-def _pem_private(key):
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
-
-
-def _pem_public(key):
-    return key.public_key().public_bytes(serialization.Encoding.PEM,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-
-
-def start_local_wechat(settings, tmp_path, *, mode="public_key", refund_instantly=False):
-    """A fresh merchant key pair (written to the test's temp dir, never committed), the local APIv3 server
-    holding its public key, and the shop's settings pointing at it: only the gateway differs from production."""
-    merchant = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    api = LocalApiV3(mchid=MCHID, appid=APPID, apiv3_key=APIV3_KEY, merchant_public_key_pem=_pem_public(merchant),
-                     merchant_serial=SERIAL, mode=mode, refund_instantly=refund_instantly)
-    api.merchant_private_key = merchant
-    url = api.start()
-    (tmp_path / "apiclient_key.pem").write_text(_pem_private(merchant))
-    (tmp_path / "platform.pem").write_text(api.platform_file_pem())
-    settings.PAYMENT_PROVIDER = "wechat"
-    settings.WECHATPAY_GATEWAY = url
-    settings.WECHATPAY_MCHID, settings.WECHATPAY_APPID = MCHID, APPID
-    settings.WECHATPAY_APIV3_KEY, settings.WECHATPAY_CERT_SERIAL = APIV3_KEY, SERIAL
-    settings.WECHATPAY_PRIVATE_KEY_FILE = str(tmp_path / "apiclient_key.pem")
-    settings.WECHATPAY_PLATFORM_CERT_FILE = str(tmp_path / "platform.pem")
-    settings.WECHATPAY_PUBLIC_KEY_ID = api.public_key_id if mode == "public_key" else ""
-    return api
-
-
 @pytest.fixture(params=["public_key", "certificate"])
 def wechat(request, settings, tmp_path):
     api = start_local_wechat(settings, tmp_path, mode=request.param)
@@ -214,7 +179,7 @@ def test_the_same_refund_number_refunds_once_and_a_lost_refund_notification_is_r
 
 def test_requests_are_really_signed_a_wrong_merchant_key_is_refused(settings, wechat_pk, order, tmp_path):
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    (tmp_path / "other.pem").write_text(_pem_private(other))
+    (tmp_path / "other.pem").write_text(pem_private(other))
     settings.WECHATPAY_PRIVATE_KEY_FILE = str(tmp_path / "other.pem")
     with pytest.raises(ProviderError, match="SIGN_ERROR"):
         jsapi(order)

@@ -8,8 +8,7 @@ from orders.services import payments
 from orders.services.orders import Item, place_order
 from orders.services.payments.base import Payer
 from orders.services.payments.bills import parse_trade_bill, reconcile_trade_bill, reconcile_trade_bill_task
-from tests.factories import ADDRESS
-from tests.orders.test_payments_wechat import start_local_wechat
+from tests.factories import ADDRESS, start_local_wechat
 
 
 @pytest.fixture

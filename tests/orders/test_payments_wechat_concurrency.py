@@ -13,8 +13,7 @@ from orders.services import payments
 from orders.services.orders import Item, place_order
 from orders.services.payments.base import Payer
 from tests.conftest import requires_postgres
-from tests.factories import ADDRESS
-from tests.orders.test_payments_wechat import start_local_wechat
+from tests.factories import ADDRESS, start_local_wechat
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 8
