@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -155,6 +156,10 @@ CELERY_BEAT_SCHEDULE = {
     "orders-remind-pledges": {"task": "orders.tasks_programmes.remind_pledges", "schedule": 24 * 3600.0},
     "flush-scans": {"task": "quality.tasks.flush_scans", "schedule": 10.0},  # scan buffer → database
     "apply-due-penalties": {"task": "quality.tasks.apply_due_penalties", "schedule": 600.0},  # appeal windows
+    # Yesterday's WeChat Pay trade bill against our payments and refunds (orders/services/payments/bills.py);
+    # a no-op unless PAYMENT_PROVIDER=wechat. WeChat publishes the bill after 10:00 Beijing time.
+    "orders-reconcile-trade-bill": {"task": "orders.tasks.reconcile_trade_bill",
+                                    "schedule": crontab(hour=10, minute=30)},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -310,6 +315,12 @@ WECHATPAY_APIV3_KEY = env_str("WECHATPAY_APIV3_KEY", "")
 WECHATPAY_CERT_SERIAL = env_str("WECHATPAY_CERT_SERIAL", "")
 WECHATPAY_PRIVATE_KEY_FILE = env_str("WECHATPAY_PRIVATE_KEY_FILE", "")
 WECHATPAY_PLATFORM_CERT_FILE = env_str("WECHATPAY_PLATFORM_CERT_FILE", "")
+# Public-key mode (merchants opened since 2024 get a WeChat Pay public key instead of platform certificates):
+# the key's id (PUB_KEY_ID_...); empty = WECHATPAY_PLATFORM_CERT_FILE holds a platform certificate.
+WECHATPAY_PUBLIC_KEY_ID = env_str("WECHATPAY_PUBLIC_KEY_ID", "")
+# Where the APIv3 requests go. Only tests and a developer's local APIv3 server change it
+# (orders/services/payments/apiv3_local.py); production keeps WeChat's own address.
+WECHATPAY_GATEWAY = env_url("WECHATPAY_GATEWAY", "https://api.mch.weixin.qq.com")
 
 # Ordered demo seeders: coop first, then apps that build on it.
 DEMO_SEEDERS = ["coop.demo.seed", "quality.demo.seed", "orders.demo.seed", "coop.demo.seed_household_logins"]

@@ -2,5 +2,6 @@
 pinned so queued messages and the beat schedule survive moves."""
 
 from orders.services.orders import cancel_unpaid_orders  # noqa: F401
+from orders.services.payments.bills import reconcile_trade_bill_task as reconcile_trade_bill  # noqa: F401
 from orders.services.payments.sandbox import deliver_sandbox_notification  # noqa: F401
 from orders.services.programmes import remind_pledges_task as remind_pledges  # noqa: F401

@@ -2,7 +2,8 @@
 
 The one module of test helpers, by app: the collective's rows and books (``make_*``, ``set_prices``,
 ``deliver``, PIN sign-in), the charter (``make_charter``, reports, photos), the shop (``make_product``,
-``make_group_buy``, ``ADDRESS``) and the pairing programmes (``make_pairing``, ``place``/``pay``/``buy``).
+``make_group_buy``, ``ADDRESS``, ``start_local_wechat`` for the real WeChat Pay provider) and the pairing
+programmes (``make_pairing``, ``place``/``pay``/``buy``).
 The fixtures built on them (``charter``, ``shop``, ``pairing``…) are in ``tests/conftest.py``.
 """
 
@@ -12,12 +13,15 @@ import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
 from coop.models import Cooperative, Farmer, PriceSchedule, Staff, Village
+from orders.services.payments.apiv3_local import LocalApiV3
 
 _seq = itertools.count(1)
 
@@ -345,3 +349,41 @@ def buy(pairing, boxes, manager, *, pack=True, **kw):
         order_service.pack_order(order, user=manager)
         order.refresh_from_db()
     return order
+
+
+# --- WeChat Pay: the real provider against the local APIv3 server ------------------------------------------
+
+MCHID, WECHAT_APPID = "1230000109", "wxd678efh567hg6787"
+APIV3_KEY = "a12d3924fd499edac8a5efc1a2b3c4d5"
+SERIAL = "444F4864EA9B34415ABCDEF0123456789ABCDEF0"
+
+
+def pem_private(key):
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+def _pem_public(key):
+    return key.public_key().public_bytes(serialization.Encoding.PEM,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def start_local_wechat(settings, tmp_path, *, mode="public_key", refund_instantly=False):
+    """A fresh merchant key pair (written to the test's temp dir, never committed), the local APIv3 server
+    holding its public key, and the shop's settings pointing at it: only the gateway differs from production."""
+    merchant = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    api = LocalApiV3(mchid=MCHID, appid=WECHAT_APPID, apiv3_key=APIV3_KEY,
+                     merchant_public_key_pem=_pem_public(merchant), merchant_serial=SERIAL, mode=mode,
+                     refund_instantly=refund_instantly)
+    api.merchant_private_key = merchant
+    url = api.start()
+    (tmp_path / "apiclient_key.pem").write_text(pem_private(merchant))
+    (tmp_path / "platform.pem").write_text(api.platform_file_pem())
+    settings.PAYMENT_PROVIDER = "wechat"
+    settings.WECHATPAY_GATEWAY = url
+    settings.WECHATPAY_MCHID, settings.WECHATPAY_APPID = MCHID, WECHAT_APPID
+    settings.WECHATPAY_APIV3_KEY, settings.WECHATPAY_CERT_SERIAL = APIV3_KEY, SERIAL
+    settings.WECHATPAY_PRIVATE_KEY_FILE = str(tmp_path / "apiclient_key.pem")
+    settings.WECHATPAY_PLATFORM_CERT_FILE = str(tmp_path / "platform.pem")
+    settings.WECHATPAY_PUBLIC_KEY_ID = api.public_key_id if mode == "public_key" else ""
+    return api

@@ -1,13 +1,25 @@
 """Admin of payments, refunds and payment notifications (read-only records)."""
 
 from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from coop.admin.base import AppendOnlyAdmin
 from orders.models import (
     Payment,
     PaymentNotification,
     Refund,
+    TradeBillCheck,
 )
+
+DIFFERENCE_WORDS = {
+    "paid_there_not_here": _("微信已收款，本店未记为已付"),
+    "paid_here_not_there": _("本店记为已付，账单里没有"),
+    "amount_differs": _("金额不一致"),
+    "refund_there_not_here": _("微信已退款，本店未记为退款成功"),
+    "refund_here_not_there": _("本店记为退款成功，账单里没有"),
+    "refund_amount_differs": _("退款金额不一致"),
+}
 
 
 @admin.register(Payment)
@@ -37,6 +49,42 @@ class PaymentNotificationAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _yuan(fen):
+    return "—" if fen is None else f"¥{fen // 100}.{fen % 100:02d}"
+
+
+@admin.register(TradeBillCheck)
+class TradeBillCheckAdmin(admin.ModelAdmin):
+    """The daily WeChat Pay bill against our books (orders/services/payments/bills.py). One merchant account
+    serves the whole shop, so this is shown to those given the model's view permission (and superusers)."""
+
+    list_display = ["bill_date", "status", "bill_rows", "paid_fen", "refunded_fen", "difference_count", "checked_at"]
+    list_filter = ["status"]
+    readonly_fields = ["bill_date", "status", "bill_rows", "paid_fen", "refunded_fen", "difference_list", "error",
+                       "checked_at"]
+    exclude = ["differences"]
+
+    @admin.display(description=_("差异数"))
+    def difference_count(self, obj):
+        return len(obj.differences)
+
+    @admin.display(description=_("差异"))
+    def difference_list(self, obj):
+        return format_html_join("", "<p>{}：{} {} {} — 账单 {}，本店 {}</p>", (
+            (DIFFERENCE_WORDS.get(d["kind"], d["kind"]), d.get("order", ""), d.get("out_trade_no", ""),
+             d.get("out_refund_no", ""), _yuan(d.get("theirs_fen")), _yuan(d.get("ours_fen")))
+            for d in obj.differences)) or _("无差异")
 
     def has_add_permission(self, request):
         return False

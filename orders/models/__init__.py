@@ -4,11 +4,11 @@ from .buyers import Address, Buyer, LoginCode
 from .catalog import PickupPoint, Product
 from .groupbuys import GroupBuy
 from .orders import Allocation, Order, OrderError, OrderLine, OrderStatusChange
-from .payments import Payment, PaymentNotification, Refund, SandboxTransaction
+from .payments import Payment, PaymentNotification, Refund, SandboxTransaction, TradeBillCheck
 from .programmes import *  # noqa: F401,F403 - pairing programmes (orders/models/programmes.py)
 
 __all__ = [
     "Address", "Allocation", "Buyer", "GroupBuy", "LoginCode", "Order", "OrderError", "OrderLine",
     "OrderStatusChange", "Payment", "PaymentNotification", "PickupPoint", "Product", "Refund",
-    "SandboxTransaction",
+    "SandboxTransaction", "TradeBillCheck",
 ]

@@ -131,3 +131,30 @@ class SandboxTransaction(models.Model):
 
     def __str__(self):
         return self.out_trade_no
+
+
+class TradeBillCheck(models.Model):
+    """One day's WeChat Pay trade bill (交易账单) compared with our payments and refunds
+    (``orders.services.payments.bills``). ``differences`` lists each mismatch for the manager."""
+
+    CLEAN = "clean"
+    DIFFERENCES = "differences"
+    FAILED = "failed"
+    STATUSES = [(CLEAN, _("一致")), (DIFFERENCES, _("有差异")), (FAILED, _("未能对账"))]
+
+    bill_date = models.DateField(_("账单日期"), unique=True)
+    status = models.CharField(_("结果"), max_length=12, choices=STATUSES)
+    bill_rows = models.PositiveIntegerField(_("账单笔数"), default=0)
+    paid_fen = models.BigIntegerField(_("账单收款（分）"), default=0)
+    refunded_fen = models.BigIntegerField(_("账单退款（分）"), default=0)
+    differences = models.JSONField(_("差异"), default=list, blank=True)
+    error = models.CharField(_("错误"), max_length=300, blank=True)
+    checked_at = models.DateTimeField(_("对账时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("微信支付对账")
+        verbose_name_plural = _("微信支付对账")
+        ordering = ["-bill_date"]
+
+    def __str__(self):
+        return f"{self.bill_date} {self.get_status_display()}"

@@ -41,6 +41,8 @@ NOT_DOMAIN = {
     "coop.models.ledger.LedgerImmutable",  # a programming error: code tried to edit the append-only ledger
     "coop.lib.locking.LockTimeout",  # infrastructure: each caller turns it into its own "busy, try again"
     "orders.services.payments.base.NotificationRejected",  # answered in the payment platform's protocol
+    # the local APIv3 server's own refusals (it plays WeChat), answered as WeChat's {"code", "message"} JSON
+    "orders.services.payments.apiv3_local.ApiError",
 }
 
 

@@ -28,6 +28,7 @@ TASK_NAMES = {
     "orders.tasks.cancel_unpaid_orders",
     "orders.tasks.close_due_group_buys",
     "orders.tasks.deliver_sandbox_notification",
+    "orders.tasks.reconcile_trade_bill",
     "orders.tasks_programmes.remind_pledges",
     "quality.tasks.apply_due_penalties",
     "quality.tasks.flush_scans",

@@ -22,7 +22,7 @@ from coop.services.audit import log_action
 from orders.models import Order, OrderError, Payment, PaymentNotification, Refund
 from orders.services.status import set_status
 
-from .base import NotificationRejected, ProviderError
+from .base import NotificationRejected, ProviderError, RefundFacts
 
 logger = logging.getLogger("greenshell.payments")
 
@@ -54,8 +54,9 @@ def notify_url(provider_name):
     return settings.SITE_URL.rstrip("/") + reverse("orders-pay-notify", args=[provider_name])
 
 
-def start_payment(order, *, provider_name=None):
-    """Open (or reuse) an online payment for a pending order. Returns ``(payment, client_data)``."""
+def start_payment(order, *, provider_name=None, payer=None):
+    """Open (or reuse) an online payment for a pending order. Returns ``(payment, client_data)``.
+    ``payer`` (``base.Payer``) says how the buyer pays, for providers with several ways (WeChat Pay)."""
     provider_name = provider_name or online_provider_name()
     if order.status != Order.PENDING_PAYMENT:
         raise OrderError(_("订单当前不能付款（%(s)s）。") % {"s": order.get_status_display()}, "not_payable")
@@ -71,8 +72,10 @@ def start_payment(order, *, provider_name=None):
         log_action(order, "payment.started", actor_label=order.buyer.display_name,
                    data={"out_trade_no": payment.out_trade_no, "amount_fen": payment.amount_fen,
                          "provider": provider_name})
+    # Only providers with several ways to pay (``channels``) take the payer; the sandbox has one cashier.
+    extra = {"payer": payer} if payer is not None and getattr(provider, "channels", ()) else {}
     data = provider.create(payment, description=_("绿壳鸡蛋 订单%(no)s") % {"no": order.number},
-                           notify_url=notify_url(provider_name))
+                           notify_url=notify_url(provider_name), **extra)
     return payment, data
 
 
@@ -102,6 +105,8 @@ def handle_notification(provider_name, headers, body):
         return getattr(exc, "status", 400), {"code": "FAIL", "message": reason}
     record.update(notification_id=facts.notification_id[:64], event_type=facts.event_type[:40],
                   out_trade_no=facts.out_trade_no[:32])
+    if isinstance(facts, RefundFacts):
+        return _refund_notification(facts, record)
     payment = Payment.objects.filter(out_trade_no=facts.out_trade_no, provider=provider_name).first()
     if payment is None:
         PaymentNotification.objects.create(accepted=False, outcome="rejected: unknown out_trade_no", **record)
@@ -118,6 +123,60 @@ def handle_notification(provider_name, headers, body):
     outcome = _apply_success(payment, facts.transaction_id, source="notification")
     PaymentNotification.objects.create(accepted=True, outcome=outcome, **record)
     return 200, {"code": "SUCCESS", "message": "成功"}
+
+
+def _refund_notification(facts, record):
+    """A refund's outcome from the platform (REFUND.SUCCESS / ABNORMAL / CLOSED); replays change nothing."""
+    row = Refund.objects.filter(out_refund_no=facts.out_refund_no, payment__out_trade_no=facts.out_trade_no).first()
+    if row is None:
+        PaymentNotification.objects.create(accepted=False, outcome="rejected: unknown out_refund_no", **record)
+        return 404, {"code": "FAIL", "message": "unknown out_refund_no"}
+    if facts.refund_fen != row.amount_fen:
+        PaymentNotification.objects.create(accepted=False, outcome="rejected: refund amount mismatch "
+                                           f"({facts.refund_fen} != {row.amount_fen})", **record)
+        return 400, {"code": "FAIL", "message": "amount mismatch"}
+    outcome = apply_refund_result(row, facts, source="notification")
+    PaymentNotification.objects.create(accepted=True, outcome=outcome, **record)
+    return 200, {"code": "SUCCESS", "message": "成功"}
+
+
+def apply_refund_result(row, facts, *, source):
+    """Record what the platform says became of a refund that was PROCESSING; returns a short outcome.
+    A full refund's order moves refund_pending → refunded when its last refund has arrived."""
+    status = {"SUCCESS": Refund.SUCCEEDED, "ABNORMAL": Refund.FAILED, "CLOSED": Refund.FAILED}.get(facts.status)
+    if status is None:
+        return f"ignored: {facts.status}"
+    with transaction.atomic():
+        changed = Refund.objects.filter(pk=row.pk, status=Refund.PROCESSING).update(
+            status=status, refund_id=facts.refund_id[:64] or row.refund_id,
+            succeeded_at=timezone.now() if status == Refund.SUCCEEDED else None)
+        if not changed:
+            return "replay: already recorded"
+        row.refresh_from_db()
+        log_action(row.order, "refund.succeeded" if status == Refund.SUCCEEDED else "refund.failed",
+                   actor_label=row.payment.get_provider_display(),
+                   data={"out_refund_no": row.out_refund_no, "refund_id": row.refund_id, "source": source,
+                         "platform_status": facts.status})
+        order = Order.objects.get(pk=row.order_id)
+        open_refunds = order.refunds.filter(status=Refund.PROCESSING).exists()
+        if (status == Refund.SUCCEEDED and order.status == Order.REFUND_PENDING and not open_refunds
+                and refundable_fen(row.payment) == 0):
+            set_status(order, Order.REFUNDED, actor_label=_("系统"), reason=row.reason)
+    return "refunded" if status == Refund.SUCCEEDED else "refund failed"
+
+
+def sync_refund(row):
+    """Ask the platform about a refund still processing (its notification was lost or is late)."""
+    if row.status != Refund.PROCESSING or row.payment.provider == Payment.OFFLINE:
+        return row  # an offline refund is confirmed by the manager who paid it back, not by a platform
+    try:
+        facts = get_provider(row.payment.provider).query_refund(row.out_refund_no)
+    except ProviderError as exc:
+        logger.warning("refund query for %s failed: %s", row.out_refund_no, exc)
+        return row
+    apply_refund_result(row, facts, source="query")
+    row.refresh_from_db()
+    return row
 
 
 def _apply_success(payment, transaction_id, *, source, user=None):
@@ -151,7 +210,13 @@ def sync_payment(payment):
     """Ask the platform about an open payment (the buyer came back before the notification)."""
     if payment.status != Payment.CREATED or payment.provider == Payment.OFFLINE:
         return payment
-    facts = get_provider(payment.provider).query(payment.out_trade_no)
+    try:
+        facts = get_provider(payment.provider).query(payment.out_trade_no)
+    except ProviderError as exc:
+        # The order page asks on every visit: WeChat unreachable must not break the page; the notification
+        # (or the next visit) still pays the order.
+        logger.warning("payment query for %s failed: %s", payment.out_trade_no, exc)
+        return payment
     if facts.trade_state == "SUCCESS" and facts.amount_total == payment.amount_fen:
         _apply_success(payment, facts.transaction_id, source="query")
         payment.refresh_from_db()
@@ -162,7 +227,13 @@ def close_payment(payment):
     if payment.status != Payment.CREATED:
         return
     if payment.provider != Payment.OFFLINE:
-        get_provider(payment.provider).close(payment.out_trade_no)
+        try:
+            get_provider(payment.provider).close(payment.out_trade_no)
+        except ProviderError as exc:
+            # Left open (and retried by the next cancel): if the buyer still pays it, _apply_success finds
+            # the order cancelled and refunds at once. Raising would stop cancel_unpaid's loop for everyone.
+            logger.warning("closing %s failed: %s", payment.out_trade_no, exc)
+            return
     Payment.objects.filter(pk=payment.pk, status=Payment.CREATED).update(status=Payment.CLOSED)
 
 

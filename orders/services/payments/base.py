@@ -43,6 +43,22 @@ class RefundFacts:
     out_refund_no: str
     status: str  # SUCCESS, PROCESSING, ABNORMAL, CLOSED
     refund_id: str = ""
+    # Set when the facts come from a refund notification (REFUND.SUCCESS / REFUND.ABNORMAL / REFUND.CLOSED).
+    out_trade_no: str = ""
+    refund_fen: int = 0
+    notification_id: str = ""
+    event_type: str = ""
+
+
+@dataclass
+class Payer:
+    """Who pays and from where, for providers that open a different kind of transaction for each:
+    ``jsapi`` inside WeChat (needs the buyer's ``openid``), ``h5`` in a phone browser (needs the
+    client's address), ``native`` (a QR code scanned from a PC screen)."""
+
+    channel: str = "jsapi"
+    openid: str = ""
+    client_ip: str = ""
 
 
 class PaymentProvider:
@@ -50,8 +66,9 @@ class PaymentProvider:
     # True when the buyer pays on the platform's page and the result comes back asynchronously.
     asynchronous = True
 
-    def create(self, payment, *, description, notify_url):
-        """Open a transaction; return a dict with what the buyer's page needs (e.g. ``pay_url``)."""
+    def create(self, payment, *, description, notify_url, payer=None):
+        """Open a transaction; return a dict with what the buyer's page needs (e.g. ``pay_url``).
+        ``payer`` (a ``Payer``) says how the buyer pays; providers with one way to pay ignore it."""
         raise NotImplementedError
 
     def verify_notification(self, headers, body):
