@@ -140,9 +140,9 @@ def sync(request):
         delivery = record_delivery(cooperative=coop, inspector=request.user, idempotency_key=key,
                                    received_at=received_at, **form.delivery())
     except DeliveryError as exc:
-        return _error(exc.message, code="refused", fields={exc.field or "__all__": [exc.message]})
-    if delivery.cooperative_id != coop.pk:  # a key of another cooperative's delivery: say nothing about it
-        return _error(_("这条记录的编号已被使用。"), code="conflict", status=409)
+        # 409 key_reused: the key is on a different delivery; the phone shows it as refused, loudly.
+        return _error(exc.message, code="refused" if exc.status == 400 else exc.code,
+                      fields={exc.field or "__all__": [exc.message]}, status=exc.status)
     return JsonResponse({"id": delivery.pk, "replayed": bool(getattr(delivery, "replayed", False)),
                          "receipt_url": f"/intake/receipt/{delivery.pk}/",
                          "farmer": f"{delivery.farmer.member_no} {delivery.farmer.head_name}",
