@@ -141,6 +141,8 @@ def _receipt_text(delivery):
         "brought": delivery.eggs_brought, "accepted": delivery.accepted, "amount": delivery.amount_due}
     if rejects:
         text += _("不合格：%(rejects)s（不计价）。") % {"rejects": rejects}
+    if delivery.flagged:
+        text += _("枚数待管理员核查，核实后入账。")
     text += _("回执号 %(no)s。") % {"no": delivery.pk}
     return text
 

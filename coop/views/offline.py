@@ -27,7 +27,7 @@ from coop.services.intake import DeliveryError, record_delivery
 from coop.views.intake import intake_cooperative
 
 # Bump when the worker's code changes: the new worker replaces the old caches.
-SW_VERSION = "intake-v1"
+SW_VERSION = "intake-v2"  # v2: offline-intake.js makes every key on the phone
 # A queued delivery older than this is refused: a forgotten phone should not post last month's eggs.
 MAX_QUEUE_AGE = datetime.timedelta(days=7)
 

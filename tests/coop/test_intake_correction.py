@@ -6,12 +6,14 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.test import Client
 
 from coop.models import AuditEvent, Delivery, LedgerEntry, Notification
 from coop.services import ledger
+from coop.services.exports import deliveries_table
 from coop.services.intake import DeliveryError, correct_delivery
 from coop.services.packing import available_stock, pack_batch
-from tests.factories import deliver, set_prices
+from tests.factories import deliver, give_pin, set_prices, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +112,16 @@ def test_managers_correct_counts_from_the_admin(typo, personas, client_for):
     c.post("/admin/coop/delivery/", form)
     assert Delivery.objects.get(amended_from=typo).accepted_l == 20
     assert available_stock(personas.coop_a)["L"] == 20
+
+
+def test_the_farmer_pages_and_the_export_show_the_corrected_counts_once(typo, personas):
+    new = correct_delivery(typo, accepted={"L": 20}, reason="多打了一个0", user=personas.manager_a)
+    _title, _headers, rows = deliveries_table([personas.coop_a.pk])
+    assert [row[4] for row in rows] == [20]  # eggs brought: the correction, not 202 + 20
+    give_pin(personas.farmer_a, personas.manager_a)
+    c = Client()
+    sign_in(c, personas.farmer_a)
+    listing = c.get("/farmer/deliveries/").content.decode()
+    assert f"/farmer/deliveries/{new.pk}/" in listing and f"/farmer/deliveries/{typo.pk}/" not in listing
+    home = c.get("/farmer/")
+    assert home.context["month"]["brought"] == 20

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.utils import timezone
 
-from coop.models import AuditEvent, Delivery, LedgerEntry, Settlement
+from coop.models import AuditEvent, Delivery, LedgerEntry, Notification, Settlement
 from coop.services import ledger
 from coop.services.intake import DeliveryError, confirm_delivery
 from coop.services.packing import PackingError, available_stock, pack_batch
@@ -78,3 +78,25 @@ def test_an_inspector_cannot_confirm_a_held_delivery(implausible, personas, clie
     c = client_for(personas.inspector_a)
     c.post("/admin/coop/delivery/", {"action": "mark_reviewed", ACTION_CHECKBOX_NAME: [implausible.pk]})
     assert Delivery.objects.get(pk=implausible.pk).held
+
+
+def test_a_credit_posted_before_holding_existed_is_not_settled_while_held(personas):
+    """Deliveries flagged before this change were credited at once; their line waits for the review."""
+    set_prices(personas.coop_a)
+    personas.farmer_a.hens = 5
+    personas.farmer_a.save()
+    held = deliver(personas.farmer_a, accepted={"L": 100_000})
+    ledger.post_entry(farmer=personas.farmer_a, kind=LedgerEntry.DELIVERY, amount=held.amount_due, reason="旧记录",
+                      source=held, dedupe_key=f"delivery:{held.pk}")
+    start, end = month_bounds(timezone.localdate())
+    assert settle_period(period_start=start, period_end=end, cooperative_ids=[personas.coop_a.pk])[
+        "lines_settled"] == 0
+    confirm_delivery(held, user=personas.manager_a)
+    assert LedgerEntry.objects.filter(dedupe_key=f"delivery:{held.pk}").count() == 1  # not credited twice
+    settle_period(period_start=start, period_end=end, cooperative_ids=[personas.coop_a.pk])
+    assert Settlement.objects.get(farmer=personas.farmer_a).gross == Decimal("150000.00")
+
+
+def test_the_household_is_told_a_held_delivery_waits_for_review(implausible, personas):
+    body = Notification.objects.get(dedupe_key=f"delivery:{implausible.pk}:receipt").body
+    assert "待管理员核查" in body
