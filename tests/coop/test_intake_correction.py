@@ -125,3 +125,9 @@ def test_the_farmer_pages_and_the_export_show_the_corrected_counts_once(typo, pe
     assert f"/farmer/deliveries/{new.pk}/" in listing and f"/farmer/deliveries/{typo.pk}/" not in listing
     home = c.get("/farmer/")
     assert home.context["month"]["brought"] == 20
+
+
+def test_the_old_receipt_says_it_was_cancelled_and_by_which(typo, personas, client_for):
+    new = correct_delivery(typo, accepted={"L": 20}, reason="多打了一个0", user=personas.manager_a)
+    page = client_for(personas.inspector_a).get(f"/intake/receipt/{typo.pk}/").content.decode()
+    assert "已作废" in page and f"已更正为回执号 {new.pk}" in page

@@ -100,3 +100,23 @@ def test_a_credit_posted_before_holding_existed_is_not_settled_while_held(person
 def test_the_household_is_told_a_held_delivery_waits_for_review(implausible, personas):
     body = Notification.objects.get(dedupe_key=f"delivery:{implausible.pk}:receipt").body
     assert "待管理员核查" in body
+
+
+def test_a_manager_confirms_a_held_delivery_from_its_receipt(implausible, personas, client_for):
+    url = f"/intake/receipt/{implausible.pk}/"
+    inspector = client_for(personas.inspector_a)
+    page = inspector.get(url).content.decode()
+    assert "不入库、不结算" in page and "确认入库" not in page  # an inspector sees it held, cannot confirm
+    assert inspector.post(f"{url}confirm/").status_code == 404
+    assert Delivery.objects.get(pk=implausible.pk).held
+    manager = client_for(personas.manager_a)
+    assert "确认入库" in manager.get(url).content.decode()
+    assert client_for(personas.manager_b).post(f"{url}confirm/").status_code == 404  # another cooperative
+    assert manager.get(f"{url}confirm/").status_code == 405  # no writes on GET
+    r = manager.post(f"{url}confirm/", {"reason": "电话核实"}, follow=True)
+    assert "已确认" in r.content.decode()
+    assert not Delivery.objects.get(pk=implausible.pk).flagged
+    assert AuditEvent.objects.get(action="delivery.confirmed").reason == "电话核实"
+    r = manager.post(f"{url}confirm/", follow=True)  # a second click: refused, credited once
+    assert "不在待核查状态" in r.content.decode()
+    assert LedgerEntry.objects.filter(dedupe_key=f"delivery:{implausible.pk}").count() == 1
