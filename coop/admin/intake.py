@@ -1,5 +1,6 @@
 """Admin of intake: price schedules and deliveries (with the audited adjustment)."""
 
+import functools
 import uuid
 
 from django import forms
@@ -11,11 +12,15 @@ from django.utils.translation import gettext_lazy as _
 
 from coop.admin.base import CooperativeScopedAdmin, ask_one_value
 from coop.models import (
+    REJECT_CODES,
+    REJECT_DEFECTS,
+    WEIGHT_CLASS_CODES,
+    WEIGHT_CLASSES,
     Delivery,
     PriceSchedule,
 )
 from coop.services.audit import log_action
-from coop.services.intake import DeliveryError, adjust_delivery
+from coop.services.intake import DeliveryError, adjust_delivery, confirm_delivery, correct_delivery
 
 
 @admin.register(PriceSchedule)
@@ -36,14 +41,14 @@ class PriceScheduleAdmin(CooperativeScopedAdmin):
 class DeliveryAdmin(CooperativeScopedAdmin):
     """Deliveries are recorded on the intake page (the service); here they are read and reviewed."""
 
-    list_display = ("received_at", "farmer", "eggs_brought", "accepted_total", "rejected_total", "amount_due",
-                    "flagged", "inspector")
+    list_display = ("id", "received_at", "farmer", "eggs_brought", "accepted_total", "rejected_total", "amount_due",
+                    "state", "inspector")
     list_filter = ("flagged", "farmer__village", "received_at")
     search_fields = ("farmer__head_name", "farmer__member_no", "farmer__phone", "=id")
     date_hierarchy = "received_at"
     list_select_related = ("farmer", "inspector")
-    actions = ["mark_reviewed", "adjust"]
-    may_change = False  # a delivery is never edited: corrections are ledger adjustments
+    actions = ["mark_reviewed", "correct", "adjust"]
+    may_change = False  # a delivery is never edited: counts are corrected by cancel-and-amend, money by adjustments
     may_delete = False
 
     @admin.display(description=_("合格"))
@@ -57,14 +62,48 @@ class DeliveryAdmin(CooperativeScopedAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         return HttpResponseRedirect(reverse("books-intake"))
 
-    @admin.action(description=_("核查无误，取消“待核查”"), permissions=["mark_reviewed"])
+    @admin.display(description=_("状态"))
+    def state(self, obj):
+        if obj.cancelled_at:
+            return gettext("已作废（已更正）")
+        if obj.flagged:
+            return gettext("待核查（暂扣）")
+        return gettext("有效")
+
+    @admin.action(description=_("核查无误：确认入库并记收入"), permissions=["mark_reviewed"])
     def mark_reviewed(self, request, queryset):
         n = 0
-        for d in queryset.filter(flagged=True):
-            if Delivery.objects.filter(pk=d.pk, flagged=True).update(flagged=False):
-                log_action(d, "delivery.reviewed", user=request.user, reason=d.flag_reason)
-                n += 1
-        self.message_user(request, gettext("已核查 %(n)d 条交蛋记录。") % {"n": n})
+        for d in queryset.held().select_related("farmer"):
+            try:
+                confirm_delivery(d, user=request.user)
+            except DeliveryError:
+                continue  # confirmed by someone else meanwhile: counted once, by them
+            n += 1
+        self.message_user(request, gettext("已确认 %(n)d 条交蛋记录。") % {"n": n})
+
+    @admin.action(description=_("更正枚数（作废原记录，按新枚数重记）"), permissions=["adjust"])
+    def correct(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, gettext("请只选一条交蛋记录来更正。"), messages.WARNING)
+            return None
+        old = queryset.get()
+        # The form starts from the counts as recorded, so the manager changes only what was wrong.
+        initial = {**{f"accepted_{wc.lower()}": old.accepted_of(wc) for wc in WEIGHT_CLASS_CODES},
+                   **{f"rejected_{c}": n for c, n in old.rejects_by_defect().items()}}
+        data, page = ask_one_value(self, request, queryset, action="correct", title=gettext("更正交蛋枚数"),
+                                   form_class=functools.partial(CorrectDeliveryForm, initial=initial))
+        if page is not None:
+            return page
+        try:
+            new = correct_delivery(old, user=request.user, reason=data["reason"],
+                                   accepted={wc: data[f"accepted_{wc.lower()}"] for wc in WEIGHT_CLASS_CODES},
+                                   rejected={c: data[f"rejected_{c}"] for c in REJECT_CODES})
+        except DeliveryError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return None
+        self.message_user(request, gettext("已更正：新回执号 %(no)s，合格 %(n)d 枚，应付 ¥%(a)s。")
+                          % {"no": new.pk, "n": new.accepted, "a": new.amount_due})
+        return None
 
     def has_mark_reviewed_permission(self, request):
         return self._can(request, self.edit_roles)
@@ -97,3 +136,17 @@ class AdjustDeliveryForm(forms.Form):
     reason = forms.CharField(label=_("调整原因"), max_length=200)
     key = forms.CharField(widget=forms.HiddenInput, max_length=40, required=False,
                           initial=lambda: uuid.uuid4().hex)
+
+
+class CorrectDeliveryForm(forms.Form):
+    """The corrected counts, all of them (the old row is cancelled, not patched), and why."""
+
+    reason = forms.CharField(label=_("更正原因"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code, label in WEIGHT_CLASSES:
+            self.fields[f"accepted_{code.lower()}"] = forms.IntegerField(
+                label=gettext("合格·%(label)s") % {"label": label}, min_value=0, initial=0)
+        for code, label in REJECT_DEFECTS:
+            self.fields[f"rejected_{code}"] = forms.IntegerField(label=label, min_value=0, initial=0)

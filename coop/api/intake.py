@@ -26,7 +26,8 @@ class DeliverySerializer(serializers.ModelSerializer):
         fields = ["id", "cooperative", "farmer", "received_at", "laid_from", "laid_to", "eggs_brought", "accepted",
                   "rejected", *[f"accepted_{c.lower()}" for c in WEIGHT_CLASS_CODES],
                   *[f"rejected_{c}" for c in REJECT_CODES], *[f"price_{c.lower()}" for c in WEIGHT_CLASS_CODES],
-                  "amount_due", "inspector", "flagged", "flag_reason", "note", "created_at"]
+                  "amount_due", "inspector", "flagged", "flag_reason", "note", "created_at", "cancelled_at",
+                  "amended_from"]
         read_only_fields = fields
 
 

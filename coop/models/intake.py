@@ -57,6 +57,18 @@ class PriceSchedule(models.Model):
         return f"{self.weight_class} ¥{self.price_per_egg} ({self.effective_from})"
 
 
+class DeliveryQuerySet(models.QuerySet):
+    def counted(self):
+        """Deliveries whose eggs are in stock and whose money is owed: not held for review, not cancelled.
+
+        Stock, packing, the dashboard and the households' figures read deliveries through this, so a
+        delivery flagged as implausible counts nowhere until a manager confirms or corrects it."""
+        return self.filter(flagged=False, cancelled_at__isnull=True)
+
+    def held(self):
+        return self.filter(flagged=True, cancelled_at__isnull=True)
+
+
 class Delivery(models.Model):
     """Eggs a household brought on a day, and what candling made of them.
 
@@ -100,6 +112,14 @@ class Delivery(models.Model):
     # Offline intake sends each delivery with a key made on the phone; a resend finds this row.
     idempotency_key = models.CharField(_("幂等键"), max_length=64, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+    # Cancel-and-amend (as a Purchase Receipt in ERPNext): a correction of the counts cancels this
+    # row and records a new one pointing back here. A cancelled row stays for the record, out of
+    # stock and with its ledger credit reversed; the row itself is never edited otherwise.
+    cancelled_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    amended_from = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="amendment", verbose_name=_("更正自"))
+
+    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("交蛋记录")
@@ -127,6 +147,11 @@ class Delivery(models.Model):
         return f"{self.farmer} · {timezone.localtime(self.received_at):%Y-%m-%d} · {self.eggs_brought}"
 
     @property
+    def held(self):
+        """Flagged and not yet confirmed: out of stock and unpaid until a manager looks at it."""
+        return self.flagged and self.cancelled_at is None
+
+    @property
     def accepted(self):
         return self.accepted_xl + self.accepted_l + self.accepted_m + self.accepted_s
 
@@ -136,6 +161,9 @@ class Delivery(models.Model):
 
     def accepted_of(self, weight_class):
         return getattr(self, f"accepted_{weight_class.lower()}")
+
+    def price_of(self, weight_class):
+        return getattr(self, f"price_{weight_class.lower()}")
 
     def rejects_by_defect(self):
         return {code: getattr(self, f"rejected_{code}") for code in REJECT_CODES}

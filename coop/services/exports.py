@@ -62,7 +62,8 @@ def deliveries_table(cooperative_ids, since=None):
                + [_("合格·%(c)s") % {"c": code} for code, _l in WEIGHT_CLASSES]
                + [str(label) for _c, label in REJECT_DEFECTS]
                + [_("应付金额（元）"), _("验收员"), _("待核查")])
-    qs = (Delivery.objects.filter(cooperative__in=cooperative_ids)
+    # A cancelled delivery was replaced by its correction: exporting both would count the eggs twice.
+    qs = (Delivery.objects.filter(cooperative__in=cooperative_ids, cancelled_at__isnull=True)
           .select_related("farmer", "farmer__village", "inspector").order_by("received_at", "id"))
     if since is not None:
         qs = qs.filter(received_at__date__gte=since)

@@ -2,8 +2,12 @@
 
 ``record_delivery`` is the only way a delivery is created (intake page, admin, API, the offline
 sync of the farmer-pages work). It checks the counts, freezes the prices in force that day, posts
-the household's ledger credit once, flags implausible counts for review and queues the receipt.
-Bad input raises ``DeliveryError`` with a Chinese message and writes nothing.
+the household's ledger credit once and queues the receipt. Bad input raises ``DeliveryError`` with a
+Chinese message and writes nothing.
+
+An implausible delivery (more eggs than the hens can lay) is *held*: recorded and audited, but out of
+stock and unpaid (no ledger credit) until a manager confirms it (``confirm_delivery``) or corrects
+its counts (``correct_delivery``: cancel-and-amend, as ERPNext does for a Purchase Receipt).
 """
 
 import datetime
@@ -14,10 +18,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coop.lib.errors import DomainError
-from coop.models import REJECT_CODES, REJECT_DEFECTS, WEIGHT_CLASS_CODES, Delivery, Farmer, LedgerEntry, PriceSchedule
+from coop.lib.locking import LockTimeout, lock_keys
+from coop.models import (
+    REJECT_CODES,
+    REJECT_DEFECTS,
+    WEIGHT_CLASS_CODES,
+    BatchContribution,
+    Delivery,
+    Farmer,
+    LedgerEntry,
+    PriceSchedule,
+)
 from coop.services import ledger
 from coop.services.audit import log_action
 from coop.services.notifications import notify
+from coop.services.packing import stock_lock_key
 
 # A hen lays at most about one egg a day; more than that per hen over the laying period is
 # flagged for the manager to look at (not refused: the household may have more hens by now).
@@ -73,6 +88,50 @@ def _resolve_farmer(farmer, cooperative):
         raise DeliveryError(_("找不到这户农户。"), "farmer") from None
 
 
+def _counts(accepted, rejected):
+    """``({weight_class: n}, {defect: n})`` from what was typed, every class and defect present."""
+    accepted = {str(k).upper(): v for k, v in (accepted or {}).items()}
+    rejected = dict(rejected or {})
+    unknown = (set(accepted) - set(WEIGHT_CLASS_CODES)) | (set(rejected) - set(REJECT_CODES))
+    if unknown:
+        raise DeliveryError(_("未知的等级或缺陷：%(codes)s") % {"codes": "、".join(sorted(unknown))})
+    acc = {wc: _count(accepted.get(wc), _("合格·%(wc)s") % {"wc": wc}, f"accepted_{wc.lower()}")
+           for wc in WEIGHT_CLASS_CODES}
+    rej = {code: _count(rejected.get(code), _("不合格·%(code)s") % {"code": code}, f"rejected_{code}")
+           for code in REJECT_CODES}
+    return acc, rej
+
+
+def _replay(existing, farmer, acc, rej, laid_from, laid_to):
+    """The first delivery of a resent key, or ``DeliveryError`` (409) when the resend differs from it."""
+    if existing.cooperative_id != farmer.cooperative_id:  # another cooperative's row: say nothing about it
+        raise DeliveryError(_("这条记录的编号已被使用，没有保存。请刷新页面后重新录入。"), "idempotency_key",
+                            code="key_reused", status=409)
+    same = (existing.farmer_id == farmer.pk and existing.laid_from == laid_from and existing.laid_to == laid_to
+            and all(existing.accepted_of(wc) == acc[wc] for wc in WEIGHT_CLASS_CODES)
+            and all(getattr(existing, f"rejected_{code}") == rej[code] for code in REJECT_CODES))
+    if not same:
+        raise DeliveryError(
+            _("这条记录的编号已用于回执号 %(no)s（%(farmer)s），但内容不同，没有保存。请刷新页面后重新录入。")
+            % {"no": existing.pk, "farmer": existing.farmer.head_name},
+            "idempotency_key", code="key_reused", status=409)
+    existing.replayed = True
+    return existing
+
+
+def _credit(delivery, *, user):
+    """Post the delivery's ledger credit (once: the dedupe key is the delivery)."""
+    if delivery.amount_due <= 0:
+        return None
+    entry, _created = ledger.post_entry(
+        farmer=delivery.farmer, kind=LedgerEntry.DELIVERY, amount=delivery.amount_due,
+        reason=_("交蛋 %(date)s：合格 %(n)d 枚") % {"date": f"{timezone.localdate(delivery.received_at):%Y-%m-%d}",
+                                                "n": delivery.accepted},
+        source=delivery, dedupe_key=f"delivery:{delivery.pk}", user=user,
+        occurred_on=timezone.localdate(delivery.received_at))
+    return entry
+
+
 def _receipt_text(delivery):
     local = timezone.localtime(delivery.received_at)
     rejects = "，".join(f"{label}{getattr(delivery, f'rejected_{code}')}枚"
@@ -82,6 +141,8 @@ def _receipt_text(delivery):
         "brought": delivery.eggs_brought, "accepted": delivery.accepted, "amount": delivery.amount_due}
     if rejects:
         text += _("不合格：%(rejects)s（不计价）。") % {"rejects": rejects}
+    if delivery.flagged:
+        text += _("枚数待管理员核查，核实后入账。")
     text += _("回执号 %(no)s。") % {"no": delivery.pk}
     return text
 
@@ -97,23 +158,16 @@ def record_delivery(*, farmer, laid_from, laid_to=None, accepted=None, rejected=
     ``send_receipt=False`` is for back-filling old paper records (and the demo's past season):
     a household should not get a text today about eggs it brought weeks ago.
     """
-    if idempotency_key:
-        existing = Delivery.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            existing.replayed = True
-            return existing
     farmer = _resolve_farmer(farmer, cooperative)
     cooperative = farmer.cooperative
-
-    accepted = {str(k).upper(): v for k, v in (accepted or {}).items()}
-    rejected = dict(rejected or {})
-    unknown = (set(accepted) - set(WEIGHT_CLASS_CODES)) | (set(rejected) - set(REJECT_CODES))
-    if unknown:
-        raise DeliveryError(_("未知的等级或缺陷：%(codes)s") % {"codes": "、".join(sorted(unknown))})
-    acc = {wc: _count(accepted.get(wc), _("合格·%(wc)s") % {"wc": wc}, f"accepted_{wc.lower()}")
-           for wc in WEIGHT_CLASS_CODES}
-    rej = {code: _count(rejected.get(code), _("不合格·%(code)s") % {"code": code}, f"rejected_{code}")
-           for code in REJECT_CODES}
+    acc, rej = _counts(accepted, rejected)
+    laid_to = laid_to or laid_from
+    if idempotency_key:
+        # Looked up after parsing, so that a resend can be told from a different delivery that
+        # reuses a key (a stale page, a bug on the phone): that one is refused, never swallowed.
+        existing = Delivery.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _replay(existing, farmer, acc, rej, laid_from, laid_to)
     total = sum(acc.values()) + sum(rej.values())
     if eggs_brought in (None, ""):
         brought = total
@@ -132,7 +186,6 @@ def record_delivery(*, farmer, laid_from, laid_to=None, accepted=None, rejected=
     if received_at > now + CLOCK_SKEW:
         raise DeliveryError(_("收蛋时间不能晚于现在。"), "received_at")
     received_day = timezone.localdate(received_at)
-    laid_to = laid_to or laid_from
     if not isinstance(laid_from, datetime.date) or not isinstance(laid_to, datetime.date):
         raise DeliveryError(_("请填写产蛋日期。"), "laid_from")
     if laid_to > received_day or laid_from > received_day:
@@ -176,13 +229,8 @@ def record_delivery(*, farmer, laid_from, laid_to=None, accepted=None, rejected=
     try:
         with transaction.atomic():
             delivery = Delivery.objects.create(**fields)
-            if amount > 0:
-                ledger.post_entry(
-                    farmer=farmer, kind=LedgerEntry.DELIVERY, amount=amount,
-                    reason=_("交蛋 %(date)s：合格 %(n)d 枚") % {"date": f"{received_day:%Y-%m-%d}",
-                                                            "n": sum(acc.values())},
-                    source=delivery, dedupe_key=f"delivery:{delivery.pk}", user=inspector,
-                    occurred_on=received_day)
+            if not flag_reason:  # a held delivery is credited when a manager confirms it
+                _credit(delivery, user=inspector)
             log_action(delivery, "delivery.recorded", user=inspector,
                        data={"brought": brought, "accepted": acc, "rejected": rej, "amount": str(amount),
                              "flagged": bool(flag_reason)})
@@ -196,11 +244,92 @@ def record_delivery(*, farmer, laid_from, laid_to=None, accepted=None, rejected=
         if idempotency_key:
             existing = Delivery.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
-                existing.replayed = True
-                return existing
+                return _replay(existing, farmer, acc, rej, laid_from, laid_to)
         raise
     delivery.replayed = False
     return delivery
+
+
+def confirm_delivery(delivery, *, user=None, reason=""):
+    """A manager looked at a held delivery and finds it right: it enters stock and is credited.
+
+    A compare-and-set on ``flagged``, so two managers confirming at once credit it once."""
+    with transaction.atomic():
+        if not Delivery.objects.filter(pk=delivery.pk, flagged=True, cancelled_at__isnull=True).update(flagged=False):
+            raise DeliveryError(_("交蛋记录 %(no)s 不在待核查状态（已核查或已更正）。") % {"no": delivery.pk},
+                                code="not_held", status=409)
+        delivery.flagged = False
+        _credit(delivery, user=user)
+        log_action(delivery, "delivery.confirmed", user=user, reason=(reason or "").strip() or delivery.flag_reason,
+                   data={"amount": str(delivery.amount_due)})
+    return delivery
+
+
+def correct_delivery(delivery, *, accepted, rejected=None, reason, user=None):
+    """Correct a delivery's egg counts by cancel-and-amend and return the new delivery.
+
+    The old row is cancelled (kept, out of stock), its ledger credit reversed by a new entry, and a
+    new row with the corrected counts — at the old row's frozen prices — is recorded and credited.
+    Refused when eggs of the delivery are already packed: the batch must be corrected first.
+    The household gets a corrected receipt. A correction by a manager is the review, so the new row
+    is not held even if it is still above what the hens can lay.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DeliveryError(_("请写明更正原因。"), "reason")
+    acc, rej = _counts(accepted, rejected)
+    brought = sum(acc.values()) + sum(rej.values())
+    if brought == 0:
+        raise DeliveryError(_("交来枚数不能为 0。"), "eggs_brought")
+    try:
+        with transaction.atomic():
+            # The stock locks packing takes, before the "already packed?" check: a batch packed
+            # while we correct would otherwise take eggs we are about to cancel.
+            lock_keys(*[stock_lock_key(delivery.cooperative_id, wc) for wc in WEIGHT_CLASS_CODES])
+            old = Delivery.objects.select_for_update(of=("self",)).select_related("farmer").get(pk=delivery.pk)
+            if old.cancelled_at is not None:
+                newer = Delivery.objects.filter(amended_from=old).values_list("pk", flat=True).first()
+                raise DeliveryError(_("交蛋记录 %(no)s 已更正过（新回执号 %(new)s），请更正新记录。")
+                                    % {"no": old.pk, "new": newer}, code="already_corrected", status=409)
+            if (all(old.accepted_of(wc) == acc[wc] for wc in WEIGHT_CLASS_CODES)
+                    and all(getattr(old, f"rejected_{c}") == rej[c] for c in REJECT_CODES)):
+                raise DeliveryError(_("更正后的枚数与原记录相同，没有可更正的。"), "eggs_brought")
+            batches = sorted(set(BatchContribution.objects.filter(delivery=old)
+                                 .values_list("batch__code", flat=True)))
+            if batches:
+                raise DeliveryError(
+                    _("交蛋记录 %(no)s 的鸡蛋已包装进批次 %(codes)s，请先更正批次，再更正交蛋枚数。")
+                    % {"no": old.pk, "codes": "、".join(batches)}, code="packed", status=409)
+            amount = ledger.to_money(sum(Decimal(acc[wc]) * old.price_of(wc) for wc in WEIGHT_CLASS_CODES))
+            now = timezone.now()
+            Delivery.objects.filter(pk=old.pk).update(cancelled_at=now)
+            new = Delivery.objects.create(
+                cooperative_id=old.cooperative_id, farmer=old.farmer, received_at=old.received_at,
+                laid_from=old.laid_from, laid_to=old.laid_to, eggs_brought=brought, amount_due=amount,
+                note=old.note, inspector=old.inspector, amended_from=old, created_at=now,
+                **{f"accepted_{wc.lower()}": acc[wc] for wc in WEIGHT_CLASS_CODES},
+                **{f"rejected_{code}": rej[code] for code in REJECT_CODES},
+                **{f"price_{wc.lower()}": old.price_of(wc) for wc in WEIGHT_CLASS_CODES})
+            old_credit = LedgerEntry.objects.filter(dedupe_key=f"delivery:{old.pk}").first()
+            if old_credit is not None:  # a held delivery was never credited: nothing to reverse
+                ledger.post_entry(
+                    farmer=old.farmer, kind=LedgerEntry.ADJUSTMENT, amount=-old_credit.amount,
+                    reason=_("交蛋记录 %(no)s 更正为 %(new)s，冲销原收入：%(reason)s")
+                    % {"no": old.pk, "new": new.pk, "reason": reason},
+                    source=old, dedupe_key=f"delivery:{old.pk}:cancel", user=user)
+            _credit(new, user=user)
+            change = {"old": {"accepted": {wc: old.accepted_of(wc) for wc in WEIGHT_CLASS_CODES},
+                              "rejected": old.rejects_by_defect(), "amount": str(old.amount_due)},
+                      "new": {"accepted": acc, "rejected": rej, "amount": str(amount)}}
+            log_action(old, "delivery.cancelled", user=user, reason=reason, data={"amended_by": new.pk, **change})
+            log_action(new, "delivery.amended", user=user, reason=reason, data={"amended_from": old.pk, **change})
+            notify(event="delivery.receipt", key=f"delivery:{new.pk}:receipt", farmer=old.farmer,
+                   body=_("【更正】回执号 %(old)s 作废（%(reason)s）。") % {"old": old.pk, "reason": reason}
+                   + _receipt_text(new))
+    except LockTimeout:
+        raise DeliveryError(_("其他人正在包装，请稍后再试。"), code="busy", status=409) from None
+    new.replayed = False
+    return new
 
 
 def is_settled(delivery):

@@ -64,7 +64,8 @@ def deliveries_in_stock(cooperative, weight_class, today=None):
     field = f"accepted_{weight_class.lower()}"
     packed = (BatchContribution.objects.filter(delivery=OuterRef("pk"), batch__weight_class=weight_class)
               .values("delivery").annotate(total=Sum("eggs")).values("total"))
-    return (Delivery.objects.filter(cooperative=cooperative, laid_from__gte=window_start(today),
+    # counted(): a delivery held for review (implausible counts) or cancelled by a correction is not stock.
+    return (Delivery.objects.counted().filter(cooperative=cooperative, laid_from__gte=window_start(today),
                                     laid_from__lte=today, **{f"{field}__gt": 0})
             .annotate(packed=Coalesce(Subquery(packed, output_field=IntegerField()), Value(0)))
             .annotate(left=F(field) - F("packed"))

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from coop.lib.errors import DomainError
 from coop.lib.locking import lock_keys
-from coop.models import Farmer, LedgerEntry, Settlement, SettlementRun, Village
+from coop.models import Delivery, Farmer, LedgerEntry, Settlement, SettlementRun, Village
 from coop.services import ledger
 from coop.services.audit import log_action
 from coop.services.notifications import notify
@@ -63,6 +63,16 @@ def _scope_sql(alias, cooperative_ids, village_id):
     return "".join(f" AND {s}" for s in sql), params
 
 
+def _not_held_sql(alias):
+    """SQL condition leaving out ledger lines of a delivery held for review (h-f, issue 14 #8).
+
+    Held deliveries post no credit since then; this keeps out the credits such deliveries got
+    before, until a manager confirms or corrects them."""
+    d = Delivery._meta.db_table
+    return (f" AND NOT EXISTS (SELECT 1 FROM {d} d WHERE {alias}.source_type = '{Delivery._meta.label_lower}'"
+            f" AND d.id = {alias}.source_id AND d.flagged AND d.cancelled_at IS NULL)")
+
+
 def settle_period(*, period_start, period_end, cooperative_ids=None, village_id=None, user=None, now=None):
     """Settle every unsettled line up to ``period_end`` into draft settlements for the period.
 
@@ -74,6 +84,7 @@ def settle_period(*, period_start, period_end, cooperative_ids=None, village_id=
     t = _tables()
     now = now or timezone.now()
     scope, scope_params = _scope_sql("l", cooperative_ids, village_id)
+    scope += _not_held_sql("l")
     with transaction.atomic():
         if cooperative_ids is not None:
             lock_keys(*[f"settle:{cid}" for cid in cooperative_ids])

@@ -91,7 +91,8 @@ def home(request):
     today = timezone.localdate()
     entries = LedgerEntry.objects.filter(farmer=farmer)
     waiting = entries.filter(settlement__isnull=True).aggregate(s=Sum("amount"))["s"] or Decimal("0")
-    month = Delivery.objects.filter(farmer=farmer, received_at__date__gte=_month_start(today))
+    # counted(): a delivery held for review is not owed yet, a cancelled one was replaced by its correction.
+    month = Delivery.objects.counted().filter(farmer=farmer, received_at__date__gte=_month_start(today))
     month_totals = month.aggregate(
         brought=Sum("eggs_brought"), due=Sum("amount_due"),
         acc=Sum("accepted_xl") + Sum("accepted_l") + Sum("accepted_m") + Sum("accepted_s"))
@@ -101,7 +102,8 @@ def home(request):
     unread = Notification.objects.filter(farmer=farmer, created_at__gte=timezone.now() - datetime.timedelta(days=7))
     return render(request, "coop/farmer/home.html", {"nav": "home",
         "farmer": farmer, "waiting": waiting, "month": month_totals, "today": today,
-        "last_delivery": Delivery.objects.filter(farmer=farmer).order_by("-received_at").first(),
+        "last_delivery": Delivery.objects.filter(farmer=farmer, cancelled_at__isnull=True).order_by("-received_at")
+        .first(),
         "last_paid": last_paid, "recent_fines": recent_fines, "recent_notes": unread.count(),
         "suspended": farmer.is_suspended(today),
     })
@@ -116,7 +118,9 @@ def _delivery_rows(deliveries):
 
 @farmer_required
 def deliveries(request):
-    qs = list(Delivery.objects.filter(farmer=request.farmer).order_by("-received_at", "-id")[:100])
+    # A cancelled delivery is replaced by its correction (which names it): list the correction only.
+    qs = list(Delivery.objects.filter(farmer=request.farmer, cancelled_at__isnull=True)
+              .order_by("-received_at", "-id")[:100])
     # Paid means: its ledger credit is on a payslip that was paid (green); otherwise still waiting (amber).
     paid = set(LedgerEntry.objects.filter(farmer=request.farmer, source_type="coop.delivery",
                                           source_id__in=[d.pk for d in qs], settlement__status=Settlement.PAID)

@@ -4,15 +4,17 @@ It is server-rendered and posts to its own URL, so it works without JavaScript; 
 only adds a running total. (The farmer-pages work makes it work offline on top of this.)
 """
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from coop.forms import IntakeForm
 from coop.lib import tenancy
 from coop.models import REJECT_DEFECTS, WEIGHT_CLASSES, Delivery, Farmer, Staff
-from coop.services.intake import DeliveryError, prices_on, record_delivery
+from coop.services.intake import DeliveryError, confirm_delivery, prices_on, record_delivery
 from coop.views.base import staff_cooperative
 
 INTAKE_ROLES = (Staff.INSPECTOR, Staff.MANAGER)
@@ -58,4 +60,23 @@ def receipt(request, pk):
     lines = [(label, delivery.accepted_of(code), getattr(delivery, f"price_{code.lower()}"))
              for code, label in WEIGHT_CLASSES
              if delivery.accepted_of(code)]
-    return render(request, "coop/receipt.html", {"d": delivery, "rejects": rejects, "lines": lines})
+    can_confirm = delivery.held and delivery.cooperative_id in tenancy.cooperative_ids(request.user, (Staff.MANAGER,))
+    return render(request, "coop/receipt.html", {"d": delivery, "rejects": rejects, "lines": lines,
+                                                 "can_confirm": can_confirm,
+                                                 "amendment": Delivery.objects.filter(amended_from=delivery).first()})
+
+
+@login_required(login_url="/admin/login/")
+@require_POST
+def confirm(request, pk):
+    """A manager confirms a held delivery from its receipt (the admin has the same action)."""
+    ids = tenancy.cooperative_ids(request.user, (Staff.MANAGER,))
+    delivery = get_object_or_404(Delivery.objects.select_related("farmer"), pk=pk, cooperative__in=ids)
+    try:
+        confirm_delivery(delivery, user=request.user, reason=request.POST.get("reason", ""))
+    except DeliveryError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已确认：交蛋记录 %(no)s 入库，¥%(amount)s 记入农户账上。")
+                         % {"no": delivery.pk, "amount": delivery.amount_due})
+    return redirect("books-receipt", pk=delivery.pk)

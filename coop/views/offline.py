@@ -27,7 +27,7 @@ from coop.services.intake import DeliveryError, record_delivery
 from coop.views.intake import intake_cooperative
 
 # Bump when the worker's code changes: the new worker replaces the old caches.
-SW_VERSION = "intake-v1"
+SW_VERSION = "intake-v2"  # v2: offline-intake.js makes every key on the phone
 # A queued delivery older than this is refused: a forgotten phone should not post last month's eggs.
 MAX_QUEUE_AGE = datetime.timedelta(days=7)
 
@@ -140,9 +140,9 @@ def sync(request):
         delivery = record_delivery(cooperative=coop, inspector=request.user, idempotency_key=key,
                                    received_at=received_at, **form.delivery())
     except DeliveryError as exc:
-        return _error(exc.message, code="refused", fields={exc.field or "__all__": [exc.message]})
-    if delivery.cooperative_id != coop.pk:  # a key of another cooperative's delivery: say nothing about it
-        return _error(_("这条记录的编号已被使用。"), code="conflict", status=409)
+        # 409 key_reused: the key is on a different delivery; the phone shows it as refused, loudly.
+        return _error(exc.message, code="refused" if exc.status == 400 else exc.code,
+                      fields={exc.field or "__all__": [exc.message]}, status=exc.status)
     return JsonResponse({"id": delivery.pk, "replayed": bool(getattr(delivery, "replayed", False)),
                          "receipt_url": f"/intake/receipt/{delivery.pk}/",
                          "farmer": f"{delivery.farmer.member_no} {delivery.farmer.head_name}",

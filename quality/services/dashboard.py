@@ -61,11 +61,13 @@ def _grouped(qs, *keys):
 
 def deliveries_summary(coop_ids, today):
     start, end = _day_bounds(week_start(today), today)
-    week = Delivery.objects.filter(cooperative__in=coop_ids, received_at__gte=start, received_at__lt=end)
+    # counted(): deliveries held for review or cancelled by a correction are in no figure.
+    week = Delivery.objects.counted().filter(cooperative__in=coop_ids, received_at__gte=start, received_at__lt=end)
     totals = week.aggregate(brought=Sum("eggs_brought"), rejected=_REJECTED, accepted=_ACCEPTED,
                             amount=Sum("amount_due"), deliveries=Count("id"), households=Count("farmer", distinct=True))
     totals = {k: v or 0 for k, v in totals.items()}
     totals["rate"] = _rate(totals["rejected"], totals["brought"])
+    totals["held"] = Delivery.objects.held().filter(cooperative__in=coop_ids).count()  # waiting for a manager
     villages = sorted(_grouped(week, "farmer__village_id", "farmer__village__name"), key=lambda r: -r["brought"])
     households = sorted(_grouped(week, "farmer_id", "farmer__member_no", "farmer__head_name",
                                  "farmer__village__name"), key=lambda r: (-r["brought"], r["farmer__member_no"]))
@@ -128,8 +130,8 @@ def eggs_to_pack(coop_ids, today):
     class from a delivery than it accepted, so "accepted − packed" summed over the window is the
     sum of each delivery's remainder.
     """
-    window = Delivery.objects.filter(cooperative__in=coop_ids, laid_from__gte=window_start(today),
-                                     laid_from__lte=today)
+    window = Delivery.objects.counted().filter(cooperative__in=coop_ids, laid_from__gte=window_start(today),
+                                               laid_from__lte=today)
     accepted = window.aggregate(**{wc: Sum(f"accepted_{wc.lower()}") for wc in WEIGHT_CLASS_CODES})
     packed = dict(BatchContribution.objects.filter(delivery__in=window).values("batch__weight_class")
                   .annotate(n=Sum("eggs")).values_list("batch__weight_class", "n"))
@@ -217,7 +219,7 @@ def dashboard_context(user, today=None, coop_id=None):
         ids = [coop_id]
     first = today - datetime.timedelta(days=CHART_DAYS - 1)
     deliveries = deliveries_summary(ids, today)
-    eggs_per_day = per_day(Delivery.objects.filter(cooperative__in=ids), "received_at", first, today,
+    eggs_per_day = per_day(Delivery.objects.counted().filter(cooperative__in=ids), "received_at", first, today,
                            value=Sum("eggs_brought"))
     scans_per_day = per_day(Scan.objects.filter(trace__batch__cooperative__in=ids), "scanned_at", first, today)
     ws = deliveries["week_start"]

@@ -65,3 +65,46 @@ def test_two_deliveries_recorded_offline_arrive_once_when_the_signal_returns(pho
     expect(phone.locator("#offline-queue")).to_be_hidden(timeout=15000)
     assert Delivery.objects.count() == 2
     assert LedgerEntry.objects.filter(kind=LedgerEntry.DELIVERY).count() == 2
+
+
+def test_three_households_recorded_from_the_cached_page_after_offline_reloads_all_arrive(phone, personas):
+    """The service worker's cached /intake/ carries one hidden key. Before, every delivery recorded
+    from that copy (after an offline reload or "下一户") reused it: the server recorded the first and
+    answered "already recorded" to the others, and the phone dropped them as sent — lost."""
+    set_prices(personas.coop_a)
+    households = [(personas.farmer_a, 20), (make_farmer(personas.coop_a, personas.village_a, head_name="沙马阿牛"), 15),
+                  (make_farmer(personas.coop_a, personas.village_a, head_name="阿苏拉则"), 10)]
+    phone.goto(phone.url_for("/admin/login/?next=/intake/"))
+    phone.fill("input[name=username]", personas.inspector_a.username)
+    phone.fill("input[name=password]", personas.inspector_a.raw_password)
+    phone.locator("input[type=submit]").click()
+    phone.wait_for_url("**/intake/")
+    assert phone.evaluate("navigator.serviceWorker.ready.then(function () { return true; })")
+
+    phone.context.set_offline(True)
+    cut = lambda route: route.abort("internetdisconnected")  # noqa: E731  (see the test above)
+    phone.context.route("**/intake/offline/sync/**", cut)
+    keys = []
+    for n, (farmer, eggs) in enumerate(households, start=1):
+        phone.reload()  # offline: the service worker's cached copy of the page
+        phone.wait_for_function("() => navigator.onLine === false")
+        expect(phone.locator("#offline-banner")).to_contain_text("没有网络")
+        keys.append(phone.input_value("[name=idempotency_key]"))
+        record(phone, farmer, accepted=eggs, cracked=0)
+        expect(phone.locator("#offline-queue h2")).to_have_text(f"等待发送 ({n})")
+    assert len(set(keys)) == 3  # a key made on the phone for each delivery, none from the cached page
+    assert Delivery.objects.count() == 0
+
+    phone.context.unroute("**/intake/offline/sync/**", cut)
+    phone.context.set_offline(False)
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(phone.locator("#offline-queue")).to_be_hidden(timeout=15000)
+    expect(phone.locator("#offline-sent li")).to_have_count(3)
+    screenshot(phone, "offline-intake-three-sent")
+    for farmer, eggs in households:
+        d = Delivery.objects.get(farmer=farmer)  # exactly once each
+        assert d.accepted_l == eggs
+        # The phone lists it as sent, with the receipt number the server gave it.
+        expect(phone.locator("#offline-sent li", has_text=f"回执号 {d.pk}")).to_contain_text("已发送")
+    assert Delivery.objects.count() == 3
+    assert LedgerEntry.objects.filter(kind=LedgerEntry.DELIVERY).count() == 3

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from coop.models import Batch, Delivery, LedgerEntry, Settlement
+from coop.services.intake import correct_delivery
 from coop.services.settlements import month_bounds, settle_period
 from tests.factories import deliver, set_prices
 
@@ -98,3 +99,16 @@ def test_deliveries_are_never_edited_or_deleted_over_the_api(personas, api_for):
     api = api_for(personas.manager_a)
     assert api.patch(f"/api/deliveries/{d.pk}/", {"accepted_l": 99}, format="json").status_code == 405
     assert api.delete(f"/api/deliveries/{d.pk}/").status_code == 405
+
+
+def test_the_api_says_which_delivery_a_correction_replaced(personas, api_for):
+    set_prices(personas.coop_a)
+    api = api_for(personas.inspector_a)
+    first = api.post("/api/deliveries/", body(personas), format="json", HTTP_X_IDEMPOTENCY_KEY="api-c").json()
+    new = correct_delivery(Delivery.objects.get(pk=first["id"]), accepted={"L": 5}, reason="点错了",
+                           user=personas.manager_a)
+    old = api.get(f"/api/deliveries/{first['id']}/").json()
+    assert old["cancelled_at"] is not None and api.get(f"/api/deliveries/{new.pk}/").json()["amended_from"] == old["id"]
+    again = api.post("/api/deliveries/", body(personas, accepted={"L": 7}, eggs_brought=9), format="json",
+                     HTTP_X_IDEMPOTENCY_KEY="api-c")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "key_reused"

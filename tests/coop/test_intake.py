@@ -7,7 +7,7 @@ from django.utils import timezone
 from coop.models import AuditEvent, Delivery, LedgerEntry, Notification
 from coop.services import ledger
 from coop.services.intake import DeliveryError, record_delivery
-from tests.factories import deliver, set_prices
+from tests.factories import deliver, make_farmer, set_prices
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -109,7 +109,7 @@ def test_a_missing_price_is_refused(personas):
     assert nothing_written()
 
 
-def test_more_eggs_than_the_hens_can_lay_is_flagged_not_blocked(personas):
+def test_more_eggs_than_the_hens_can_lay_is_recorded_but_held_unpaid(personas):
     set_prices(personas.coop_a)
     farmer = personas.farmer_a
     farmer.hens = 10
@@ -118,14 +118,28 @@ def test_more_eggs_than_the_hens_can_lay_is_flagged_not_blocked(personas):
     assert not fine.flagged
     odd = deliver(farmer, accepted={"L": 25})
     assert odd.flagged and "10 只母鸡" in odd.flag_reason
-    assert ledger.balance(farmer) == Decimal("52.50")
+    assert ledger.balance(farmer) == Decimal("15.00")  # the 25 are paid once a manager confirms them
 
 
 def test_a_resend_with_the_same_key_returns_the_first_delivery(personas):
     set_prices(personas.coop_a)
-    first = deliver(personas.farmer_a, idempotency_key="phone-1-0001")
-    again = deliver(personas.farmer_a, accepted={"L": 99}, idempotency_key="phone-1-0001")
+    first = deliver(personas.farmer_a, accepted={"L": 20}, idempotency_key="phone-1-0001")
+    again = deliver(personas.farmer_a, accepted={"L": 20}, idempotency_key="phone-1-0001")
     assert again.pk == first.pk and again.replayed and not first.replayed
+    assert Delivery.objects.count() == 1 and LedgerEntry.objects.count() == 1
+
+
+def test_a_different_delivery_reusing_a_key_is_refused_not_swallowed(personas):
+    """A stale page's key on another household's eggs: before, the server answered "already
+    recorded" and the second delivery existed nowhere."""
+    set_prices(personas.coop_a)
+    first = deliver(personas.farmer_a, accepted={"L": 20}, idempotency_key="phone-1-0001")
+    for other in ({"farmer": personas.farmer_a, "accepted": {"L": 99}},
+                  {"farmer": make_farmer(personas.coop_a, personas.village_a), "accepted": {"L": 20}},
+                  {"farmer": personas.farmer_a, "accepted": {"L": 20}, "rejected": {"cracked": 1}}):
+        with pytest.raises(DeliveryError, match=f"已用于回执号 {first.pk}") as exc:
+            deliver(other.pop("farmer"), idempotency_key="phone-1-0001", **other)
+        assert exc.value.status == 409 and exc.value.code == "key_reused"
     assert Delivery.objects.count() == 1 and LedgerEntry.objects.count() == 1
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from coop.models import Delivery, LedgerEntry, Notification
 from tests.conftest import requires_postgres
-from tests.factories import set_prices
+from tests.factories import make_farmer, set_prices
 
 
 def queued(farmer, key=None, minutes_ago=30, **counts):
@@ -110,3 +110,25 @@ def test_two_phones_replaying_the_same_queue_at_once_record_it_once(personas):
     assert sorted(statuses) == [200, 200, 200, 201]
     assert Delivery.objects.filter(idempotency_key=item["idempotency_key"]).count() == 1
     assert LedgerEntry.objects.filter(farmer=personas.farmer_a).count() == 1
+
+
+def test_a_different_delivery_sent_with_a_used_key_is_refused_loudly(personas, inspector):
+    """A stale cached page's key on the next household's eggs: before, 200 "replayed" and the
+    delivery existed nowhere; now 409 with the receipt number the key belongs to."""
+    first = queued(personas.farmer_a, key="k-1", accepted_l=20)
+    assert inspector.post("/intake/offline/sync/", first).status_code == 201
+    other = make_farmer(personas.coop_a, personas.village_a)
+    r = inspector.post("/intake/offline/sync/", queued(other, key="k-1", accepted_l=15))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "key_reused"
+    assert "内容不同" in r.json()["error"]["message"]
+    assert Delivery.objects.count() == 1
+
+
+def test_a_key_of_another_cooperative_tells_nothing_about_it(personas, inspector, client_for):
+    set_prices(personas.coop_b)
+    r = client_for(personas.manager_b).post("/intake/offline/sync/", queued(personas.farmer_b, key="k-b"))
+    assert r.status_code == 201
+    r = inspector.post("/intake/offline/sync/", queued(personas.farmer_a, key="k-b"))
+    body = r.json()["error"]["message"]
+    assert r.status_code == 409 and personas.farmer_b.head_name not in body and "回执号" not in body
+    assert Delivery.objects.count() == 1

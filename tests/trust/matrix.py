@@ -479,6 +479,7 @@ ROUTES = {
     "intake/manifest.webmanifest": Rule(read=EVERYONE),
     "intake/offline/sync/": Rule(read=NOBODY),
     "intake/receipt/<int:pk>/": Rule(read=STAFF_A),
+    "intake/receipt/<int:pk>/confirm/": Rule(read=NOBODY),  # POST only (managers of A: tests/coop/test_intake_held.py)
     "intake/sw.js": Rule(read=EVERYONE),
     "jsi18n/": Rule(read=EVERYONE),
     "lookup/": Rule(read=EVERYONE),

@@ -37,6 +37,7 @@ PK_MODEL = {
     "report": "quality.badeggreport", "penalty": "quality.penalty", "charter": "quality.charter",
     "appeal": "quality.appeal", "product": "orders.product", "programme": "orders.programme",
     "pledge": "orders.pledge", "statement": "orders.statement",
+    "books-delivery-confirm": "coop.delivery",
     "books-receipt": "coop.delivery", "books-run": "coop.settlementrun", "books-payslip": "coop.settlement",
     "books-payslip-pdf": "coop.settlement", "farmer-delivery": "coop.delivery", "farmer-payslip": "coop.settlement",
     "farmer-penalty": "quality.penalty", "farmer-appeal": "quality.penalty", "shop:product": "orders.product",
