@@ -29,7 +29,7 @@ from coop.models import (
 )
 from coop.services import fund
 from coop.services.batches import set_batch_status
-from coop.services.farmers import _ensure_user
+from coop.services.farmers import _ensure_user, name_keys
 from coop.services.intake import record_delivery
 from coop.services.packing import PackingError, available_stock, pack_batch
 from coop.services.settlements import approve_settlement, month_bounds, pay_settlement, settle_period
@@ -72,11 +72,13 @@ def _farmers(coop, villages, count, rng, prefix):
     for n in range(1, count + 1):
         member_no = f"{prefix}{n:03d}"
         village = villages[(n - 1) % len(villages)]
+        head_name = _household_name(rng)
         Farmer.objects.get_or_create(
             cooperative=coop, member_no=member_no,
             defaults=dict(
                 village=village,
-                head_name=_household_name(rng),
+                head_name=head_name,
+                **name_keys(head_name),  # found by pinyin like any household the service saves
                 phone=f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
                 poverty_status=rng.choice(statuses),
                 hens=rng.randrange(12, 45),

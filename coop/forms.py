@@ -15,6 +15,7 @@ from coop.lib.errors import DomainError
 from coop.lib.validators import normalize_mobile, validate_mobile
 from coop.models import GRADES, REJECT_DEFECTS, WEIGHT_CLASSES, Farmer
 from coop.services import accounts
+from coop.services.farmers import search_farmers
 
 
 class SignInForm(forms.Form):
@@ -46,10 +47,13 @@ def _count_field(label):
                               widget=forms.NumberInput(attrs=COUNT_ATTRS))
 
 
+MAX_SUGGESTED = 5  # households named when a search matches several
+
+
 class IntakeForm(forms.Form):
     """One delivery as the inspector counts it. The service does the real checks."""
 
-    farmer = forms.CharField(label=_("农户（社员编号或姓名）"), max_length=80,
+    farmer = forms.CharField(label=_("农户（社员编号、姓名或拼音首字母）"), max_length=80,
                              widget=forms.TextInput(attrs={"list": "farmer-list", "autocomplete": "off",
                                                            "class": "big-input"}))
     eggs_brought = forms.IntegerField(label=_("交来枚数"), min_value=0,
@@ -93,7 +97,17 @@ class IntakeForm(forms.Form):
             elif len(by_name) > 1:
                 raise forms.ValidationError(_("有几户同名，请用社员编号。"))
         if found is None:
-            raise forms.ValidationError(_("找不到这户农户，请检查社员编号或姓名。"))
+            # "ajmr", "aji", "5678" (phone tail), "木日": the search every page uses; one match is the household.
+            matches = list(search_farmers(farmers, text)[:MAX_SUGGESTED + 1])
+            if len(matches) == 1:
+                found = matches[0]
+            elif matches:
+                names = "、".join(str(f) for f in matches[:MAX_SUGGESTED])
+                more = "……" if len(matches) > MAX_SUGGESTED else ""
+                raise forms.ValidationError(_("“%(text)s”对得上几户：%(names)s%(more)s。请选一户或用社员编号。")
+                                            % {"text": text, "names": names, "more": more})
+        if found is None:
+            raise forms.ValidationError(_("找不到这户农户，请检查社员编号、手机尾号、姓名或拼音。"))
         return found
 
     def counts(self):

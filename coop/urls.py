@@ -43,6 +43,7 @@ books_urlpatterns = [
     path("intake/", intake.intake, name="books-intake"),
     path("intake/receipt/<int:pk>/", intake.receipt, name="books-receipt"),
     path("intake/receipt/<int:pk>/confirm/", intake.confirm, name="books-delivery-confirm"),
+    path("intake/farmers/", intake.farmer_lookup, name="intake-farmer-lookup"),
     path("intake/sw.js", offline.service_worker, name="intake-sw"),
     path("intake/manifest.webmanifest", offline.manifest, name="intake-manifest"),
     path("intake/offline/sync/", offline.sync, name="intake-sync"),

@@ -29,6 +29,10 @@ urlpatterns = [
     # managers' label downloads
     path("trace/batches/<int:batch_id>/labels.pdf", labels.labels_pdf, name="trace-labels-pdf"),
     path("trace/batches/<int:batch_id>/label.png", labels.label_png, name="trace-label-png"),
+    path("trace/batches/<int:batch_id>/labels.tspl", labels.labels_printer, {"language": "tspl"},
+         name="trace-labels-tspl"),
+    path("trace/batches/<int:batch_id>/labels.zpl", labels.labels_printer, {"language": "zpl"},
+         name="trace-labels-zpl"),
     path("trace/sheets/<int:sheet_id>.pdf", labels.label_sheet_file, name="trace-sheet-file"),
     # bad-egg reports (linked from the scan page) and the village notice board
     path("t/<str:code>/report/", reports.report_form, name="charter-report"),

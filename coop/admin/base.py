@@ -9,9 +9,21 @@ from django.utils.translation import gettext_lazy as _
 
 from coop.forms import LockoutAdminAuthenticationForm
 from coop.lib import tenancy
+from coop.lib.words import yuan
 from coop.models import (
     Cooperative,
 )
+
+
+def money(field, description):
+    """A list column showing ``field`` as money in words ("−¥6.00", not "-6.00"), sortable by the field."""
+
+    @admin.display(description=description, ordering=field)
+    def column(obj):
+        return yuan(getattr(obj, field))
+
+    column.__name__ = f"{field}_yuan"
+    return column
 
 
 class CooperativeScopedAdmin(admin.ModelAdmin):

@@ -5,8 +5,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from coop.admin.base import AppendOnlyAdmin, CooperativeScopedAdmin, ask_one_value
+from coop.admin.base import AppendOnlyAdmin, CooperativeScopedAdmin, ask_one_value, money
 from coop.lib import tenancy
+from coop.lib.words import yuan
 from coop.models import (
     Cooperative,
     Donation,
@@ -47,7 +48,7 @@ class DonationAdmin(CooperativeScopedAdmin):
 
 @admin.register(FundEntry)
 class FundEntryAdmin(AppendOnlyAdmin):
-    list_display = ("occurred_on", "pool", "kind", "amount", "reason", "farmer", "created_by")
+    list_display = ("occurred_on", "pool", "kind", money("amount", _("金额")), "reason", "farmer", "created_by")
     list_filter = ("pool", "kind")
     search_fields = ("reason", "farmer__head_name", "farmer__member_no")
 
@@ -56,7 +57,7 @@ class FundEntryAdmin(AppendOnlyAdmin):
         coops = Cooperative.objects.filter(pk__in=tenancy.cooperative_ids(request.user))
         extra_context = {**(extra_context or {}),
                          "subtitle": " · ".join(f"{c.short_name or c.name}: "
-                                                + "，".join(f"{dict(FundEntry.POOLS)[p]} ¥{v}"
+                                                + "，".join(f"{dict(FundEntry.POOLS)[p]} {yuan(v)}"
                                                            for p, v in fund.balances(c).items())
                                                 for c in coops)}
         return super().changelist_view(request, extra_context)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coop.admin.base import CooperativeScopedAdmin, ask_one_value
+from coop.lib.words import yuan
 from coop.models import (
     REJECT_CODES,
     REJECT_DEFECTS,
@@ -127,7 +128,7 @@ class DeliveryAdmin(CooperativeScopedAdmin):
         except DeliveryError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return None
-        self.message_user(request, gettext("已记一笔调整：¥%(a)s。") % {"a": data["amount"]})
+        self.message_user(request, gettext("已记一笔调整：%(a)s。") % {"a": yuan(data["amount"])})
         return None
 
 

@@ -1,8 +1,9 @@
 """Admin of the append-only ledger."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from coop.admin.base import AppendOnlyAdmin
+from coop.admin.base import AppendOnlyAdmin, money
 from coop.models import (
     LedgerEntry,
 )
@@ -10,7 +11,7 @@ from coop.models import (
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(AppendOnlyAdmin):
-    list_display = ("occurred_on", "farmer", "kind", "amount", "reason", "settlement", "created_by")
+    list_display = ("occurred_on", "farmer", "kind", money("amount", _("金额")), "reason", "settlement", "created_by")
     list_filter = ("kind", "farmer__village", "occurred_on")
     search_fields = ("farmer__head_name", "farmer__member_no", "farmer__phone", "reason", "dedupe_key")
     date_hierarchy = "occurred_on"

@@ -12,7 +12,7 @@ from coop.forms import FarmerAdminForm
 from coop.lib import tenancy
 from coop.models import Cooperative, Farmer, Staff, Village
 from coop.services import farmers as pin_service
-from coop.services.farmers import card_context, create_farmer, update_farmer
+from coop.services.farmers import card_context, create_farmer, search_farmers, update_farmer
 
 
 @action(description=gettext_lazy("重设密码并打印社员卡"))
@@ -71,13 +71,21 @@ class StaffAdmin(CooperativeScopedAdmin):
 class FarmerAdmin(CooperativeScopedAdmin):
     list_display = ("member_no", "head_name", "village", "phone_masked", "poverty_status", "hens", "active")
     list_filter = ("village", "poverty_status", "active")
-    search_fields = ("head_name", "member_no", "phone")
+    search_fields = ("head_name", "member_no", "phone")  # shows the search box; get_search_results decides
+    search_help_text = gettext_lazy("社员编号、手机尾号、姓名或拼音首字母（如 ajmr）")
     form = FarmerAdminForm  # payout account: replace, never read (coop/forms.py)
     actions = [reset_pin_and_print_card, print_cards]
 
     @admin.display(description=gettext_lazy("手机号"))
     def phone_masked(self, obj):
         return obj.masked_phone
+
+    def get_search_results(self, request, queryset, search_term):
+        # One search for every place a household is looked up (coop.services.farmers.search_farmers); this
+        # also serves the autocomplete of every admin page that picks a household.
+        if not search_term.strip():
+            return queryset, False
+        return search_farmers(queryset, search_term), False
 
     def save_model(self, request, obj, form, change):
         # The same path as the API: saved and audited by coop.services.farmers.

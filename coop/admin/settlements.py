@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from coop.admin.base import AppendOnlyAdmin, CooperativeScopedAdmin, ReadOnlyInline, ask_one_value
+from coop.admin.base import AppendOnlyAdmin, CooperativeScopedAdmin, ReadOnlyInline, ask_one_value, money
 from coop.models import (
     LedgerEntry,
     Settlement,
@@ -25,8 +25,9 @@ class SettlementLineInline(ReadOnlyInline):
 
 @admin.register(Settlement)
 class SettlementAdmin(CooperativeScopedAdmin):
-    list_display = ("farmer", "period_start", "period_end", "status", "gross", "fines", "rewards", "adjustments",
-                    "net", "payment_reference", "payslip")
+    list_display = ("farmer", "period_start", "period_end", "status", money("gross", _("交蛋收入")),
+                    money("fines", _("罚款")), money("rewards", _("奖励")), money("adjustments", _("调整")),
+                    money("net", _("实付")), "payment_reference", "payslip")
     list_filter = ("status", "period_start", "farmer__village")
     search_fields = ("farmer__head_name", "farmer__member_no", "farmer__phone", "payment_reference")
     list_select_related = ("farmer",)

@@ -12,6 +12,9 @@ TYPES = {
     "png": "image/png",
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    # Printer programs (TSPL, ZPL): bytes for the label printer, never shown in the browser.
+    "tspl": "application/octet-stream",
+    "zpl": "application/octet-stream",
 }
 
 

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coop.lib.words import action_label, object_label
+
 
 class AuditEventQuerySet(models.QuerySet):
     """Bulk writes are refused too: ``save``/``delete`` guards alone leave ``filter().update()`` open.
@@ -43,7 +45,8 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+        return (f"{self.created_at:%Y-%m-%d %H:%M} {action_label(self.action, self.object_type)} "
+                f"{object_label(self.object_type)} {self.object_id}")
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

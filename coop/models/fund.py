@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coop.lib.words import yuan
+
 from .org import Cooperative, Farmer, Village
 
 
@@ -39,7 +41,7 @@ class Donation(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.donor} ¥{self.amount}"
+        return f"{self.donor} {yuan(self.amount)}"
 
 
 class FundEntry(models.Model):
@@ -79,7 +81,7 @@ class FundEntry(models.Model):
         indexes = [models.Index(fields=["cooperative", "pool"])]
 
     def __str__(self):
-        return f"{self.get_pool_display()} {self.get_kind_display()} ¥{self.amount}"
+        return f"{self.get_pool_display()} {self.get_kind_display()} {yuan(self.amount)}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coop.lib.words import yuan
+
 from .org import Cooperative, Farmer
 
 
@@ -74,7 +76,7 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.farmer} {self.get_kind_display()} ¥{self.amount}"
+        return f"{self.farmer} {self.get_kind_display()} {yuan(self.amount)}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.pop("_attach_settlement", False):

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coop.lib.words import event_label
+
 
 class Notification(models.Model):
     QUEUED = "queued"
@@ -34,4 +36,4 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"{self.event} → {self.phone or self.farmer_id}"
+        return f"{event_label(self.event)} → {self.phone or self.farmer_id}"

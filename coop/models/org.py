@@ -129,6 +129,10 @@ class Farmer(models.Model):
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="farmers", verbose_name=_("村"))
     member_no = models.CharField(_("社员编号"), max_length=20)
     head_name = models.CharField(_("户主姓名"), max_length=50)
+    # The name in pinyin, so a household is found by typing "ajimuri" or "ajmr" for 阿吉木日 (Yi names written
+    # in Chinese characters are hard to type). Kept up to date by coop.services.farmers on create/rename.
+    name_pinyin = models.CharField(_("姓名拼音"), max_length=200, blank=True, editable=False)
+    name_initials = models.CharField(_("姓名拼音首字母"), max_length=50, blank=True, editable=False)
     phone = models.CharField(_("手机号"), max_length=20, validators=[validate_mobile])
     poverty_status = models.CharField(_("帮扶状态"), max_length=20, choices=POVERTY_STATUSES,
                                       default=POVERTY_NONE)
@@ -156,7 +160,13 @@ class Farmer(models.Model):
             models.UniqueConstraint(fields=["cooperative", "stamp_code"], condition=~models.Q(stamp_code=""),
                                     name="farmer_unique_stamp_code"),
         ]
-        indexes = [models.Index(fields=["cooperative", "phone"])]
+        # Pinyin is searched by prefix (LIKE 'aji%'): the pattern opclass lets PostgreSQL use the index for it
+        # whatever the database's collation (ignored elsewhere).
+        indexes = [models.Index(fields=["cooperative", "phone"]),
+                   models.Index(fields=["name_initials"], name="farmer_name_initials",
+                                opclasses=["varchar_pattern_ops"]),
+                   models.Index(fields=["name_pinyin"], name="farmer_name_pinyin",
+                                opclasses=["varchar_pattern_ops"])]
 
     def __str__(self):
         return f"{self.member_no} {self.head_name}"

@@ -30,8 +30,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext as _
 
+from coop.lib import words
 from coop.lib.errors import DomainError
 from coop.lib.validators import MOBILE_RE, normalize_mobile
 from coop.models import GatewayMessage, Notification, NotificationAttempt
@@ -289,17 +289,6 @@ def requeue_stuck_task():
 
 
 def event_label(event):
-    """The short Chinese title of an event, for message headers and the farmer's list."""
-
-    labels = {
-        "delivery.receipt": _("交蛋回执"), "penalty.notified": _("处罚告知"), "penalty.applied": _("处罚执行"),
-        "penalty.waived": _("处罚免除"), "penalty.reversed": _("处罚撤销"), "appeal.filed": _("申诉已收到"),
-        "appeal.decided": _("申诉裁决"), "settlement.paid": _("工资已付"), "order.paid": _("订单已付款"),
-        "order.shipped": _("订单已发货"), "pledge.reminder": _("认购提醒"), "batch.recalled": _("召回通知"),
-        "hygiene.award": _("卫生评比奖励"), "report.decided": _("坏蛋报告处理结果"),
-        "buyer.login_code": _("登录验证码"),
-        "order.packed": _("订单已打包"), "order.ready_for_pickup": _("可以取货了"), "order.completed": _("订单已完成"),
-        "order.cancelled": _("订单已取消"), "order.refunded": _("已退款"),
-    }
-    return labels.get(event, _("合作社通知"))
+    """The short Chinese title of an event, for message headers and the farmer's list (coop.lib.words)."""
+    return str(words.event_label(event))
 

@@ -1,11 +1,11 @@
-"""Small helpers for the farmer pages: money as ¥12.50, icons from one cached SVG sprite."""
-
-from decimal import Decimal
+"""Small helpers for the pages: money as ¥12.50 / −¥6.00, icons from one cached SVG sprite, the words for
+audit actions, notification events and channels (coop.lib.words)."""
 
 from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html
 
+from coop.lib import words
 from coop.services.notifications import event_label as label
 
 register = template.Library()
@@ -14,12 +14,18 @@ register = template.Library()
 @register.filter
 def yuan(value):
     """¥12.50, and −¥3.00 for a debit (the sign in front, where a reader looks first)."""
-    if value in (None, ""):
-        return ""
-    value = Decimal(value).quantize(Decimal("0.01"))
-    if value < 0:
-        return f"−¥{-value:,}"
-    return f"¥{value:,}"
+    return words.yuan(value)
+
+
+@register.filter
+def action_label(action, object_type=None):
+    """``{{ e.action|action_label:e.object_type }}`` → "交蛋已登记"."""
+    return words.action_label(action, object_type)
+
+
+@register.filter
+def channel_label(channel):
+    return words.channel_label(channel)
 
 
 @register.simple_tag

@@ -6,6 +6,7 @@ only adds a running total. (The farmer-pages work makes it work offline on top o
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 from coop.forms import IntakeForm
 from coop.lib import tenancy
 from coop.models import REJECT_DEFECTS, WEIGHT_CLASSES, Delivery, Farmer, Staff
+from coop.services.farmers import search_farmers
 from coop.services.intake import DeliveryError, confirm_delivery, prices_on, record_delivery
 from coop.views.base import staff_cooperative
 
@@ -39,13 +41,32 @@ def intake(request):
         else:
             return redirect("books-receipt", pk=delivery.pk)
     today_prices = prices_on(coop, timezone.localdate())
-    farmers = Farmer.objects.filter(cooperative=coop, active=True).only("member_no", "head_name")
+    # The list suggests by number and name; its label carries the pinyin so typing "ajmr" offers 阿吉木日
+    # even offline (the browser filters a datalist on its labels too).
+    farmers = Farmer.objects.filter(cooperative=coop, active=True).only("member_no", "head_name", "name_pinyin",
+                                                                         "name_initials")
     recent = (Delivery.objects.filter(cooperative=coop, inspector=request.user).select_related("farmer")
               .order_by("-received_at")[:5])
     status = 400 if request.method == "POST" else 200
     return render(request, "coop/intake.html", {"form": form, "coop": coop, "farmers": farmers,
                                                 "prices": sorted(today_prices.items()), "recent": recent},
                   status=status)
+
+
+LOOKUP_LIMIT = 10
+
+
+@login_required(login_url="/admin/login/")
+def farmer_lookup(request):
+    """``/intake/farmers/?coop=<id>&q=ajmr``: the households the intake page offers as the inspector types
+    (JSON, read only). The same search as the form, the admin and the API."""
+    coop = intake_cooperative(request)
+    farmers = search_farmers(Farmer.objects.filter(cooperative=coop, active=True).select_related("village"),
+                             request.GET.get("q", "")[:80])
+    return JsonResponse({"results": [
+        {"id": f.pk, "member_no": f.member_no, "head_name": f.head_name, "village": f.village.name,
+         "initials": f.name_initials, "value": f"{f.member_no} {f.head_name}"}
+        for f in farmers[:LOOKUP_LIMIT]]})
 
 
 @login_required(login_url="/admin/login/")

@@ -20,11 +20,16 @@ class SheetForm(forms.Form):
 @admin.register(LabelSheet)
 class LabelSheetAdmin(AppendOnlyAdmin):
     cooperative_path = "batch__cooperative"
-    list_display = ("batch", "sheet_format", "serialised", "copies", "status", "progress", "created_at")
+    list_display = ("__str__", "serialised", "status", "progress", "created_at")  # titled in words
+    list_select_related = ("batch",)
     list_filter = ("status", "sheet_format")
-    readonly_fields = ("batch", "sheet_format", "serialised", "copies", "status", "progress", "download", "error",
+    readonly_fields = ("batch", "format_name", "serialised", "copies", "status", "progress", "download", "error",
                        "created_by", "created_at", "finished_at")
     fields = readonly_fields
+
+    @admin.display(description=gettext_lazy("标签规格"))
+    def format_name(self, obj):
+        return LabelSheet.FORMAT_NAMES.get(obj.sheet_format, obj.sheet_format)
 
     @admin.display(description=gettext_lazy("进度"))
     def progress(self, obj):

@@ -14,6 +14,7 @@ from quality.admin.labels import SheetForm
 from quality.models import ComplianceCertificate, Scan, TraceCode
 from quality.services import scans
 from quality.services.labels import FORMATS, LabelRequestError, request_label_sheet
+from quality.services.printers import LANGUAGES as PRINTER_LANGUAGES
 from quality.services.recall import RecallError, recall_batch
 
 
@@ -52,6 +53,10 @@ class TraceCodeAdmin(CooperativeScopedAdmin):
         links += [(f"/trace/batches/{b}/labels.pdf?format={k}", f.name) for k, f in FORMATS.items()]
         links += [(f"/trace/batches/{b}/labels.pdf?format=a4-3x8&boxes=1", _("每盒一码标签（A4 3×8）")),
                   (f"/trace/batches/{b}/label.png", _("单张标签 PNG")),
+                  *[(f"/trace/batches/{b}/labels.{lang}", _("标签机文件 · %(what)s") % {"what": name})
+                    for lang, name in PRINTER_LANGUAGES.items()],
+                  *[(f"/trace/batches/{b}/labels.{lang}?boxes=1", _("标签机文件 · 每盒一码 · %(what)s")
+                     % {"what": lang.upper()}) for lang in PRINTER_LANGUAGES],
                   (f"/t/{obj.code}/certificate.pdf", _("承诺达标合格证")),
                   (f"/t/{obj.code}/epcis.json?private=1", "EPCIS 2.0"),
                   (reverse("admin:quality_tracecode_sheet", args=[obj.pk]), _("大批量标签（后台生成）")),

@@ -136,6 +136,8 @@ class LabelSheet(models.Model):
     DONE = "done"
     FAILED = "failed"
     STATUSES = [(QUEUED, _("排队中")), (RUNNING, _("生成中")), (DONE, _("已完成")), (FAILED, _("失败"))]
+    # What people call each sheet format (its millimetres are in quality.services.labels.FORMATS).
+    FORMAT_NAMES = {"a4-3x8": _("3×8 不干胶"), "a4-2x5": _("2×5 不干胶"), "thermal-60x40": _("60×40 热敏")}
 
     batch = models.ForeignKey("coop.Batch", on_delete=models.CASCADE, related_name="label_sheets",
                               verbose_name=_("批次"))
@@ -157,7 +159,9 @@ class LabelSheet(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"{self.batch_id} {self.sheet_format} ×{self.copies}"
+        return _("批次 %(code)s · %(format)s · %(n)s 张") % {
+            "code": self.batch.code, "format": self.FORMAT_NAMES.get(self.sheet_format, self.sheet_format),
+            "n": self.copies}
 
     @property
     def percent(self):

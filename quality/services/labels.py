@@ -83,6 +83,11 @@ class SheetFormat:
     gap_y: float = 0
 
     @property
+    def short_name(self):
+        """"3×8 不干胶": what a sheet is called in titles."""
+        return LabelSheet.FORMAT_NAMES[self.key]
+
+    @property
     def per_page(self):
         return self.cols * self.rows
 
@@ -137,8 +142,10 @@ class LabelText:
                            batch.contributions.select_related("delivery__farmer__village")},
                           key=lambda v: -v.altitude_m)
         if villages:
+            # Every village whose eggs are in the batch, highest first (a label that names two of three
+            # misleads the buyer who knows the third); the drawing shrinks or wraps the line to fit.
             top = villages[0]
-            origin = "、".join(v.name for v in villages[:2]) + f" · 海拔{top.altitude_m}米"
+            origin = "、".join(v.name for v in villages) + f" · 海拔{top.altitude_m}米"
         else:
             origin = f"{coop.county}{coop.township}"
         # Labels are printed in Chinese whatever the manager's interface language.
@@ -164,12 +171,16 @@ class LabelPainter:
         self.pad = 2.2 * mm * min(scale, 1.4)
         self.code_line = 3.2 * mm * min(scale, 1.3)
         self.qr = min(self.h - 2 * self.pad - self.code_line, self.w * 0.42)
+        # The square from the label's top-left corner that holds the code *and* its quiet zone: the code is
+        # drawn 4 modules in from the label's edges, and the text starts 4 modules after it. The label's
+        # own edge counts for nothing: on a 3×8 sheet the next label's text starts right there.
+        self.qr_region = self.pad + self.qr + 2.2 * mm
         self.scale = min(scale, 1.5)
 
     # the part every label of the batch shares
     def draw_static(self, c):
         t, s = self.text, self.scale
-        x0 = self.pad + self.qr + 2.2 * mm
+        x0 = self.qr_region
         width = self.w - x0 - self.pad
         y = self.h - self.pad
         lines = [
@@ -197,12 +208,17 @@ class LabelPainter:
         c.setFillColorRGB(0, 0, 0)
 
     def draw_qr(self, c, url, caption):
-        matrix = qr_matrix(url)
-        x0, y0 = self.pad, self.h - self.pad - self.qr
-        draw_qr_vectors(c, matrix, x0, y0, self.qr)
-        size = _fit(caption, 5.2 * self.scale, self.qr + 2 * mm)
+        region = self.qr_region
+        draw_qr_in_quiet_zone(c, qr_matrix(url), 0, self.h - region, region)
+        size = _fit(caption, 5.2 * self.scale, region - 2 * self.pad)
         c.setFont(FONT, size)
-        c.drawCentredString(x0 + self.qr / 2, y0 - size * 1.15, caption)
+        # Below the quiet zone, never inside it.
+        c.drawCentredString(region / 2, self.h - region - size * 0.95, caption)
+
+
+def box_caption(box):
+    """The words under a box label's code: "第 12 盒 · K7M…" (the box's place in the batch, then its code)."""
+    return f"第 {box.serial} 盒 · {box.code}"
 
 
 def qr_operators(matrix):
@@ -226,6 +242,18 @@ def draw_qr_vectors(c, matrix, x, y, size):
     c.restoreState()
 
 
+QUIET_MODULES = 4  # white round a QR code, in modules, on every side (ISO/IEC 18004); phones miss codes without
+
+
+def draw_qr_in_quiet_zone(c, matrix, x, y, region):
+    """Draw the code inside the square ``region`` (bottom-left ``x``, ``y``), 4 modules of white on every
+    side included; returns the module size."""
+    n = len(matrix)
+    module = region / (n + 2 * QUIET_MODULES)
+    draw_qr_vectors(c, matrix, x + QUIET_MODULES * module, y + QUIET_MODULES * module, n * module)
+    return module
+
+
 def _trademark_path(coop):
     try:
         return coop.trademark.path if coop.trademark else None
@@ -245,7 +273,10 @@ def render_labels(batch, *, sheet_format=DEFAULT_FORMAT, copies=None, serialised
     painter = LabelPainter(fmt, text, _trademark_path(batch.cooperative))
     buf = io.BytesIO()
     c = pdfcanvas.Canvas(buf, pagesize=(fmt.page_w * mm, fmt.page_h * mm), pageCompression=1)
-    c.setTitle(f"{text.product} {batch.code}")
+    count = (min(copies, trace.boxes.count()) if copies else trace.boxes.count()) if serialised else (
+        copies or batch.boxes)
+    # The title a PDF viewer shows, in words: "批次 HBL-20261127-01 · 3×8 不干胶 · 24 张" (printed in Chinese).
+    c.setTitle(f"批次 {batch.code} · {fmt.short_name} · {count} 张")
     c.setAuthor(batch.cooperative.name)
     c.setCreator("Greenshell")
 
@@ -269,7 +300,7 @@ def render_labels(batch, *, sheet_format=DEFAULT_FORMAT, copies=None, serialised
         c.doForm("static")
         if serialised:
             box = boxes[i]
-            painter.draw_qr(c, label_url(batch, trace, box), f"No.{box.serial} · {box.code}")
+            painter.draw_qr(c, label_url(batch, trace, box), box_caption(box))
         c.restoreState()
         if progress is not None and (i + 1) % 200 == 0:
             progress(i + 1)
@@ -278,7 +309,7 @@ def render_labels(batch, *, sheet_format=DEFAULT_FORMAT, copies=None, serialised
     return buf.getvalue()
 
 
-def _int_param(params, name, default, maximum):
+def int_param(params, name, default, maximum):
     raw = params.get(name)
     if raw in (None, ""):
         return default
@@ -302,7 +333,7 @@ def labels_for_request(batch, params):
         raise LabelRequestError(_("未知的标签规格：%(f)s。可选：%(all)s")
                                 % {"f": sheet_format, "all": "、".join(FORMATS)})
     serialised = params.get("boxes") in ("1", "true", "yes")
-    copies = _int_param(params, "copies", batch.boxes, SYNC_LIMIT)
+    copies = int_param(params, "copies", batch.boxes, SYNC_LIMIT)
     if serialised:
         have = trace_code_of(batch).boxes.count()
         if copies > have:
@@ -419,11 +450,11 @@ def certificate_pdf(cert):
         c.drawString(x + 3 * mm, y, label)
         x += 3 * mm + pdfmetrics.stringWidth(label, FONT, 5.6) + 3 * mm
     # QR at the right, the same URL as the batch's labels
-    qr_size = 27 * mm
-    qx, qy = w - 5 * mm - qr_size, h - 16 * mm - qr_size
-    draw_qr_vectors(c, qr_matrix(label_url(batch, trace)), qx, qy, qr_size)
+    region = 31 * mm  # the code and its quiet zone, inside the border
+    qx, qy = w - 3 * mm - region, h - 13 * mm - region
+    draw_qr_in_quiet_zone(c, qr_matrix(label_url(batch, trace)), qx, qy, region)
     c.setFont(FONT, 5)
-    c.drawCentredString(qx + qr_size / 2, qy - 3 * mm, f"扫码溯源 {trace.code}")
+    c.drawCentredString(qx + region / 2, qy - 1.5 * mm, f"扫码溯源 {trace.code}")
     if batch.status == Batch.RECALLED:
         _void_stamp(c, w, h, batch)
     c.showPage()
@@ -499,19 +530,20 @@ def label_png(batch, trace, box=None, width_mm=70, height_mm=37):
     draw = ImageDraw.Draw(img)
     pad = round(2.2 * MM)
     caption_h = round(3.2 * MM)
-    qr_px = min(h - 2 * pad - caption_h, int(w * 0.42))
+    # As on the PDF: one square from the corner holds the code and 4 modules of white on every side.
+    region = pad + min(h - 2 * pad - caption_h, int(w * 0.42)) + round(2.2 * MM)
     matrix = qr_matrix(label_url(batch, trace, box))
     n = len(matrix)
-    module = qr_px // n  # whole pixels per module keep the code crisp
-    qr_px = module * n
+    module = region // (n + 2 * QUIET_MODULES)  # whole pixels per module keep the code crisp
+    quiet = QUIET_MODULES * module
     for r, c, length in dark_runs(matrix):
-        draw.rectangle([pad + c * module, pad + r * module, pad + (c + length) * module - 1,
-                        pad + (r + 1) * module - 1], fill=0)
-    caption = f"No.{box.serial} · {box.code}" if box else f"溯源码 {trace.code}"
+        draw.rectangle([quiet + c * module, quiet + r * module, quiet + (c + length) * module - 1,
+                        quiet + (r + 1) * module - 1], fill=0)
+    caption = box_caption(box) if box else f"溯源码 {trace.code}"
     small = ImageFont.truetype(str(FONT_PATH), round(2.0 * MM))
     cw = draw.textlength(caption, font=small)
-    draw.text((pad + (qr_px - cw) / 2, pad + qr_px + round(0.6 * MM)), caption, font=small, fill=0)
-    x0 = pad + qr_px + round(2.2 * MM)
+    draw.text(((region - cw) / 2, 2 * quiet + n * module), caption, font=small, fill=0)
+    x0 = region
     width = w - x0 - pad
     y = pad
     for line, size_mm, bold in [(text.brand, 2.3, True), (text.product, 2.7, True), (text.origin, 2.0, False),

@@ -1,4 +1,4 @@
-"""Managers' label downloads: label PDF, label PNG, generated sheets."""
+"""Managers' label downloads: label PDF, label PNG, printer files (TSPL, ZPL), generated sheets."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseNotFound
@@ -11,6 +11,7 @@ from coop.models import Batch
 from quality.models import LabelSheet
 from quality.services.labels import LabelRequestError, labels_for_request, refuse_recalled
 from quality.services.labels import label_png as make_png
+from quality.services.printers import printer_file
 from quality.services.trace import NotTraced, trace_code_of
 
 
@@ -33,6 +34,20 @@ def labels_pdf(request, batch_id):
         return HttpResponseNotFound(str(exc), content_type="text/plain; charset=utf-8")
     response = file_response(pdf, filename)
     return response
+
+
+@login_required
+@require_safe
+def labels_printer(request, batch_id, language):
+    """``labels.tspl`` / ``labels.zpl``: the batch's labels as a file for a thermal label printer."""
+    batch = manager_batch(request, batch_id)
+    try:
+        body, filename = printer_file(batch, language, request.GET)
+    except LabelRequestError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    except NotTraced as exc:
+        return HttpResponseNotFound(str(exc), content_type="text/plain; charset=utf-8")
+    return file_response(body, filename, download=True)
 
 
 @login_required

@@ -24,3 +24,40 @@
   form.addEventListener("input", update);
   update();
 })();
+
+/* Household lookup: as the inspector types a number, a phone tail, a name or its pinyin ("ajmr"), ask
+   /intake/farmers/ (the search every page uses) and offer the matches as buttons under the field. The
+   datalist still works offline; the server resolves what was typed either way. */
+(function () {
+  "use strict";
+  var list = document.getElementById("farmer-list");
+  var input = document.querySelector("#intake-form [name=farmer]");
+  if (!list || !input || !window.fetch) return;
+  var box = document.createElement("ul");
+  box.className = "plain farmer-matches";
+  box.setAttribute("aria-live", "polite");
+  input.parentNode.insertBefore(box, list);
+  var timer = null, asked = "";
+  function show(results) {
+    box.textContent = "";
+    results.forEach(function (r) {
+      var li = document.createElement("li"), b = document.createElement("button");
+      b.type = "button";
+      b.className = "pill";
+      b.textContent = r.value + " · " + r.village;
+      b.addEventListener("click", function () { input.value = r.value; box.textContent = ""; });
+      li.appendChild(b);
+      box.appendChild(li);
+    });
+  }
+  function ask() {
+    var q = input.value.trim();
+    if (q.length < 2 || q === asked) return;
+    asked = q;
+    fetch(list.getAttribute("data-lookup") + "&q=" + encodeURIComponent(q), {credentials: "same-origin"})
+      .then(function (resp) { return resp.ok ? resp.json() : {results: []}; })
+      .then(function (data) { if (input.value.trim() === q) show(data.results); })
+      .catch(function () { /* offline: the datalist and the server's own search still work */ });
+  }
+  input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(ask, 250); });
+})();

@@ -476,6 +476,7 @@ ROUTES = {
     "farmer/rewards/": Rule(read=HOUSEHOLDS),
     "healthz": Rule(read=EVERYONE),
     "intake/": Rule(read=frozenset({"manager_a", "manager_b", "inspector"})),
+    "intake/farmers/": Rule(read=frozenset({"manager_a", "manager_b", "inspector"})),
     "intake/manifest.webmanifest": Rule(read=EVERYONE),
     "intake/offline/sync/": Rule(read=NOBODY),
     "intake/receipt/<int:pk>/": Rule(read=STAFF_A),
@@ -534,6 +535,8 @@ ROUTES = {
     "t/<str:code>/report/": Rule(read=EVERYONE),
     "trace/batches/<int:batch_id>/label.png": Rule(read=STAFF_A),
     "trace/batches/<int:batch_id>/labels.pdf": Rule(read=STAFF_A),
+    "trace/batches/<int:batch_id>/labels.tspl": Rule(read=STAFF_A),
+    "trace/batches/<int:batch_id>/labels.zpl": Rule(read=STAFF_A),
     "trace/sheets/<int:sheet_id>.pdf": Rule(read=NOBODY),
     "v/<str:code>": Rule(read=EVERYONE),
     # Uploaded files in development (DEBUG) only; the probe asks for a file that does not exist.
