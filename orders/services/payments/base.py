@@ -41,7 +41,9 @@ class TradeFacts:
 @dataclass
 class RefundFacts:
     out_refund_no: str
-    status: str  # SUCCESS, PROCESSING, ABNORMAL, CLOSED
+    # SUCCESS, PROCESSING, ABNORMAL, CLOSED (WeChat's words), or MANUAL: the money goes back by hand
+    # (offline payments) and the refund waits for a manager's confirmation.
+    status: str
     refund_id: str = ""
 
 
