@@ -295,8 +295,18 @@ CHARTER_REPORT_LIMITS = (5, 30, 3600)
 POSTER_FONT = env_str("POSTER_FONT", "")
 
 # --- Payments (orders/services/payments/) ---------------------------------------------------
-# The provider buyers pay with online: "sandbox" (the local WeChat-shaped platform) or "wechat".
-PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "sandbox")
+# A demo site: buyers "pay" through the sandbox and every shop page says no money is taken. The only
+# way to run the sandbox with DEBUG off; tests run as a demo unless a test switches it off.
+DEMO_MODE = env_bool("DEMO_MODE", TESTING)
+# The provider buyers pay with online: "sandbox" (the local WeChat-shaped platform, no money moves) or
+# "wechat". Unset with DEBUG off: no online payment — managers record transfers (offline payments).
+PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "sandbox" if DEBUG or TESTING else "")
+if PAYMENT_PROVIDER == "sandbox" and not (DEBUG or DEMO_MODE):
+    # Fake money in production is the failure this stops: the sandbox marks orders paid with nothing paid.
+    raise ImproperlyConfigured(
+        "PAYMENT_PROVIDER=sandbox moves no money; with DEBUG off it runs only on a demo site (DEMO_MODE=true). "
+        "Use PAYMENT_PROVIDER=wechat for real payments, or leave it unset to take offline payments only."
+    )
 # The sandbox platform's RSA key file (empty = a file in the system temp dir named after SECRET_KEY)
 # and its 32-byte APIv3 key (empty = derived from SECRET_KEY).
 WECHATPAY_SANDBOX_KEY_FILE = env_str("WECHATPAY_SANDBOX_KEY_FILE", "")

@@ -10,6 +10,7 @@ import logging
 from decimal import Decimal
 
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -23,7 +24,7 @@ from coop.services.audit import log_action
 from orders.models import Order, OrderError, Payment, PaymentNotification, Refund
 from orders.services.status import set_status
 
-from .base import NotificationRejected, ProviderError
+from .base import NotificationRejected, ProviderDisabled, ProviderError
 
 logger = logging.getLogger("greenshell.payments")
 
@@ -35,8 +36,19 @@ PROVIDERS = {
 
 
 def online_provider_name():
-    """The provider buyers pay with online: ``PAYMENT_PROVIDER`` (sandbox unless set to wechat)."""
+    """The provider buyers pay with online: ``PAYMENT_PROVIDER`` ("" = none: managers record transfers)."""
     return settings.PAYMENT_PROVIDER
+
+
+def check_payment_provider(app_configs=None, **kwargs):
+    """``manage.py check --deploy``: the sandbox takes no money, so it must never face real buyers."""
+    if settings.PAYMENT_PROVIDER == Payment.SANDBOX and not settings.DEBUG:
+        return [checks.Error(
+            "PAYMENT_PROVIDER=sandbox with DEBUG off: buyers' orders are marked paid and no money moves.",
+            hint="Set PAYMENT_PROVIDER=wechat for real payments, or leave it unset (managers record transfers). "
+                 "DEMO_MODE=true is only for a demo site, whose shop pages say 演示环境，不会真实收款.",
+            id="greenshell.E001")]
+    return []
 
 
 def get_provider(name):
@@ -58,11 +70,18 @@ def notify_url(provider_name):
 def start_payment(order, *, provider_name=None):
     """Open (or reuse) an online payment for a pending order. Returns ``(payment, client_data)``."""
     provider_name = provider_name or online_provider_name()
+    if not provider_name or provider_name == Payment.OFFLINE:
+        # A transfer or cash is recorded by a manager (record_offline_payment), never by the buyer.
+        raise OrderError(_("本店暂未开通在线支付，请按合作社提供的账户转账，管理员确认收款后订单即为已付款。"),
+                         "no_online_payment")
     if order.status != Order.PENDING_PAYMENT:
         raise OrderError(_("订单当前不能付款（%(s)s）。") % {"s": order.get_status_display()}, "not_payable")
     if order.pay_by <= timezone.now():
         raise OrderError(_("付款时间已过，订单将被取消。"), "expired")
-    provider = get_provider(provider_name)
+    try:
+        provider = get_provider(provider_name)
+    except ProviderError as exc:
+        raise OrderError(exc.message, "payment_unavailable", status=503) from None
     payment = order.payments.filter(provider=provider_name, status=Payment.CREATED,
                                     amount_fen=order.total_fen).first()
     if payment is None:
@@ -152,7 +171,10 @@ def sync_payment(payment):
     """Ask the platform about an open payment (the buyer came back before the notification)."""
     if payment.status != Payment.CREATED or payment.provider == Payment.OFFLINE:
         return payment
-    facts = get_provider(payment.provider).query(payment.out_trade_no)
+    try:
+        facts = get_provider(payment.provider).query(payment.out_trade_no)
+    except ProviderError:  # the provider is switched off here (a sandbox outside a demo): nothing to learn
+        return payment
     if facts.trade_state == "SUCCESS" and facts.amount_total == payment.amount_fen:
         _apply_success(payment, facts.transaction_id, source="query")
         payment.refresh_from_db()
@@ -163,7 +185,10 @@ def close_payment(payment):
     if payment.status != Payment.CREATED:
         return
     if payment.provider != Payment.OFFLINE:
-        get_provider(payment.provider).close(payment.out_trade_no)
+        try:
+            get_provider(payment.provider).close(payment.out_trade_no)
+        except ProviderDisabled:
+            pass  # a switched-off sandbox takes no payment anyway; a late one would be refunded
     Payment.objects.filter(pk=payment.pk, status=Payment.CREATED).update(status=Payment.CLOSED)
 
 

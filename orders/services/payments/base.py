@@ -24,6 +24,13 @@ class ProviderError(DomainError):
     code = "provider_error"
 
 
+class ProviderDisabled(ProviderError):
+    """The provider may not run here (the sandbox on a site that is not a demo)."""
+
+    code = "provider_disabled"
+    status = 503
+
+
 @dataclass
 class TradeFacts:
     """What the platform says about a transaction (from a notification or a query)."""
