@@ -289,6 +289,11 @@ GREENSHELL_LOCK_TIMEOUT = env_int("GREENSHELL_LOCK_TIMEOUT", 5, minimum=1)
 NOTIFICATION_CHANNEL = env_str("NOTIFICATION_CHANNEL", "console")
 # The SMS provider of the "sms" channel, by dotted path (coop/services/notifications.py: a faithful fake).
 SMS_PROVIDER = env_str("SMS_PROVIDER", "coop.services.notifications.LocalSmsGateway")
+# Texts cost the collective money (coop/services/notifications.py spend_sms_allowance): counted before sending.
+SMS_PER_PHONE_HOUR = env_int("SMS_PER_PHONE_HOUR", 5, minimum=1)
+SMS_PER_ADDRESS_HOUR = env_int("SMS_PER_ADDRESS_HOUR", 10, minimum=1)
+SMS_DAILY_BUDGET = env_int("SMS_DAILY_BUDGET", 300, minimum=0)  # per cooperative, per day
+SMS_PLATFORM_DAILY_BUDGET = env_int("SMS_PLATFORM_DAILY_BUDGET", 1000, minimum=0)  # buyer sign-in codes, per day
 # Anonymous bad-egg reports (quality/services/reports.py): (per client, per batch, window in seconds).
 CHARTER_REPORT_LIMITS = (5, 30, 3600)
 # Share posters (orders/services/posters.py): a CJK font file; empty = the first Debian CJK font installed.
