@@ -86,8 +86,12 @@ def test_without_the_demo_flag_no_request_marks_an_order_paid(opened, personas, 
     assert ("演示支付已关闭" in page) if provider else ("暂未开通在线支付" in page)
     api = api_for(personas.buyer).post(f"/api/orders/{order.number}/pay/")
     assert api.status_code in (400, 503) and api.json()["error"]["message"]
-    # The order page (which asks the platform about open payments) still answers.
-    assert buyer.get(reverse("shop:order", args=[order.number])).status_code == 200
+    # The order page (which asks the platform about open payments) still answers; without any online
+    # provider it offers no pay button but says how to pay.
+    shown = buyer.get(reverse("shop:order", args=[order.number]))
+    assert shown.status_code == 200
+    assert ('id="pay"' in shown.content.decode()) == bool(provider)
+    assert ("暂未开通在线支付" in shown.content.decode()) == (not provider)
     # Even a notification the sandbox signed is not believed on a site that is not a demo.
     extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k != "Content-Type"}
     notified = buyer.post("/api/payments/notify/sandbox/", data=body, content_type="application/json", **extra)
