@@ -296,14 +296,29 @@ GREENSHELL_LOCK_TIMEOUT = env_int("GREENSHELL_LOCK_TIMEOUT", 5, minimum=1)
 NOTIFICATION_CHANNEL = env_str("NOTIFICATION_CHANNEL", "console")
 # The SMS provider of the "sms" channel, by dotted path (coop/services/notifications.py: a faithful fake).
 SMS_PROVIDER = env_str("SMS_PROVIDER", "coop.services.notifications.LocalSmsGateway")
+# Texts cost the collective money (coop/services/notifications.py spend_sms_allowance): counted before sending.
+SMS_PER_PHONE_HOUR = env_int("SMS_PER_PHONE_HOUR", 5, minimum=1)
+SMS_PER_ADDRESS_HOUR = env_int("SMS_PER_ADDRESS_HOUR", 10, minimum=1)
+SMS_DAILY_BUDGET = env_int("SMS_DAILY_BUDGET", 300, minimum=0)  # per cooperative, per day
+SMS_PLATFORM_DAILY_BUDGET = env_int("SMS_PLATFORM_DAILY_BUDGET", 1000, minimum=0)  # buyer sign-in codes, per day
 # Anonymous bad-egg reports (quality/services/reports.py): (per client, per batch, window in seconds).
 CHARTER_REPORT_LIMITS = (5, 30, 3600)
 # Share posters (orders/services/posters.py): a CJK font file; empty = the first Debian CJK font installed.
 POSTER_FONT = env_str("POSTER_FONT", "")
 
 # --- Payments (orders/services/payments/) ---------------------------------------------------
-# The provider buyers pay with online: "sandbox" (the local WeChat-shaped platform) or "wechat".
-PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "sandbox")
+# A demo site: buyers "pay" through the sandbox and every shop page says no money is taken. The only
+# way to run the sandbox with DEBUG off; tests run as a demo unless a test switches it off.
+DEMO_MODE = env_bool("DEMO_MODE", TESTING)
+# The provider buyers pay with online: "sandbox" (the local WeChat-shaped platform, no money moves) or
+# "wechat". Unset with DEBUG off: no online payment — managers record transfers (offline payments).
+PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "sandbox" if DEBUG or TESTING else "")
+if PAYMENT_PROVIDER == "sandbox" and not (DEBUG or DEMO_MODE):
+    # Fake money in production is the failure this stops: the sandbox marks orders paid with nothing paid.
+    raise ImproperlyConfigured(
+        "PAYMENT_PROVIDER=sandbox moves no money; with DEBUG off it runs only on a demo site (DEMO_MODE=true). "
+        "Use PAYMENT_PROVIDER=wechat for real payments, or leave it unset to take offline payments only."
+    )
 # The sandbox platform's RSA key file (empty = a file in the system temp dir named after SECRET_KEY)
 # and its 32-byte APIv3 key (empty = derived from SECRET_KEY).
 WECHATPAY_SANDBOX_KEY_FILE = env_str("WECHATPAY_SANDBOX_KEY_FILE", "")

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("商城与订单")
+
+    def ready(self):
+        from django.core import checks
+
+        # Imported here: services need the app registry, which is only ready now.
+        from orders.services.payments import check_payment_provider
+
+        checks.register(check_payment_provider, checks.Tags.security, deploy=True)

@@ -31,7 +31,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from coop.lib import words
+from coop.lib import ratelimit, words
 from coop.lib.errors import DomainError
 from coop.lib.validators import MOBILE_RE, normalize_mobile
 from coop.models import GatewayMessage, Notification, NotificationAttempt
@@ -57,6 +57,49 @@ class ChannelError(DomainError):
 
 class PermanentChannelError(ChannelError):
     """Retrying cannot help (e.g. not a mobile number): fail the row at once."""
+
+
+class SendLimited(DomainError):
+    """A text refused before it was sent: too many to one number, from one address, or the day's budget."""
+
+    code = "sms_limited"
+    status = 429
+
+
+# A number gets one text a minute: a second press of "获取验证码" is a mistake or a script.
+RESEND_SECONDS = 60
+HOUR = 3600
+
+
+def spend_sms_allowance(*, phone, client_ip="", cooperative=None, now=None):
+    """Count one text against every limit *before* it is sent; raise ``SendLimited`` if one is over.
+
+    The limits are the SMS service's, not the caller's, so every text a stranger can trigger (buyer
+    sign-in codes today) is held to them: per number (1 a minute, ``SMS_PER_PHONE_HOUR`` an hour), per
+    client address (``SMS_PER_ADDRESS_HOUR`` an hour) and a daily budget — per cooperative
+    (``SMS_DAILY_BUDGET``) when the text is the cooperative's, platform-wide
+    (``SMS_PLATFORM_DAILY_BUDGET``) when it has none: a buyer's sign-in code belongs to no cooperative
+    (one account buys from every cooperative's shop, and the sign-in page cannot know which one a
+    stranger means), so charging it to one would let a script spend that collective's budget.
+
+    Each counter is an atomic increment (``coop.lib.ratelimit``), so 30 requests at once get 30
+    different counts and only those under the limit pass. The checks go from narrowest to widest and
+    stop at the first refusal: a script hammering one number never eats the address or daily budget.
+    """
+    day = timezone.localdate(now).isoformat()
+    if ratelimit.hit(f"sms:phone-minute:{phone}", RESEND_SECONDS) > 1:
+        raise SendLimited(_("验证码已发送，请 60 秒后再试。"), "too_soon", retry_after=RESEND_SECONDS)
+    if ratelimit.hit(f"sms:phone-hour:{phone}", HOUR) > settings.SMS_PER_PHONE_HOUR:
+        raise SendLimited(_("这个手机号收到的短信太多了，请一小时后再试。"), "too_many", retry_after=HOUR)
+    if client_ip and ratelimit.hit(f"sms:address-hour:{client_ip}", HOUR) > settings.SMS_PER_ADDRESS_HOUR:
+        raise SendLimited(_("这个网络发送的短信太多了，请一小时后再试。"), "address_limit", retry_after=HOUR)
+    if cooperative is not None:
+        key, budget = f"sms:day:coop-{cooperative.pk}:{day}", settings.SMS_DAILY_BUDGET
+    else:
+        key, budget = f"sms:day:platform:{day}", settings.SMS_PLATFORM_DAILY_BUDGET
+    # The window outlives the day by an hour so a counter never expires before its date changes.
+    if ratelimit.hit(key, 25 * HOUR) > budget:
+        raise SendLimited(_("今天的短信额度已用完，请明天再试，或用微信登录。"), "budget")
 
 
 # --- channels ----------------------------------------------------------------------------------

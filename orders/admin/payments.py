@@ -1,16 +1,19 @@
 """Admin of payments, refunds and payment notifications (read-only records)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from coop.admin.base import AppendOnlyAdmin
+from coop.admin.base import AppendOnlyAdmin, ask_one_value
 from orders.models import (
+    OrderError,
     Payment,
     PaymentNotification,
     Refund,
     TradeBillCheck,
 )
+from orders.services.payments import confirm_offline_refund
 
 DIFFERENCE_WORDS = {
     "paid_there_not_here": _("微信已收款，本店未记为已付"),
@@ -33,8 +36,30 @@ class PaymentAdmin(AppendOnlyAdmin):
 @admin.register(Refund)
 class RefundAdmin(AppendOnlyAdmin):
     cooperative_path = "order__cooperative"
-    list_display = ["out_refund_no", "order", "amount_fen", "status", "reason", "created_at"]
+    list_display = ["out_refund_no", "order", "amount_fen", "status", "reason", "created_at", "confirmed_by",
+                    "confirmation"]
     list_filter = ["status"]
+    actions = ["confirm_offline"]
+
+    def has_confirm_permission(self, request):
+        return self._can(request, self.edit_roles)  # managers only, like every other change
+
+    @admin.action(description=_("确认已线下退款（钱已退给买家）"), permissions=["confirm"])
+    def confirm_offline(self, request, queryset):
+        value, page = ask_one_value(self, request, queryset, action="confirm_offline",
+                                    title=gettext("确认已线下退款"), label=gettext("退款凭证号或说明"))
+        if page is not None:
+            return page
+        done = 0
+        for row in queryset:
+            try:
+                confirm_offline_refund(row, user=request.user, confirmation=value)
+                done += 1
+            except OrderError as exc:
+                self.message_user(request, f"{row.out_refund_no}: {exc}", messages.ERROR)
+        if done:
+            self.message_user(request, gettext("已确认 %(n)s 笔线下退款。") % {"n": done}, messages.SUCCESS)
+        return None
 
 
 @admin.register(PaymentNotification)

@@ -52,9 +52,12 @@ class Payment(models.Model):
 
 class Refund(models.Model):
     PROCESSING = "processing"
+    # Money of an offline payment goes back by hand: the refund waits until a manager confirms it went out.
+    AWAITING_OFFLINE = "offline"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
-    STATUSES = [(PROCESSING, _("退款处理中")), (SUCCEEDED, _("退款成功")), (FAILED, _("退款失败"))]
+    STATUSES = [(PROCESSING, _("退款处理中")), (AWAITING_OFFLINE, _("待线下退款")), (SUCCEEDED, _("退款成功")),
+                (FAILED, _("退款失败"))]
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("支付"))
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="refunds",
@@ -68,6 +71,9 @@ class Refund(models.Model):
                                      related_name="+", verbose_name=_("申请人"))
     created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
     succeeded_at = models.DateTimeField(_("到账时间"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("确认人"))
+    confirmation = models.CharField(_("退款凭证/说明"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("退款")

@@ -20,12 +20,10 @@ from django.utils.translation import gettext as _
 from coop.lib.errors import DomainError
 from coop.lib.validators import MOBILE_RE, normalize_mobile
 from coop.services.audit import log_action
-from coop.services.notifications import notify
+from coop.services.notifications import SendLimited, notify, spend_sms_allowance
 from orders.models import Buyer, LoginCode
 
 CODE_TTL = datetime.timedelta(minutes=10)
-RESEND_AFTER = datetime.timedelta(seconds=60)
-MAX_PER_HOUR = 5
 MAX_ATTEMPTS = 5
 
 
@@ -46,16 +44,16 @@ def clean_phone(phone):
     return phone
 
 
-def send_login_code(phone, now=None):
-    """Send a code; refuse if one was sent in the last minute or five in the last hour."""
+def send_login_code(phone, now=None, *, client_ip=""):
+    """Send a code to ``phone`` if the SMS service's limits allow (per number, per address ``client_ip``,
+    the platform's daily budget: ``spend_sms_allowance``), counted before anything is sent."""
 
     now = now or timezone.now()
     phone = clean_phone(phone)
-    recent = LoginCode.objects.filter(phone=phone, created_at__gte=now - datetime.timedelta(hours=1))
-    if recent.filter(created_at__gte=now - RESEND_AFTER).exists():
-        raise SignInError(_("验证码已发送，请 60 秒后再试。"), "too_soon")
-    if recent.count() >= MAX_PER_HOUR:
-        raise SignInError(_("验证码发送太频繁，请一小时后再试。"), "too_many")
+    try:
+        spend_sms_allowance(phone=phone, client_ip=client_ip, cooperative=None, now=now)
+    except SendLimited as exc:
+        raise SignInError(exc.message, exc.code, status=429, retry_after=exc.retry_after) from None
     code = f"{secrets.randbelow(10**6):06d}"
     row = LoginCode.objects.create(phone=phone, code_hash=_hash(phone, code), created_at=now,
                                    expires_at=now + CODE_TTL)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from coop.lib.client import client_ip
 from coop.lib.redirects import safe_next
 from orders.models import Address, Buyer
 from orders.services.buyers import PhoneCodeSignIn, SignInError, WeChatSandboxSignIn, send_login_code, update_profile
@@ -29,7 +30,7 @@ def sign_in(request):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "send":
-                send_login_code(phone)
+                send_login_code(phone, client_ip=client_ip(request))
                 messages.success(request, _("验证码已发送到你的手机。"))
                 return redirect(reverse("shop:login") + "?" + urlencode({"phone": phone, "sent": "1", "next": nxt}))
             buyer = PhoneCodeSignIn().authenticate(phone=phone, code=request.POST.get("code", ""))

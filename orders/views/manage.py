@@ -104,6 +104,9 @@ def order_action(request, number):
             amount = request.POST.get("amount", "").strip() or None
             payments.refund(order, out_refund_no=request.POST.get("out_refund_no") or f"M{order.number}"
                             f"{order.refunds.count() + 1}", amount=amount, reason=reason, user=request.user)
+        elif action == "confirm_refund":
+            row = get_object_or_404(order.refunds, pk=request.POST.get("refund") or 0)
+            payments.confirm_offline_refund(row, user=request.user, confirmation=request.POST.get("confirmation"))
         else:
             raise OrderError(_("未知操作。"))
     except LockTimeout:

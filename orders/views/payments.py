@@ -7,12 +7,14 @@ from django.utils.translation import gettext as _
 
 from orders.models import Payment, SandboxTransaction
 from orders.services.payments.base import ProviderError
-from orders.services.payments.sandbox import MCHID, SandboxPlatform
+from orders.services.payments.sandbox import MCHID, SandboxPlatform, sandbox_allowed
 from orders.views.base import buyer_required
 
 
 @buyer_required
 def cashier(request, out_trade_no):
+    if not sandbox_allowed():
+        raise Http404  # outside development or a demo there is no sandbox to pay at
     payment = Payment.objects.filter(out_trade_no=out_trade_no, order__buyer=request.buyer,
                                      provider=Payment.SANDBOX).select_related("order").first()
     txn = SandboxTransaction.objects.filter(out_trade_no=out_trade_no).first()

@@ -22,7 +22,7 @@ from coop.lib.validators import normalize_mobile
 from coop.models import Batch
 from coop.services.audit import log_action
 from coop.services.notifications import notify
-from orders.models import Order, OrderError
+from orders.models import Order, OrderError, Refund
 from orders.services.payments import refund
 from quality import models as quality_models
 from quality.models import DEFECT_CODES, BadEggReport, CharterError, Penalty, ReportPhoto
@@ -355,8 +355,12 @@ def grant_remedy(report, *, user=None):
                 "err": exc, "n": report.eggs}
             action = "report.remedy_entitled"
         else:
-            note = _("已为买家退款 ¥%(v)s（%(n)s 枚坏蛋，退款单 %(r)s）。") % {
-                "v": value, "n": report.eggs, "r": result.out_refund_no}
+            if result.status == Refund.AWAITING_OFFLINE:  # paid offline: a manager hands the money back
+                note = _("已登记退款 ¥%(v)s（%(n)s 枚坏蛋，退款单 %(r)s），待管理员线下退还并确认。") % {
+                    "v": value, "n": report.eggs, "r": result.out_refund_no}
+            else:
+                note = _("已为买家退款 ¥%(v)s（%(n)s 枚坏蛋，退款单 %(r)s）。") % {
+                    "v": value, "n": report.eggs, "r": result.out_refund_no}
             action = "report.remedy_refunded"
             data["refund_status"] = result.status
     BadEggReport.objects.filter(pk=report.pk, remedy="").update(remedy=note[:200])

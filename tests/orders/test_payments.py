@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from coop.models import AuditEvent
 from orders.models import Order, OrderError, Payment, PaymentNotification, Refund, SandboxTransaction
 from orders.services import payments
 from orders.services.orders import Item, cancel_unpaid, place_order
@@ -222,3 +223,58 @@ def test_an_unknown_provider_or_missing_headers_change_nothing(client, pending):
     assert client.post(NOTIFY, data=body, content_type="application/json").status_code == 401
     order.refresh_from_db()
     assert order.status == Order.PENDING_PAYMENT
+
+
+def test_an_offline_refund_waits_until_a_manager_confirms_the_money_went_out(pending, personas, client_for):
+    order, _payment, _ = pending
+    payments.record_offline_payment(order, reference="农行转账 8812", user=personas.manager_a)
+    part = payments.refund(order, out_refund_no="OFF-1", amount="10.00", reason="坏蛋赔付", user=personas.manager_a)
+    assert part.status == Refund.AWAITING_OFFLINE and part.get_status_display() == "待线下退款"
+    # The waiting refund already counts: what is left is ¥69.80, not ¥79.80.
+    with pytest.raises(OrderError, match="69.8"):
+        payments.refund(order, out_refund_no="OFF-2", amount="79.80", reason="太多")
+    full = payments.refund(order, out_refund_no="OFF-3", reason="买家申请退款", user=personas.manager_a)
+    assert full.amount_fen == 6980 and full.status == Refund.AWAITING_OFFLINE
+    order.refresh_from_db()
+    assert order.status == Order.REFUND_PENDING  # not "refunded" before the money is handed back
+
+    manager = client_for(personas.manager_a)
+    url = reverse("shop:manage-order-action", args=[order.number])
+    page = manager.get(reverse("shop:manage-order", args=[order.number])).content.decode()
+    assert "确认已线下退款" in page
+    resp = manager.post(url, {"action": "confirm_refund", "refund": full.pk, "confirmation": ""}, follow=True)
+    assert "请填写退款凭证号或说明" in resp.content.decode()
+    assert Refund.objects.get(pk=full.pk).status == Refund.AWAITING_OFFLINE
+    # A buyer cannot confirm (nor reach the managers' page at all).
+    client_for(personas.buyer).post(url, {"action": "confirm_refund", "refund": full.pk, "confirmation": "x"})
+    assert Refund.objects.get(pk=full.pk).status == Refund.AWAITING_OFFLINE
+
+    manager.post(url, {"action": "confirm_refund", "refund": full.pk, "confirmation": "现金当面退还"})
+    full.refresh_from_db()
+    assert full.status == Refund.SUCCEEDED and full.confirmed_by == personas.manager_a
+    assert full.confirmation == "现金当面退还" and full.succeeded_at is not None
+    order.refresh_from_db()
+    assert order.status == Order.REFUND_PENDING  # ¥10 of the payment is still waiting to be handed back
+    payments.confirm_offline_refund(part, user=personas.manager_a, confirmation="微信转账")
+    order.refresh_from_db()
+    assert order.status == Order.REFUNDED
+    confirmed = AuditEvent.objects.filter(action="refund.confirmed", object_id=str(order.pk))
+    assert sorted(e.reason for e in confirmed) == ["微信转账", "现金当面退还"]
+    assert {e.actor for e in confirmed} == {personas.manager_a}
+    with pytest.raises(OrderError) as second:
+        payments.confirm_offline_refund(part, user=personas.manager_a, confirmation="again")
+    assert second.value.status == 409
+
+
+def test_the_admin_confirms_offline_refunds_for_its_own_cooperative_only(pending, personas, client_for):
+    order, _payment, _ = pending
+    payments.record_offline_payment(order, reference="农行转账 8812", user=personas.manager_a)
+    row = payments.refund(order, out_refund_no="OFF-9", reason="买家申请退款", user=personas.manager_a)
+    url = reverse("admin:orders_refund_changelist")
+    data = {"action": "confirm_offline", "_selected_action": [row.pk], "confirm": "1", "value": "银行转账 0042"}
+    client_for(personas.manager_b).post(url, data)  # another cooperative's manager: not their row
+    assert Refund.objects.get(pk=row.pk).status == Refund.AWAITING_OFFLINE
+    client_for(personas.manager_a).post(url, data)
+    row.refresh_from_db()
+    assert row.status == Refund.SUCCEEDED and row.confirmation == "银行转账 0042"
+    assert Order.objects.get(pk=order.pk).status == Order.REFUNDED

@@ -28,14 +28,18 @@ def test_a_refund_removes_the_order_from_the_programme(pairing, personas):
     gone = buy(pairing, 2, personas.manager_a)
     assert svc.counted_total(pairing.programme) == keep.total + gone.total
 
-    payments.refund(gone, out_refund_no=f"R{gone.pk}", reason="买家退货", user=personas.manager_a)
+    back = payments.refund(gone, out_refund_no=f"R{gone.pk}", reason="买家退货", user=personas.manager_a)
+    # Paid offline: the refund waits until the manager confirms the money went back.
+    payments.confirm_offline_refund(back, user=personas.manager_a, confirmation="现金退还")
     gone.refresh_from_db()
 
     assert gone.status == Order.REFUNDED
     assert svc.counted_total(pairing.programme) == keep.total
     # A partial refund (compensation for bad eggs) lowers the amount but keeps the order counted.
-    payments.refund(keep, out_refund_no=f"R{keep.pk}", reason="两枚坏蛋补偿", amount=Decimal("7.98"),
-                    user=personas.manager_a)
+    part = payments.refund(keep, out_refund_no=f"R{keep.pk}", reason="两枚坏蛋补偿", amount=Decimal("7.98"),
+                           user=personas.manager_a)
+    assert svc.counted_total(pairing.programme) == keep.total  # not yet handed back
+    payments.confirm_offline_refund(part, user=personas.manager_a, confirmation="微信转账")
     assert svc.counted_total(pairing.programme) == keep.total - Decimal("7.98")
 
 

@@ -38,6 +38,8 @@ def test_a_buyer_reports_from_the_order_and_is_refunded_the_bad_eggs_value(shop,
     assert refund.amount_fen == 798  # ¥39.90 a box of 10 → 2 eggs = ¥7.98
     assert refund.out_refund_no == f"{report.reference}R"
     assert "¥7.98" in report.remedy
+    # Paid in cash: the refund waits for the manager to hand the money back, and the remedy says so.
+    assert refund.status == orders_models.Refund.AWAITING_OFFLINE and "待管理员线下退还" in report.remedy
     from quality.services.reports import grant_remedy
 
     grant_remedy(report)  # a retry refunds nothing more

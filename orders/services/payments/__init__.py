@@ -10,6 +10,7 @@ import logging
 from decimal import Decimal
 
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -18,11 +19,12 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from coop.lib.locking import lock_keys
 from coop.services.audit import log_action
 from orders.models import Order, OrderError, Payment, PaymentNotification, Refund
 from orders.services.status import set_status
 
-from .base import NotificationRejected, ProviderError, RefundFacts
+from .base import NotificationRejected, ProviderDisabled, ProviderError, RefundFacts
 
 logger = logging.getLogger("greenshell.payments")
 
@@ -34,8 +36,19 @@ PROVIDERS = {
 
 
 def online_provider_name():
-    """The provider buyers pay with online: ``PAYMENT_PROVIDER`` (sandbox unless set to wechat)."""
+    """The provider buyers pay with online: ``PAYMENT_PROVIDER`` ("" = none: managers record transfers)."""
     return settings.PAYMENT_PROVIDER
+
+
+def check_payment_provider(app_configs=None, **kwargs):
+    """``manage.py check --deploy``: the sandbox takes no money, so it must never face real buyers."""
+    if settings.PAYMENT_PROVIDER == Payment.SANDBOX and not settings.DEBUG:
+        return [checks.Error(
+            "PAYMENT_PROVIDER=sandbox with DEBUG off: buyers' orders are marked paid and no money moves.",
+            hint="Set PAYMENT_PROVIDER=wechat for real payments, or leave it unset (managers record transfers). "
+                 "DEMO_MODE=true is only for a demo site, whose shop pages say 演示环境，不会真实收款.",
+            id="greenshell.E001")]
+    return []
 
 
 def get_provider(name):
@@ -58,11 +71,18 @@ def start_payment(order, *, provider_name=None, payer=None):
     """Open (or reuse) an online payment for a pending order. Returns ``(payment, client_data)``.
     ``payer`` (``base.Payer``) says how the buyer pays, for providers with several ways (WeChat Pay)."""
     provider_name = provider_name or online_provider_name()
+    if not provider_name or provider_name == Payment.OFFLINE:
+        # A transfer or cash is recorded by a manager (record_offline_payment), never by the buyer.
+        raise OrderError(_("本店暂未开通在线支付，请按合作社提供的账户转账，管理员确认收款后订单即为已付款。"),
+                         "no_online_payment")
     if order.status != Order.PENDING_PAYMENT:
         raise OrderError(_("订单当前不能付款（%(s)s）。") % {"s": order.get_status_display()}, "not_payable")
     if order.pay_by <= timezone.now():
         raise OrderError(_("付款时间已过，订单将被取消。"), "expired")
-    provider = get_provider(provider_name)
+    try:
+        provider = get_provider(provider_name)
+    except ProviderError as exc:
+        raise OrderError(exc.message, "payment_unavailable", status=503) from None
     payment = order.payments.filter(provider=provider_name, status=Payment.CREATED,
                                     amount_fen=order.total_fen).first()
     if payment is None:
@@ -229,6 +249,8 @@ def close_payment(payment):
     if payment.provider != Payment.OFFLINE:
         try:
             get_provider(payment.provider).close(payment.out_trade_no)
+        except ProviderDisabled:
+            pass  # a switched-off sandbox takes no payment anyway; a late one would be refunded
         except ProviderError as exc:
             # Left open (and retried by the next cancel): if the buyer still pays it, _apply_success finds
             # the order cancelled and refunds at once. Raising would stop cancel_unpaid's loop for everyone.
@@ -257,8 +279,40 @@ def record_offline_payment(order, *, reference, user, amount=None):
 
 
 def refundable_fen(payment):
+    """What is left to refund on ``payment``: paid minus every refund not failed. Refunds still
+    processing or waiting to be handed back offline are counted, so they reserve their amount."""
     done = payment.refunds.exclude(status=Refund.FAILED).aggregate(n=Sum("amount_fen"))["n"] or 0
     return payment.amount_fen - done
+
+
+def _lock_payment(payment):
+    """Serialise refunds of one payment. Taken before reading what is refundable: two managers (or a
+    double click) posting together otherwise both read the same amount left and both refund it."""
+    lock_keys(f"payment:{payment.pk}")
+
+
+def _refund_no_taken(out_refund_no, order):
+    existing = Refund.objects.filter(out_refund_no=out_refund_no).first()
+    if existing is not None and existing.order_id != order.pk:
+        raise OrderError(_("退款单号已被其他订单使用。"), "refund_no_used")
+    return existing
+
+
+def _check_amount(fen, left):
+    if fen <= 0 or left <= 0:
+        raise OrderError(_("退款金额必须大于 0，且不超过可退金额。"), "amount")
+    if fen > left:
+        raise OrderError(_("退款金额超过可退金额 ¥%(n)s。") % {"n": Decimal(left) / 100}, "amount")
+
+
+def _new_refund(payment, *, out_refund_no, amount_fen, reason, user):
+    try:
+        with transaction.atomic():  # a savepoint: the number taken meanwhile by another order's refund
+            return Refund.objects.create(payment=payment, order_id=payment.order_id, out_refund_no=out_refund_no,
+                                         amount_fen=amount_fen, reason=reason[:200],
+                                         requested_by=user if user is not None and user.is_authenticated else None)
+    except IntegrityError:
+        raise OrderError(_("退款单号已被其他订单使用。"), "refund_no_used", status=409) from None
 
 
 def refund(order, *, out_refund_no, reason, amount=None, user=None, actor_label=""):
@@ -267,58 +321,102 @@ def refund(order, *, out_refund_no, reason, amount=None, user=None, actor_label=
     ``amount`` (Decimal yuan) refunds part of the order — e.g. compensation for bad eggs — and leaves
     its status alone. Without ``amount`` everything still refundable goes back and the order moves
     through refund_pending → refunded. Raises ``OrderError`` with a message for the person.
+
+    The amount left is read and the refund row written under the payment's lock, in one transaction;
+    the platform is asked only after that commits (a slow platform never holds the lock), and a refund
+    it refuses is marked failed, which gives its amount back.
     """
-    existing = Refund.objects.filter(out_refund_no=out_refund_no).first()
+    fen_asked = None if amount is None else to_fen(amount)
+    existing = _refund_no_taken(out_refund_no, order)
     if existing is not None:
-        if existing.order_id != order.pk:
-            raise OrderError(_("退款单号已被其他订单使用。"), "refund_no_used")
         return existing
-    payment = order.payments.filter(status=Payment.SUCCEEDED).order_by("succeeded_at").first()
-    if payment is None:
-        raise OrderError(_("这个订单没有已付款的记录，无法退款。"), "not_paid")
-    full = amount is None
-    fen = refundable_fen(payment) if full else to_fen(amount)
-    if fen <= 0:
-        raise OrderError(_("退款金额必须大于 0，且不超过可退金额。"), "amount")
-    if fen > refundable_fen(payment):
-        raise OrderError(_("退款金额超过可退金额 ¥%(n)s。") % {"n": Decimal(refundable_fen(payment)) / 100}, "amount")
-    if full and order.status not in (Order.CANCELLED, Order.REFUND_PENDING):
-
-        set_status(order, Order.REFUND_PENDING, user=user, actor_label=actor_label, reason=reason)
-    result = refund_payment(payment, out_refund_no=out_refund_no, reason=reason, amount_fen=fen, user=user,
-                            actor_label=actor_label)
-    if full and result.status == Refund.SUCCEEDED:
-        order.refresh_from_db()
-        if order.status == Order.REFUND_PENDING:
-
-            set_status(order, Order.REFUNDED, user=user, actor_label=actor_label or _("系统"), reason=reason)
-    return result
+    with transaction.atomic():
+        payment = order.payments.filter(status=Payment.SUCCEEDED).order_by("succeeded_at").first()
+        if payment is None:
+            raise OrderError(_("这个订单没有已付款的记录，无法退款。"), "not_paid")
+        _lock_payment(payment)
+        existing = _refund_no_taken(out_refund_no, order)  # the same post twice: the first one won
+        if existing is not None:
+            return existing
+        left = refundable_fen(payment)
+        full = fen_asked is None
+        fen = left if full else fen_asked
+        _check_amount(fen, left)
+        if full:
+            order.refresh_from_db()
+            if order.status not in (Order.CANCELLED, Order.REFUND_PENDING):
+                set_status(order, Order.REFUND_PENDING, user=user, actor_label=actor_label, reason=reason)
+        row = _new_refund(payment, out_refund_no=out_refund_no, amount_fen=fen, reason=reason, user=user)
+    return _send_refund(row, payment, user=user, actor_label=actor_label)
 
 
 def refund_payment(payment, *, out_refund_no, reason, amount_fen=None, user=None, actor_label=""):
-    """Low level: refund one payment at its provider, once per ``out_refund_no``."""
-    amount_fen = refundable_fen(payment) if amount_fen is None else amount_fen
-    try:
-        with transaction.atomic():
-            row = Refund.objects.create(payment=payment, order_id=payment.order_id, out_refund_no=out_refund_no,
-                                        amount_fen=amount_fen, reason=reason[:200],
-                                        requested_by=user if user is not None and user.is_authenticated else None)
-    except IntegrityError:
-        return Refund.objects.get(out_refund_no=out_refund_no)
+    """Low level: refund one payment (all that is left unless ``amount_fen``), once per ``out_refund_no``."""
+    with transaction.atomic():
+        _lock_payment(payment)
+        existing = Refund.objects.filter(out_refund_no=out_refund_no).first()
+        if existing is not None:
+            return existing
+        left = refundable_fen(payment)
+        fen = left if amount_fen is None else amount_fen
+        _check_amount(fen, left)
+        row = _new_refund(payment, out_refund_no=out_refund_no, amount_fen=fen, reason=reason, user=user)
+    return _send_refund(row, payment, user=user, actor_label=actor_label)
+
+
+# What the provider's answer makes of a refund: "MANUAL" is the offline provider's — a person hands
+# the money back, and the refund waits for a manager to confirm it (confirm_offline_refund).
+REFUND_STATES = {"SUCCESS": Refund.SUCCEEDED, "MANUAL": Refund.AWAITING_OFFLINE}
+
+
+def _send_refund(row, payment, *, user, actor_label):
+    """Ask the provider to pay a reserved refund back (after the reserving transaction committed)."""
     try:
         facts = get_provider(payment.provider).refund(
-            out_trade_no=payment.out_trade_no, out_refund_no=out_refund_no, refund_fen=amount_fen,
-            total_fen=payment.amount_fen, reason=reason)
+            out_trade_no=payment.out_trade_no, out_refund_no=row.out_refund_no, refund_fen=row.amount_fen,
+            total_fen=payment.amount_fen, reason=row.reason)
     except ProviderError as exc:
-        Refund.objects.filter(pk=row.pk).update(status=Refund.FAILED)
+        Refund.objects.filter(pk=row.pk, status=Refund.PROCESSING).update(status=Refund.FAILED)
         row.refresh_from_db()
         log_action(payment.order, "refund.failed", user=user, actor_label=actor_label, reason=str(exc),
-                   data={"out_refund_no": out_refund_no, "amount_fen": amount_fen})
+                   data={"out_refund_no": row.out_refund_no, "amount_fen": row.amount_fen})
         return row
-    status = Refund.SUCCEEDED if facts.status == "SUCCESS" else Refund.PROCESSING
-    Refund.objects.filter(pk=row.pk).update(status=status, refund_id=facts.refund_id[:64],
-                                            succeeded_at=timezone.now() if status == Refund.SUCCEEDED else None)
+    status = REFUND_STATES.get(facts.status, Refund.PROCESSING)
+    Refund.objects.filter(pk=row.pk, status=Refund.PROCESSING).update(
+        status=status, refund_id=facts.refund_id[:64],
+        succeeded_at=timezone.now() if status == Refund.SUCCEEDED else None)
     row.refresh_from_db()
-    log_action(payment.order, "refund.requested", user=user, actor_label=actor_label, reason=reason,
-               data={"out_refund_no": out_refund_no, "amount_fen": amount_fen, "status": status})
+    log_action(payment.order, "refund.requested", user=user, actor_label=actor_label, reason=row.reason,
+               data={"out_refund_no": row.out_refund_no, "amount_fen": row.amount_fen, "status": row.status})
+    if row.status == Refund.SUCCEEDED:
+        _finish_order_refund(payment, user=user, actor_label=actor_label, reason=row.reason)
     return row
+
+
+def _finish_order_refund(payment, *, user, actor_label, reason):
+    """An order waiting for its full refund is refunded once all of its payment's money is back."""
+    back = payment.refunds.filter(status=Refund.SUCCEEDED).aggregate(n=Sum("amount_fen"))["n"] or 0
+    order = Order.objects.get(pk=payment.order_id)
+    if order.status == Order.REFUND_PENDING and back >= payment.amount_fen:
+        set_status(order, Order.REFUNDED, user=user, actor_label=actor_label or _("系统"), reason=reason)
+
+
+def confirm_offline_refund(refund_row, *, user, confirmation):
+    """A manager confirms that the money of an offline refund went out (cash, bank or WeChat transfer).
+
+    Compare-and-set from "待线下退款" to succeeded, so two managers confirming together confirm once.
+    """
+    confirmation = (confirmation or "").strip()
+    if not confirmation:
+        raise OrderError(_("请填写退款凭证号或说明（例如：现金当面退还、银行转账流水号）。"), "confirmation",
+                         field="confirmation")
+    done = Refund.objects.filter(pk=refund_row.pk, status=Refund.AWAITING_OFFLINE).update(
+        status=Refund.SUCCEEDED, succeeded_at=timezone.now(), confirmed_by=user, confirmation=confirmation[:100])
+    if not done:
+        raise OrderError(_("这笔退款不在“待线下退款”状态，无需确认。"), "not_awaiting", status=409)
+    refund_row.refresh_from_db()
+    payment = refund_row.payment
+    log_action(payment.order, "refund.confirmed", user=user, reason=confirmation,
+               data={"out_refund_no": refund_row.out_refund_no, "amount_fen": refund_row.amount_fen})
+    _finish_order_refund(payment, user=user, actor_label="", reason=refund_row.reason)
+    return refund_row

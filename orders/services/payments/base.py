@@ -24,6 +24,13 @@ class ProviderError(DomainError):
     code = "provider_error"
 
 
+class ProviderDisabled(ProviderError):
+    """The provider may not run here (the sandbox on a site that is not a demo)."""
+
+    code = "provider_disabled"
+    status = 503
+
+
 @dataclass
 class TradeFacts:
     """What the platform says about a transaction (from a notification or a query)."""
@@ -41,7 +48,9 @@ class TradeFacts:
 @dataclass
 class RefundFacts:
     out_refund_no: str
-    status: str  # SUCCESS, PROCESSING, ABNORMAL, CLOSED
+    # SUCCESS, PROCESSING, ABNORMAL, CLOSED (WeChat's words), or MANUAL: the money goes back by hand
+    # (offline payments) and the refund waits for a manager's confirmation.
+    status: str
     refund_id: str = ""
     # Set when the facts come from a refund notification (REFUND.SUCCESS / REFUND.ABNORMAL / REFUND.CLOSED).
     out_trade_no: str = ""

@@ -1,7 +1,7 @@
 """Offline transfer or cash, recorded by a manager with a reference. Nothing asynchronous: the
 manager's record *is* the fact, so create/verify/close are not used."""
 
-from orders.models import Payment
+from orders.models import Payment, Refund
 from orders.services.payments.base import NotificationRejected
 
 from .base import PaymentProvider, RefundFacts, TradeFacts
@@ -28,8 +28,13 @@ class OfflineProvider(PaymentProvider):
         return None
 
     def refund(self, *, out_trade_no, out_refund_no, refund_fen, total_fen, reason):
-        # Money handed back by the manager, who records the refund: it is done when recorded.
-        return RefundFacts(out_refund_no=out_refund_no, status="SUCCESS", refund_id=f"OFFLINE-{out_refund_no}")
+        # Nobody moves this money but a person: the refund waits ("MANUAL") until a manager confirms
+        # that it was handed back (orders.services.payments.confirm_offline_refund).
+        return RefundFacts(out_refund_no=out_refund_no, status="MANUAL", refund_id=f"OFFLINE-{out_refund_no}")
 
     def query_refund(self, out_refund_no):
-        return RefundFacts(out_refund_no=out_refund_no, status="SUCCESS", refund_id=f"OFFLINE-{out_refund_no}")
+
+        row = Refund.objects.filter(out_refund_no=out_refund_no).first()
+        status = {Refund.SUCCEEDED: "SUCCESS", Refund.AWAITING_OFFLINE: "MANUAL"}.get(row.status if row else "",
+                                                                                     "NOTEXIST")
+        return RefundFacts(out_refund_no=out_refund_no, status=status, refund_id=f"OFFLINE-{out_refund_no}")

@@ -38,10 +38,18 @@ from django.db import transaction as db_transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders.models import Refund, SandboxTransaction
 from orders.services.payments import handle_notification
-from orders.services.payments.base import NotificationRejected, PaymentProvider, ProviderError, RefundFacts, TradeFacts
+from orders.services.payments.base import (
+    NotificationRejected,
+    PaymentProvider,
+    ProviderDisabled,
+    ProviderError,
+    RefundFacts,
+    TradeFacts,
+)
 
 MCHID = "1900000109"
 APPID = "wxd678efh567hg6787"
@@ -113,8 +121,23 @@ def sign_message(timestamp, nonce, body):
     return base64.b64encode(platform_private_key().sign(message, padding.PKCS1v15(), hashes.SHA256())).decode()
 
 
+def sandbox_allowed():
+    """The sandbox runs in development (DEBUG) or on a declared demo site (DEMO_MODE) only."""
+    return settings.DEBUG or settings.DEMO_MODE
+
+
+def require_sandbox():
+    # Settings already refuse to start a sandbox with DEBUG off and no demo flag; this guard keeps it
+    # shut even if the setting is changed at run time: no request can then "pay" without money.
+    if not sandbox_allowed():
+        raise ProviderDisabled(_("演示支付已关闭：本站不使用沙箱收款。"))
+
+
 class SandboxPlatform:
     """The WeChat side. Used by the cashier page, the notification task and the provider's API calls."""
+
+    def __init__(self):
+        require_sandbox()
 
     def create_transaction(self, *, out_trade_no, description, amount_total, notify_url):
 
@@ -208,6 +231,7 @@ class SandboxProvider(PaymentProvider):
     name = "sandbox"
 
     def __init__(self, platform=None):
+        require_sandbox()
         self.platform = platform or SandboxPlatform()
 
     def create(self, payment, *, description, notify_url):
