@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from coop.lib import ratelimit, words
 from coop.lib.errors import DomainError

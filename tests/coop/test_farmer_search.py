@@ -102,7 +102,7 @@ def test_the_api_search_finds_by_initials(personas, client_for):
 def test_the_migration_fills_the_pinyin_of_existing_households(personas):
     old = make_farmer(personas.coop_a, personas.village_a, head_name="阿吉木日")  # saved without the service
     assert old.name_initials == ""
-    migration = importlib.import_module("coop.migrations.0004_h_h_farmer_name_pinyin")
+    migration = importlib.import_module("coop.migrations.0005_farmer_name_pinyin")
     migration.fill_name_keys(apps, None)
     old.refresh_from_db()
     assert (old.name_pinyin, old.name_initials) == ("ajimuri", "ajmr")

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0003_programmes_code_letter'),
+        ('orders', '0004_refund_offline_confirm'),
     ]
 
     operations = [

@@ -20,7 +20,7 @@ def fill_name_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coop', '0003_books_fund_and_settlement_runs'),
+        ('coop', '0004_delivery_cancel_amend'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
