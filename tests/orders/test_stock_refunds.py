@@ -19,8 +19,11 @@ def paid_order(shop, boxes, personas, **kw):
     return order
 
 
-def refund_all(order, personas, no="R1"):
-    payments.refund(order, out_refund_no=f"{no}-{order.pk}", reason="买家不要了", user=personas.manager_a)
+def refund_all(order, personas, no="R1", confirm=True):
+    row = payments.refund(order, out_refund_no=f"{no}-{order.pk}", reason="买家不要了", user=personas.manager_a)
+    # An offline refund waits for the manager to confirm the cash went back (待线下退款).
+    if confirm:
+        payments.confirm_offline_refund(row, user=personas.manager_a, confirmation="现金当面退还")
     order.refresh_from_db()
     return order
 
@@ -46,7 +49,7 @@ def test_it_frees_the_boxes_while_the_refund_is_still_pending(shop, personas, mo
         raise ProviderError("bank closed")
 
     monkeypatch.setattr(OfflineProvider, "refund", refuse)
-    refund_all(order, personas)
+    refund_all(order, personas, confirm=False)
     assert order.status == Order.REFUND_PENDING
     assert stock.product_availability(shop.product) == 10
 
