@@ -27,12 +27,19 @@ def to_money(value):
 
 
 class MoneySum(Sum):
-    """``Sum`` of a money column that is a Decimal to the fen on every database (see above)."""
+    """``Sum`` of a money column that is a Decimal to the fen on every database (see above).
+
+    ``default`` (the value of an empty sum) is applied here rather than by Django, which would wrap the
+    sum in ``Coalesce`` — an expression whose result SQLite hands back unrounded again."""
 
     output_field = DecimalField(max_digits=14, decimal_places=2)
 
+    def __init__(self, *expressions, default=None, **extra):
+        self.money_default = default
+        super().__init__(*expressions, **extra)
+
     def convert_value(self, value, expression, connection):
-        return None if value is None else to_money(value)
+        return self.money_default if value is None else to_money(value)
 
 
 def apportion(exact, total):

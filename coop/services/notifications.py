@@ -294,6 +294,7 @@ def event_label(event):
     labels = {
         "delivery.receipt": _("交蛋回执"), "penalty.notified": _("处罚告知"), "penalty.applied": _("处罚执行"),
         "penalty.waived": _("处罚免除"), "penalty.reversed": _("处罚撤销"), "appeal.filed": _("申诉已收到"),
+        "penalty.renumbered": _("违约次数更正"),
         "appeal.decided": _("申诉裁决"), "settlement.paid": _("工资已付"), "order.paid": _("订单已付款"),
         "order.shipped": _("订单已发货"), "pledge.reminder": _("认购提醒"), "batch.recalled": _("召回通知"),
         "hygiene.award": _("卫生评比奖励"), "report.decided": _("坏蛋报告处理结果"),

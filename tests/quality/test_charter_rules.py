@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from coop.models import Notification
 from quality.models import BadEggReport, CharterError, Penalty
 from quality.services import penalties as penalty_service
 from quality.services.charter import charter_in_force, largest_remainder
@@ -35,6 +36,22 @@ def test_it_does_not_count_a_waived_offence(personas, charter, farmer_a_batch):
     penalty_service.waive_penalty(first, user=personas.committee_a, reason="证据不足")
     second = confirm(report_on(farmer_a_batch), personas.manager_a)[0]
     assert second.offence_number == 1 and second.warning
+
+
+def test_a_waiver_renumbers_the_later_penalties_not_yet_applied(personas, charter, farmer_a_batch):
+    """Issue 14.10: the first offence waived, the next one is the household's first, with its sanction."""
+    first = confirm(report_on(farmer_a_batch, eggs=3), personas.manager_a)[0]
+    second = confirm(report_on(farmer_a_batch, eggs=3), personas.manager_a)[0]
+    assert (second.offence_number, second.amount) == (2, Decimal("6.00"))
+    penalty_service.transition(first, Penalty.APPEALED)
+    penalty_service.waive_penalty(first, user=personas.committee_a, reason="证据不足")
+    second.refresh_from_db()
+    assert (second.offence_number, second.clause.number, second.amount, second.warning) == (
+        1, "第五条", Decimal("0.00"), True)
+    told = Notification.objects.get(dedupe_key=f"penalty:{second.pk}:renumbered:1")
+    assert "第 1 次违约" in told.body
+    third = confirm(report_on(farmer_a_batch, eggs=3), personas.manager_a)[0]
+    assert third.offence_number == 2  # the waived one still does not count
 
 
 def test_it_forgets_offences_older_than_the_lookback(personas, farmer_a_batch):
