@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from coop.lib import tenancy
+from coop.lib.locking import lock_keys
 from coop.models import Farmer, LedgerEntry
 from coop.services.audit import log_action
 from coop.services.ledger import post_entry
@@ -188,6 +189,9 @@ def renumber_open_penalties(farmer, *, user=None):
     Returns the penalties that changed.
     """
     changed = []
+    # The household's offence lock, as confirm_report takes it: a report confirmed meanwhile is counted
+    # either before this renumbering or after it, never with a stale count.
+    lock_keys(f"offence:{farmer.pk}")
     open_penalties = (Penalty.objects.select_for_update(of=("self",))
                       .filter(farmer=farmer, status__in=OPEN)
                       .select_related("report", "charter", "farmer").order_by("report__created_at", "pk"))

@@ -142,3 +142,13 @@ def test_totals_of_money_paid_are_not_lowered_by_a_household_that_owes(personas,
     rows = {code: net for code, _l, _n, net in dashboard_context(personas.manager_a)["settlements"]["rows"]}
     assert rows[Settlement.PAID] == Decimal("30.00")
     assert dashboard_context(personas.manager_a)["settlements"]["carried_over"] == Decimal("7.00")
+
+
+def test_the_dashboards_settlement_export_says_the_same(personas, negative, client_for):
+    s, _b = negative
+    resp = client_for(personas.manager_a).get("/admin/dashboard/export/settlements.xlsx")
+    ws = load_workbook(io.BytesIO(resp.content)).active
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[2] == personas.farmer_a.member_no)
+    assert Decimal(str(row[headers.index("实付")])) == 0
+    assert Decimal(str(row[headers.index("本期应扣，从下次工资扣")])) == Decimal("7.00")
