@@ -12,7 +12,7 @@ from quality.services import penalties as penalty_service
 from quality.services.charter import charter_in_force, largest_remainder
 from quality.services.reports import preview_penalties
 from tests.conftest import requires_postgres
-from tests.factories import confirm, make_batch, make_charter, make_delivery, make_farmer, report_on
+from tests.factories import close_window, confirm, make_batch, make_charter, make_delivery, make_farmer, report_on
 
 
 def test_it_escalates_warning_fine_double_fine_and_notice_then_suspension(personas, charter, farmer_a_batch):
@@ -52,6 +52,22 @@ def test_a_waiver_renumbers_the_later_penalties_not_yet_applied(personas, charte
     assert "第 1 次违约" in told.body
     third = confirm(report_on(farmer_a_batch, eggs=3), personas.manager_a)[0]
     assert third.offence_number == 2  # the waived one still does not count
+
+
+def test_a_reversal_renumbers_open_penalties_but_not_applied_ones(personas, charter, farmer_a_batch):
+    first = confirm(report_on(farmer_a_batch, eggs=3), personas.manager_a)[0]
+    close_window(first)
+    assert penalty_service.apply_penalty(first)
+    second = confirm(report_on(farmer_a_batch, eggs=3), personas.manager_a)[0]
+    close_window(second)
+    assert penalty_service.apply_penalty(second)  # applied as the 2nd offence: ¥6.00 posted
+    third = confirm(report_on(farmer_a_batch, eggs=3), personas.manager_a)[0]
+    assert third.offence_number == 3
+    penalty_service.reverse_penalty(first, user=personas.committee_a, reason="批次记录有误")
+    second.refresh_from_db()
+    third.refresh_from_db()
+    assert (second.offence_number, second.amount) == (2, Decimal("6.00"))  # its money moved: left as applied
+    assert (third.offence_number, third.clause.number) == (2, "第六条")
 
 
 def test_it_forgets_offences_older_than_the_lookback(personas, farmer_a_batch):
