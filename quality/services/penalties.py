@@ -196,7 +196,8 @@ def renumber_open_penalties(farmer, *, user=None):
                       .filter(farmer=farmer, status__in=OPEN)
                       .select_related("report", "charter", "farmer").order_by("report__created_at", "pk"))
     for p in open_penalties:
-        number = rules.offence_number(farmer, p.report.reported_on, p.charter, exclude_report=p.report)
+        number = rules.offence_number(farmer, p.report.reported_on, p.charter, exclude_report=p.report,
+                                      before=p.report.created_at)
         if number == p.offence_number:
             continue
         clause = rules.clause_for(p.charter, p.report.defect, number)

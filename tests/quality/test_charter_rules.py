@@ -182,3 +182,42 @@ def test_two_reports_confirmed_at_once_count_as_two_offences(personas, charter, 
     for t in threads:
         t.join()
     assert sorted(Penalty.objects.values_list("offence_number", flat=True)) == [1, 2]
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_waiver_and_a_new_offence_at_once_are_counted_right(personas, charter, farmer_a_batch):
+    """The waiver's renumbering and a report confirmed at the same moment take the household's offence
+    lock in turn: whichever goes first, the new penalty ends up the 2nd offence, not a stale 3rd."""
+    import threading
+
+    from django.db import connection
+
+    first = confirm(report_on(farmer_a_batch), personas.manager_a)[0]
+    confirm(report_on(farmer_a_batch), personas.manager_a)
+    penalty_service.transition(first, Penalty.APPEALED)
+    third_report = report_on(farmer_a_batch, defect="cracked")
+    barrier = threading.Barrier(2)
+
+    def waive():
+        try:
+            barrier.wait()
+            penalty_service.waive_penalty(Penalty.objects.get(pk=first.pk), user=personas.committee_a,
+                                          reason="证据不足")
+        finally:
+            connection.close()
+
+    def report():
+        try:
+            barrier.wait()
+            confirm(third_report, personas.manager_a)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=waive), threading.Thread(target=report)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    numbers = sorted(Penalty.objects.exclude(pk=first.pk).values_list("offence_number", flat=True))
+    assert numbers == [1, 2]
