@@ -125,11 +125,14 @@ class ReadOnlyInline(admin.TabularInline):
         return True  # shown inside a parent page that already applied the tenant rule
 
 
-def ask_one_value(modeladmin, request, queryset, *, action, title, label=None, field=None, form_class=None):
+def ask_one_value(modeladmin, request, queryset, *, action, title, label=None, field=None, form_class=None,
+                  summary=None):
     """An intermediate page for an action that needs a value (payment reference, award amount).
 
     Returns the cleaned value (or the form's cleaned data, with ``form_class``) once the manager has
-    submitted it, else a response showing the form.
+    submitted it, else a response showing the form. ``summary(queryset)`` may return
+    ``{"columns": [...], "rows": [[...], ...], "total": [...]}``: a table of what the action will do
+    (amounts and their total), shown above the form so the manager checks it before confirming.
     """
     if form_class is None:
         field = field or forms.CharField(label=label, max_length=64)
@@ -143,5 +146,6 @@ def ask_one_value(modeladmin, request, queryset, *, action, title, label=None, f
         form = form_class()
     context = {**modeladmin.admin_site.each_context(request), "title": title, "form": form, "objects": queryset,
                "action": action, "ids": [str(pk) for pk in queryset.values_list("pk", flat=True)],
-               "checkbox": ACTION_CHECKBOX_NAME, "opts": modeladmin.model._meta}
+               "checkbox": ACTION_CHECKBOX_NAME, "opts": modeladmin.model._meta,
+               "summary": summary(queryset) if summary else None}
     return None, TemplateResponse(request, "coop/books/admin_ask.html", context)

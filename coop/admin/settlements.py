@@ -1,5 +1,7 @@
 """Admin of settlements and settlement runs."""
 
+from decimal import Decimal
+
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
@@ -21,6 +23,27 @@ class SettlementLineInline(ReadOnlyInline):
     fields = ("occurred_on", "kind", "reason", "amount")
     readonly_fields = fields
     verbose_name_plural = _("结算明细")
+
+
+def pay_summary(queryset):
+    """What "pay" will do, row by row, before the manager confirms: who, which period, how much is
+    transferred (Settlement.paid_out), what a household owes instead, and the total to transfer."""
+    rows, total, owed, count = [], Decimal("0.00"), Decimal("0.00"), 0
+    for s in queryset.select_related("farmer").order_by("farmer__member_no", "pk"):
+        payable = s.status == Settlement.APPROVED
+        rows.append([f"{s.farmer.member_no} {s.farmer.head_name}", f"{s.period_start:%Y-%m-%d}–{s.period_end:%Y-%m-%d}",
+                     s.get_status_display() if payable else gettext("%(s)s，不会付款") % {"s": s.get_status_display()},
+                     f"¥{s.paid_out}",
+                     gettext("本期应扣 ¥%(o)s，从下次工资里扣") % {"o": s.carried_over} if s.carried_over else ""])
+        if payable:
+            count += 1
+            total += s.paid_out
+            owed += s.carried_over
+    return {"columns": [gettext("农户"), gettext("结算期"), gettext("状态"), gettext("实付"), gettext("备注")],
+            "rows": rows,
+            "total": [gettext("合计 %(n)d 户") % {"n": count}, "", "", f"¥{total}",
+                      gettext("应扣合计 ¥%(o)s") % {"o": owed} if owed else ""],
+            "note": gettext("确认后将登记 %(n)d 张结算单付款，共转账 ¥%(t)s。") % {"n": count, "t": total}}
 
 
 @admin.register(Settlement)
@@ -57,7 +80,7 @@ class SettlementAdmin(CooperativeScopedAdmin):
     @admin.action(description=_("登记付款（填写转账凭证号）"), permissions=["pay"])
     def pay(self, request, queryset):
         reference, page = ask_one_value(self, request, queryset, action="pay", title=gettext("登记付款"),
-                                        label=gettext("付款凭证号（转账批次号）"))
+                                        label=gettext("付款凭证号（转账批次号）"), summary=pay_summary)
         if page is not None:
             return page
         done = 0

@@ -17,11 +17,16 @@ from coop.services.settlements import approve_settlement, pay_settlement
 class SettlementSerializer(serializers.ModelSerializer):
     farmer_name = serializers.CharField(source="farmer.head_name", read_only=True)
     lines = LedgerEntrySerializer(many=True, read_only=True)
+    # The payslip's one definition (Settlement.paid_out / carried_over): what was (or will be) paid, and
+    # what a household whose fines exceed its income owes and has taken from its next payslip.
+    paid_out = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    carried_over = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
 
     class Meta:
         model = Settlement
         fields = ["id", "cooperative", "farmer", "farmer_name", "period_start", "period_end", "status", "gross",
-                  "fines", "rewards", "adjustments", "net", "approved_by", "approved_at", "paid_by", "paid_at",
+                  "fines", "rewards", "adjustments", "net", "paid_out", "carried_over", "approved_by", "approved_at",
+                  "paid_by", "paid_at",
                   "payment_reference", "lines"]
         read_only_fields = fields
 

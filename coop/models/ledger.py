@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coop.lib.money import MoneySum
 from coop.lib.words import yuan
 
 from .org import Cooperative, Farmer
@@ -21,7 +22,7 @@ class LedgerEntryQuerySet(models.QuerySet):
         raise LedgerImmutable("ledger entries are never deleted; post a correcting entry")
 
     def balance(self):
-        return self.aggregate(total=models.Sum("amount"))["total"] or Decimal("0.00")
+        return self.aggregate(total=MoneySum("amount"))["total"] or Decimal("0.00")
 
 
 class LedgerEntry(models.Model):
@@ -127,3 +128,38 @@ class Settlement(models.Model):
 
     def __str__(self):
         return f"{self.farmer} {self.period_start}–{self.period_end}"
+
+    # One definition of what a payslip pays, read by the pages, the PDF, the Excel list, the API, the
+    # dashboard and the household's messages. ``net`` is what the period's lines add up to; when fines
+    # exceed earnings it is negative: nothing is paid ("实付 ¥0.00") and the household owes the rest,
+    # which is taken from its next payslip (``pay_settlement`` carries it over as a pair of adjustments).
+    @property
+    def paid_out(self):
+        """What the household receives for this payslip (实付): never negative."""
+        return max(self.net, Decimal("0.00"))
+
+    @property
+    def carried_over(self):
+        """What the household still owes after this period (本期应扣), taken from the next payslip."""
+        return max(-self.net, Decimal("0.00"))
+
+    @property
+    def money_moved(self):
+        """True when paying this payslip transfers money (a carried-over balance transfers none)."""
+        return self.net > 0
+
+    @property
+    def status_text(self):
+        """The status in words that stay true when nothing was paid ("已付款" would not be)."""
+        if self.status == self.PAID and not self.money_moved:
+            return _("已结清，欠款从下次工资里扣") if self.carried_over else _("已结清（无需付款）")
+        return self.get_status_display()
+
+    # The same definition as database sums, for totals over many payslips (settlements page, dashboard).
+    @staticmethod
+    def paid_out_sum():
+        return MoneySum("net", filter=models.Q(net__gt=0), default=Decimal("0.00"))
+
+    @staticmethod
+    def carried_over_sum():
+        return MoneySum(-models.F("net"), filter=models.Q(net__lt=0), default=Decimal("0.00"))

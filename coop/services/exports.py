@@ -78,13 +78,13 @@ def deliveries_table(cooperative_ids, since=None):
 
 def settlements_table(cooperative_ids, since=None):
     headers = [_("结算期起"), _("结算期止"), _("社员编号"), _("户主姓名"), _("村"), _("状态"), _("交蛋收入"),
-               _("罚款"), _("奖励"), _("调整"), _("实付"), _("付款时间"), _("付款凭证号")]
+               _("罚款"), _("奖励"), _("调整"), _("实付"), _("本期应扣，从下次工资扣"), _("付款时间"), _("付款凭证号")]
     qs = (Settlement.objects.filter(cooperative__in=cooperative_ids)
           .select_related("farmer", "farmer__village").order_by("-period_end", "farmer__member_no"))
     if since is not None:
         qs = qs.filter(period_end__gte=since)
     rows = ([s.period_start, s.period_end, s.farmer.member_no, s.farmer.head_name, s.farmer.village.name,
-             s.get_status_display(), s.gross, s.fines, s.rewards, s.adjustments, s.net,
+             str(s.status_text), s.gross, s.fines, s.rewards, s.adjustments, s.paid_out, s.carried_over,
              timezone.localtime(s.paid_at).strftime("%Y-%m-%d %H:%M") if s.paid_at else "", s.payment_reference]
             for s in qs.iterator())
     return _("结算单"), headers, rows

@@ -5,22 +5,15 @@ key twice returns the first entry instead of writing a second one, which makes e
 (retried Celery tasks, double-clicked buttons) safe without extra care.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from django.db import IntegrityError, transaction
 
 from coop.lib.errors import DomainError
+from coop.lib.money import CENT, to_money  # noqa: F401  (callers use ledger.to_money; one definition)
 from coop.models import LedgerEntry
-
-CENT = Decimal("0.01")
 
 
 class LedgerError(DomainError):
     """A posting the ledger refuses (unknown kind, wrong sign)."""
-
-
-def to_money(value):
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def post_entry(*, farmer, kind, amount, reason, source=None, dedupe_key=None, user=None, occurred_on=None):

@@ -6,6 +6,7 @@ built-in ``STSong-Light`` CID font, which needs no file but relies on the viewer
 """
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -26,9 +27,16 @@ FONT_FILE = Path(settings.BASE_DIR) / "static" / "fonts" / "wqy-microhei-gb2312.
 _font_name = None
 
 
+def _bookkeeping_keys(settlement):
+    """Lines attached when a payslip is paid: the payout, and the carry-over of a negative net. They
+    record what happened to the net, not what made it, so they are shown as the outcome, not as lines."""
+    return [f"settlement:{settlement.pk}:payout", f"settlement:{settlement.pk}:carry-out"]
+
+
 def payslip_lines(settlement):
-    """The settlement's lines in date order, each with what the household needs to recognise it."""
-    entries = list(settlement.lines.exclude(dedupe_key=f"settlement:{settlement.pk}:payout")
+    """The lines that make the settlement's net, in date order, each with what the household needs to
+    recognise it. They add up to ``settlement.net``."""
+    entries = list(settlement.lines.exclude(dedupe_key__in=_bookkeeping_keys(settlement))
                    .order_by("occurred_on", "id"))
     delivery_ids = [e.source_id for e in entries if e.kind == LedgerEntry.DELIVERY and e.source_id]
     deliveries = {d.pk: d for d in Delivery.objects.filter(pk__in=delivery_ids)}
@@ -40,8 +48,34 @@ def payslip_lines(settlement):
             detail = _("交 %(b)d 枚，合格 %(a)d 枚，不合格 %(r)d 枚") % {"b": d.eggs_brought, "a": d.accepted,
                                                                 "r": d.rejected}
         out.append({"entry": e, "date": e.occurred_on, "kind": e.get_kind_display(), "reason": e.reason,
-                    "detail": detail, "amount": e.amount})
+                    "detail": detail, "amount": e.amount, "earlier": e.occurred_on < settlement.period_start})
     return out
+
+
+def payslip_sections(settlement):
+    """The payslip's lines split so the printed period is true.
+
+    Settling takes every unsettled line up to the period's end, so a line from before the period (a
+    delivery the last settlement did not include because it was already approved, a correction dated
+    earlier) is paid here too. Those lines are shown apart, as 上期未结 with their full dates, and the
+    period's own section holds only lines dated within the period.
+    """
+    lines = payslip_lines(settlement)
+    earlier = [x for x in lines if x["earlier"]]
+    return {"earlier": earlier, "period": [x for x in lines if not x["earlier"]],
+            "earlier_total": sum((x["amount"] for x in earlier), Decimal("0.00"))}
+
+
+def outcome_text(settlement):
+    """One sentence saying what happens to the net, the same on the page, the PDF and the message."""
+    if settlement.carried_over:
+        return _("本期应扣 ¥%(owed)s，从下次工资里扣。") % {"owed": settlement.carried_over}
+    if settlement.status == Settlement.PAID and settlement.money_moved:
+        return _("已于 %(d)s 付款 ¥%(amount)s。") % {
+            "d": f"{timezone.localtime(settlement.paid_at):%Y年%m月%d日}", "amount": settlement.paid_out}
+    if settlement.status == Settlement.PAID:
+        return _("本期没有要付的钱。")
+    return _("将付给您 ¥%(amount)s。") % {"amount": settlement.paid_out}
 
 
 def _font():
@@ -86,19 +120,30 @@ def render_pdf(settlement):
                                                     "village": farmer.village.name})
     line(_("结算期：%(a)s 至 %(b)s") % {"a": f"{settlement.period_start:%Y年%m月%d日}",
                                       "b": f"{settlement.period_end:%Y年%m月%d日}"})
-    line(_("状态：%(s)s") % {"s": settlement.get_status_display()}, dy=9 * mm)
-    c.setFont(font, 10)
-    for item in payslip_lines(settlement):
-        if y < 40 * mm:
-            c.showPage()
-            y = height - 20 * mm
-        c.setFont(font, 10)
-        c.drawString(18 * mm, y, f"{item['date']:%m-%d}")
-        c.drawString(32 * mm, y, str(item["kind"]))
-        text = item["reason"] + (f"（{item['detail']}）" if item["detail"] else "")
-        c.drawString(52 * mm, y, text[:48])
-        c.drawRightString(width - 18 * mm, y, f"¥{item['amount']}")
-        y -= 6 * mm
+    line(_("状态：%(s)s") % {"s": str(settlement.status_text)}, dy=9 * mm)
+    sections = payslip_sections(settlement)
+
+    def items(rows, date_format):
+        nonlocal y
+        for item in rows:
+            if y < 40 * mm:
+                c.showPage()
+                y = height - 20 * mm
+            c.setFont(font, 10)
+            c.drawString(18 * mm, y, f"{item['date']:{date_format}}")
+            c.drawString(40 * mm, y, str(item["kind"]))
+            text = item["reason"] + (f"（{item['detail']}）" if item["detail"] else "")
+            c.drawString(58 * mm, y, text[:46])
+            c.drawRightString(width - 18 * mm, y, f"¥{item['amount']}")
+            y -= 6 * mm
+
+    if sections["earlier"]:
+        line(_("上期未结（结算期以前的记录）"), 11)
+        items(sections["earlier"], "%Y-%m-%d")
+        y -= 3 * mm
+        line(_("本期（%(a)s 至 %(b)s）") % {"a": f"{settlement.period_start:%m月%d日}",
+                                         "b": f"{settlement.period_end:%m月%d日}"}, 11)
+    items(sections["period"], "%m-%d")
     y -= 3 * mm
     c.line(18 * mm, y + 4 * mm, width - 18 * mm, y + 4 * mm)
     for label, value in [(_("交蛋收入"), settlement.gross), (_("罚款"), settlement.fines),
@@ -109,14 +154,13 @@ def render_pdf(settlement):
         y -= 6.5 * mm
     c.setFont(font, 14)
     c.drawString(120 * mm, y, _("实付"))
-    c.drawRightString(width - 18 * mm, y, f"¥{max(settlement.net, 0)}")
+    c.drawRightString(width - 18 * mm, y, f"¥{settlement.paid_out}")
     y -= 10 * mm
-    if settlement.status == Settlement.PAID:
-        line(_("已于 %(d)s 付款，凭证号 %(r)s，收款方式 %(m)s %(a)s") % {
-            "d": f"{timezone.localtime(settlement.paid_at):%Y年%m月%d日}", "r": settlement.payment_reference,
-            "m": farmer.get_payout_method_display(), "a": farmer.masked_account}, 10)
-    if settlement.net < 0:
-        line(_("本期罚款多于收入，欠款 ¥%(o)s 转入下期。") % {"o": -settlement.net}, 10)
+    line(outcome_text(settlement), 11)
+    if settlement.status == Settlement.PAID and settlement.money_moved:
+        line(_("凭证号 %(r)s，收款方式 %(m)s %(a)s") % {
+            "r": settlement.payment_reference, "m": farmer.get_payout_method_display(),
+            "a": farmer.masked_account}, 10)
     line(_("有疑问请在申诉期内找合作社或村民议事会。"), 9)
     c.showPage()
     c.save()
@@ -130,25 +174,28 @@ def render_transfer_xlsx(settlements):
     ws = wb.active
     ws.title = _("付款清单")
     headers = [_("结算单号"), _("社员编号"), _("户主姓名"), _("村"), _("手机号"), _("收款方式"), _("收款账号"),
-               _("结算期起"), _("结算期止"), _("实付（元）"), _("状态"), _("付款凭证号")]
+               _("结算期起"), _("结算期止"), _("实付（元）"), _("状态"), _("付款凭证号"),
+               _("本期应扣，从下次工资扣（元）")]
     ws.append([str(h) for h in headers])
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    total = 0
+    total = carried = Decimal("0.00")
     for s in settlements:
         f = s.farmer
-        amount = max(s.net, 0)
-        total += amount
+        total += s.paid_out
+        carried += s.carried_over
         ws.append([s.pk, f.member_no, f.head_name, f.village.name, f.phone, f.get_payout_method_display(),
-                   f.payout_account, s.period_start, s.period_end, amount, s.get_status_display(),
-                   s.payment_reference])
+                   f.payout_account, s.period_start, s.period_end, s.paid_out, str(s.status_text),
+                   s.payment_reference, s.carried_over])
         ws.cell(row=ws.max_row, column=10).number_format = "0.00"
+        ws.cell(row=ws.max_row, column=13).number_format = "0.00"
         ws.cell(row=ws.max_row, column=8).number_format = "yyyy-mm-dd"
         ws.cell(row=ws.max_row, column=9).number_format = "yyyy-mm-dd"
     ws.append([])
-    ws.append(["", "", "", "", "", "", "", "", str(_("合计")), total])
+    ws.append(["", "", "", "", "", "", "", "", str(_("合计")), total, "", "", carried])
     ws.cell(row=ws.max_row, column=10).number_format = "0.00"
-    for col, w in zip("ABCDEFGHIJKL", [8, 10, 10, 10, 14, 10, 22, 12, 12, 12, 8, 18], strict=True):
+    ws.cell(row=ws.max_row, column=13).number_format = "0.00"
+    for col, w in zip("ABCDEFGHIJKLM", [8, 10, 10, 10, 14, 10, 22, 12, 12, 12, 8, 18, 16], strict=True):
         ws.column_dimensions[col].width = w
     buf = io.BytesIO()
     wb.save(buf)

@@ -171,27 +171,32 @@ def pay_settlement(settlement, *, reference, user=None):
                                  paid_by=user if getattr(user, "is_authenticated", False) else None)
         farmer = settlement.farmer
         period = f"{settlement.period_start:%Y-%m-%d}–{settlement.period_end:%Y-%m-%d}"
-        if settlement.net > 0:
+        if settlement.money_moved:
             entry, _created = ledger.post_entry(
                 farmer=farmer, kind=LedgerEntry.PAYOUT, amount=-settlement.net, source=settlement,
                 reason=_("结算付款 %(period)s，凭证 %(ref)s") % {"period": period, "ref": reference},
                 dedupe_key=f"settlement:{settlement.pk}:payout", user=user)
             _attach(entry, settlement)
-        elif settlement.net < 0:
-            owed = -settlement.net
+        elif settlement.carried_over:
+            owed = settlement.carried_over
             closing, _c = ledger.post_entry(
                 farmer=farmer, kind=LedgerEntry.ADJUSTMENT, amount=owed, source=settlement,
-                reason=_("本期欠款 ¥%(owed)s 结转下期") % {"owed": owed},
+                reason=_("本期应扣 ¥%(owed)s，从下次工资里扣") % {"owed": owed},
                 dedupe_key=f"settlement:{settlement.pk}:carry-out", user=user)
             _attach(closing, settlement)
             ledger.post_entry(
                 farmer=farmer, kind=LedgerEntry.ADJUSTMENT, amount=-owed, source=settlement,
-                reason=_("上期（%(period)s）欠款结转") % {"period": period},
+                reason=_("上期（%(period)s）应扣 ¥%(owed)s，从本次工资里扣") % {"period": period, "owed": owed},
                 dedupe_key=f"settlement:{settlement.pk}:carry-in", user=user,
                 occurred_on=settlement.period_end + datetime.timedelta(days=1))
-        notify(event="settlement.paid", key=f"settlement:{settlement.pk}:paid", farmer=farmer,
-               body=_("【结算到账】%(name)s：%(period)s 结算实付 ¥%(net)s，凭证号 %(ref)s。") % {
-                   "name": farmer.head_name, "period": period, "net": max(settlement.net, 0), "ref": reference})
+        if settlement.carried_over:
+            body = _("【结算】%(name)s：%(period)s 罚款多于收入，这次没有钱付给您。本期应扣 ¥%(owed)s，"
+                     "从下次工资里扣。") % {"name": farmer.head_name, "period": period,
+                                      "owed": settlement.carried_over}
+        else:
+            body = _("【结算到账】%(name)s：%(period)s 结算实付 ¥%(net)s，凭证号 %(ref)s。") % {
+                "name": farmer.head_name, "period": period, "net": settlement.paid_out, "ref": reference}
+        notify(event="settlement.paid", key=f"settlement:{settlement.pk}:paid", farmer=farmer, body=body)
     return settlement
 
 

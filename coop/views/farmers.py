@@ -17,11 +17,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from coop.forms import SignInForm
 from coop.lib import ratelimit
 from coop.lib.client import client_ip
+from coop.lib.money import MoneySum
 from coop.lib.redirects import safe_next
 from coop.models import REJECT_DEFECTS, WEIGHT_CLASSES, Delivery, LedgerEntry, Notification, Settlement
 from coop.services import farmers as pin_service
 from coop.services.audit import log_action
 from coop.services.farmers import card_context, household_of
+from coop.services.payslips import payslip_sections
 
 
 def farmer_required(view):
@@ -90,18 +92,18 @@ def home(request):
     farmer = request.farmer
     today = timezone.localdate()
     entries = LedgerEntry.objects.filter(farmer=farmer)
-    waiting = entries.filter(settlement__isnull=True).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    waiting = entries.filter(settlement__isnull=True).aggregate(s=MoneySum("amount"))["s"] or Decimal("0")
     # counted(): a delivery held for review is not owed yet, a cancelled one was replaced by its correction.
     month = Delivery.objects.counted().filter(farmer=farmer, received_at__date__gte=_month_start(today))
     month_totals = month.aggregate(
-        brought=Sum("eggs_brought"), due=Sum("amount_due"),
+        brought=Sum("eggs_brought"), due=MoneySum("amount_due"),
         acc=Sum("accepted_xl") + Sum("accepted_l") + Sum("accepted_m") + Sum("accepted_s"))
     last_paid = (Settlement.objects.filter(farmer=farmer, status=Settlement.PAID)
                  .order_by("-paid_at").first())
     recent_fines = entries.filter(kind=LedgerEntry.FINE).order_by("-occurred_on", "-id")[:3]
     unread = Notification.objects.filter(farmer=farmer, created_at__gte=timezone.now() - datetime.timedelta(days=7))
     return render(request, "coop/farmer/home.html", {"nav": "home",
-        "farmer": farmer, "waiting": waiting, "month": month_totals, "today": today,
+        "farmer": farmer, "waiting": waiting, "owed": -waiting, "month": month_totals, "today": today,
         "last_delivery": Delivery.objects.filter(farmer=farmer, cancelled_at__isnull=True).order_by("-received_at")
         .first(),
         "last_paid": last_paid, "recent_fines": recent_fines, "recent_notes": unread.count(),
@@ -145,11 +147,12 @@ def delivery_detail(request, pk):
 def money(request):
     farmer = request.farmer
     entries = LedgerEntry.objects.filter(farmer=farmer).select_related("settlement").order_by("-occurred_on", "-id")
-    totals = entries.aggregate(balance=Sum("amount"),
-                               waiting=Sum("amount", filter=Q(settlement__isnull=True)))
+    totals = entries.aggregate(balance=MoneySum("amount"),
+                               waiting=MoneySum("amount", filter=Q(settlement__isnull=True)))
     settlements = Settlement.objects.filter(farmer=farmer).order_by("-period_end")[:24]
     return render(request, "coop/farmer/money.html", {"nav": "money",
         "entries": entries[:100], "waiting": totals["waiting"] or Decimal("0"),
+        "owed": -(totals["waiting"] or Decimal("0")),
         "settlements": settlements,
     })
 
@@ -157,15 +160,14 @@ def money(request):
 @farmer_required
 def payslip(request, pk):
     s = get_object_or_404(Settlement, pk=pk, farmer=request.farmer)
-    lines = LedgerEntry.objects.filter(settlement=s).order_by("occurred_on", "id")
     return render(request, "coop/farmer/payslip.html",
-                  {"s": s, "lines": lines, "farmer": request.farmer, "nav": "money"})
+                  {"s": s, "sections": payslip_sections(s), "farmer": request.farmer, "nav": "money"})
 
 
 @farmer_required
 def rewards(request):
     entries = LedgerEntry.objects.filter(farmer=request.farmer, kind=LedgerEntry.REWARD).order_by("-occurred_on")
-    total = entries.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    total = entries.aggregate(s=MoneySum("amount"))["s"] or Decimal("0")
     return render(request, "coop/farmer/rewards.html", {"entries": entries[:50], "total": total, "nav": "money"})
 
 

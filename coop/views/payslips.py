@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from coop.lib import tenancy
 from coop.lib.files import file_response
 from coop.models import Settlement
-from coop.services.payslips import payslip_lines, render_pdf
+from coop.services.payslips import outcome_text, payslip_sections, render_pdf
 from coop.views.base import LOGIN
 
 
@@ -26,9 +26,9 @@ def _visible_settlement(request, pk):
 @require_GET
 def payslip(request, pk):
     s = _visible_settlement(request, pk)
-    return render(request, "coop/books/payslip.html", {"s": s, "lines": payslip_lines(s),
-                                                       "is_staff": s.cooperative_id in tenancy.cooperative_ids(
-                                                           request.user)})
+    return render(request, "coop/books/payslip.html", {
+        "s": s, "sections": payslip_sections(s), "outcome": outcome_text(s),
+        "is_staff": s.cooperative_id in tenancy.cooperative_ids(request.user)})
 
 
 @login_required(login_url=LOGIN)

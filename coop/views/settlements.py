@@ -1,5 +1,7 @@
 """Settlement pages: settling a month, the run's progress, the list and its Excel export."""
 
+from decimal import Decimal
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -55,9 +57,14 @@ def settlements(request):
     start, end = _period_from(request)
     rows = (Settlement.objects.filter(cooperative=coop, period_start=start, period_end=end)
             .select_related("farmer", "farmer__village").order_by("farmer__member_no"))
-    totals = {status: sum(s.net for s in rows if s.status == status) for status, _l in Settlement.STATUSES}
+    # Totals count what is (to be) paid; a negative net is owed by the household, not paid to it, so it
+    # is totalled apart instead of being subtracted from the money paid out.
+    totals = {status: sum((s.paid_out for s in rows if s.status == status), Decimal("0.00"))
+              for status, _l in Settlement.STATUSES}
+    carried = sum((s.carried_over for s in rows), Decimal("0.00"))
     return render(request, "coop/books/settlements.html", {
-        "coop": coop, "rows": rows, "month": f"{start:%Y-%m}", "start": start, "end": end, "totals": totals})
+        "coop": coop, "rows": rows, "month": f"{start:%Y-%m}", "start": start, "end": end, "totals": totals,
+        "carried": carried})
 
 
 @login_required(login_url=LOGIN)

@@ -17,7 +17,7 @@ household until packed (shown as "not yet packed").
 
 import io
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from django.utils import timezone
@@ -25,19 +25,16 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from coop.lib.money import apportion, to_money
 from coop.models import Batch, BatchContribution, Delivery, Farmer, LedgerEntry, Village
 from orders.models import Allocation, OrderLine
 from orders.services.programmes import counted_amounts, counted_orders
 
-CENT = Decimal("0.01")
 UNPACKED = 0  # village id used for income whose eggs are not yet allocated to a batch
 
 
-def to_fen(value):
-    """Round an exact Fraction (or Decimal) of yuan to the fen, half up."""
-    if isinstance(value, Fraction):
-        value = Decimal(value.numerator) / Decimal(value.denominator)
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+# Rounding and apportioning are coop.lib.money's, the one helper for every table that splits money.
+to_fen = to_money
 
 
 def month_of(dt):
@@ -47,8 +44,10 @@ def month_of(dt):
 def delivery_credit_per_egg(delivery_ids):
     """``{(delivery_id, weight_class): Fraction yuan per egg}`` from the ledger credits."""
     credited = defaultdict(Fraction)
-    for source_id, amount in (LedgerEntry.objects.filter(kind=LedgerEntry.DELIVERY, source_type="coop.delivery",
-                                                         source_id__in=delivery_ids)
+    # A correction (``intake.adjust_delivery``: an adjustment posted on the delivery) is part of what the
+    # delivery paid, so it is part of what its eggs carry to the household.
+    for source_id, amount in (LedgerEntry.objects.filter(kind__in=(LedgerEntry.DELIVERY, LedgerEntry.ADJUSTMENT),
+                                                         source_type="coop.delivery", source_id__in=delivery_ids)
                               .values_list("source_id", "amount")):
         credited[source_id] += Fraction(amount)
     rates = {}
@@ -133,6 +132,16 @@ def programme_report(programme, *, start=None, end=None, village=None, organisat
 
     months = sorted({m for m, _v in income} | {m for m, _f in money})
     money_fen = apportion_by_household({k: v for k, v in money.items() if keep(farmer_village[k[1]])})
+    # Income by village (and, for one village, by month) is apportioned with the largest-remainder rule
+    # from the exact shares, so the village table adds up to the income total to the fen (rounding each
+    # cell on its own made three villages' ¥26.6033… into ¥79.81 of ¥79.80).
+    village_exact = defaultdict(Fraction)
+    for (_m, vid), v in income.items():
+        village_exact[vid] += v
+    village_income = apportion(village_exact, to_money(sum(village_exact.values(), Fraction(0))))
+    if village_id is not None:
+        village_month_income = apportion({mm: v for (mm, vid), v in income.items() if vid == village_id},
+                                         village_income.get(village_id, Decimal("0.00")))
     month_rows = []
     for m in months:
         reached = [v for (mm, _f), v in money_fen.items() if mm == m]
@@ -141,9 +150,7 @@ def programme_report(programme, *, start=None, end=None, village=None, organisat
             # Whole programme: the exact order amounts (they must equal the paid orders to the fen);
             # one village: its proportional share, rounded per village and month.
             "income": (sum((a for o, a in amounts.items() if paid_month[o] == m), Decimal("0.00"))
-                       if village_id is None else
-                       sum((to_fen(v) for (mm, vid), v in income.items() if mm == m and keep(vid)),
-                           Decimal("0.00"))),
+                       if village_id is None else village_month_income.get(m, Decimal("0.00"))),
             "eggs": int(round(sum((v for (mm, vid), v in eggs.items() if mm == m and keep(vid)), Fraction(0)))),
             "orders": sum(1 for o, mm in paid_month.items() if mm == m) if village_id is None else None,
             "households": sum(1 for (mm, _f), v in money_fen.items() if mm == m and v > 0),
@@ -156,7 +163,7 @@ def programme_report(programme, *, start=None, end=None, village=None, organisat
         reached = sum((v for (mm, f), v in money_fen.items() if farmer_village[f] == vid), Decimal("0.00"))
         village_rows.append({
             "village_id": vid, "name": villages[vid].name if vid else _("尚未打包（批次待定）"),
-            "income": sum((to_fen(v) for (mm, x), v in income.items() if x == vid), Decimal("0.00")),
+            "income": village_income[vid],
             "eggs": int(round(sum((v for (mm, x), v in eggs.items() if x == vid), Fraction(0)))),
             "households": len({f for (mm, f), v in money_fen.items() if farmer_village[f] == vid and v > 0}),
             "reached": reached,
@@ -185,17 +192,6 @@ def programme_report(programme, *, start=None, end=None, village=None, organisat
     }
     return {"programme": programme, "village": village, "start": start, "end": end, "months": month_rows,
             "villages": village_rows, "households": household_rows, "totals": totals}
-
-
-def apportion(exact, total):
-    """Round exact Fractions to fen so that they add up to ``total`` (Decimal): each value is rounded
-    down, and the fen left over go to the largest remainders (ties by key, so the result is stable)."""
-    cents = {k: v * 100 for k, v in exact.items()}
-    floors = {k: c.numerator // c.denominator for k, c in cents.items()}
-    left = int(total * 100) - sum(floors.values())
-    for k in sorted(cents, key=lambda k: (-(cents[k] - floors[k]), k))[:max(left, 0)]:
-        floors[k] += 1
-    return {k: Decimal(v) / 100 for k, v in floors.items()}
 
 
 def apportion_by_household(money):

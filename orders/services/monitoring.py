@@ -11,10 +11,10 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
+from coop.lib.money import MoneySum
 from coop.models import Farmer, LedgerEntry
 from orders.models.programmes import MonitoringPolicy
 
@@ -43,7 +43,7 @@ def monthly_income(cooperative, first_month, last_month):
     """``{farmer_id: {date(month start): Decimal}}`` over [first_month, last_month]."""
     rows = (LedgerEntry.objects.filter(cooperative=cooperative, kind__in=INCOME_KINDS,
                                        occurred_on__gte=first_month, occurred_on__lt=add_months(last_month, 1))
-            .annotate(month=TruncMonth("occurred_on")).values("farmer_id", "month").annotate(total=Sum("amount")))
+            .annotate(month=TruncMonth("occurred_on")).values("farmer_id", "month").annotate(total=MoneySum("amount")))
     out = defaultdict(dict)
     for r in rows:
         month = r["month"]

@@ -341,6 +341,12 @@ class Penalty(models.Model):
     def __str__(self):
         return f"#{self.pk} {self.farmer} · {self.get_status_display()}"
 
+    @property
+    def dated_on(self):
+        """The one date of a penalty wherever it is shown: the day of its report, which also decides
+        the charter version and the offence count (the day it was confirmed is in the audit trail)."""
+        return self.report.reported_on
+
     def sanction_summary(self):
         return describe_sanction(warning=self.warning, amount=self.amount, suspension_days=self.suspension_days,
                                  public_notice=self.public_notice)

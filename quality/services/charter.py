@@ -24,16 +24,21 @@ def charter_in_force(cooperative, on_date):
             .order_by("-effective_from", "-version").first())
 
 
-def offence_number(farmer, on_date, charter, exclude_report=None):
+def offence_number(farmer, on_date, charter, exclude_report=None, before=None):
     """This household's offence number for a report of ``on_date``: 1 + its earlier confirmed offences
     within the charter's look-back period. Waived or reversed penalties do not count (the committee
-    took them back), and each report counts once."""
+    took them back), and each report counts once.
+
+    ``before`` (the report's own time) counts only reports made before it: when offences are counted
+    again after a waiver, later reports of the same day exist and must not count as earlier ones."""
     since = on_date - datetime.timedelta(days=charter.lookback_days)
     earlier = (Penalty.objects.filter(farmer=farmer, status__in=Penalty.COUNTING,
                                       report__created_at__date__gte=since,
                                       report__created_at__date__lte=on_date))
     if exclude_report is not None:
         earlier = earlier.exclude(report=exclude_report)
+    if before is not None:
+        earlier = earlier.filter(report__created_at__lt=before)
     return earlier.values("report").distinct().count() + 1
 
 

@@ -197,10 +197,14 @@ def settlement_summary(coop_ids):
     if latest is None:
         return {"period": None, "rows": []}
     qs = Settlement.objects.filter(cooperative__in=coop_ids, period_start=latest[0], period_end=latest[1])
-    agg = dict((row["status"], row) for row in qs.values("status").annotate(n=Count("id"), net=Sum("net")))
-    rows = [(code, label, agg.get(code, {}).get("n", 0), agg.get(code, {}).get("net") or Decimal("0.00"))
+    # "实付合计" is money paid (or to pay) out: Settlement.paid_out, never lowered by a household's negative
+    # net, which is shown on its own as what households owe (Settlement.carried_over).
+    agg = dict((row["status"], row) for row in qs.values("status").annotate(
+        n=Count("id"), paid_out=Settlement.paid_out_sum(), carried=Settlement.carried_over_sum()))
+    rows = [(code, label, agg.get(code, {}).get("n", 0), agg.get(code, {}).get("paid_out") or Decimal("0.00"))
             for code, label in Settlement.STATUSES]
-    return {"period": latest, "rows": rows}
+    carried = sum((row["carried"] or Decimal("0.00") for row in agg.values()), Decimal("0.00"))
+    return {"period": latest, "rows": rows, "carried_over": carried}
 
 
 def _admin_url(name, query=""):

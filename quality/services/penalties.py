@@ -17,11 +17,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from coop.lib import tenancy
+from coop.lib.locking import lock_keys
 from coop.models import Farmer, LedgerEntry
 from coop.services.audit import log_action
 from coop.services.ledger import post_entry
 from coop.services.notifications import notify
 from quality.models import CharterError, Penalty
+from quality.services import charter as rules
 
 logger = logging.getLogger("greenshell.charter")
 
@@ -148,6 +150,7 @@ def waive_penalty(penalty, *, user, reason):
         notify(event="penalty.waived", key=f"penalty:{penalty.pk}:waived", farmer=penalty.farmer, body=_(
             "%(name)s：坏蛋报告 %(ref)s 的处罚已免除。理由：%(reason)s") % {
                 "name": penalty.farmer.head_name, "ref": penalty.report.reference, "reason": reason})
+        renumber_open_penalties(penalty.farmer, user=user)
     return penalty
 
 
@@ -169,7 +172,55 @@ def reverse_penalty(penalty, *, user, reason):
         notify(event="penalty.reversed", key=f"penalty:{penalty.pk}:reversed", farmer=penalty.farmer, body=_(
             "%(name)s：坏蛋报告 %(ref)s 的处罚已撤销，已扣罚款退回台账。理由：%(reason)s") % {
                 "name": penalty.farmer.head_name, "ref": penalty.report.reference, "reason": reason})
+        renumber_open_penalties(penalty.farmer, user=user)
     return penalty
+
+
+OPEN = (Penalty.PROPOSED, Penalty.NOTIFIED, Penalty.APPEALED)
+
+
+def renumber_open_penalties(farmer, *, user=None):
+    """Count the household's offences again after one was taken back (waived or reversed).
+
+    A penalty's offence number, and so its escalation step, is fixed when its report is confirmed.
+    A waived or reversed penalty is no offence, so every later penalty not yet applied gets its number
+    again — and the clause, fine and sanction that number selects — and the household is told. Applied
+    penalties keep theirs: their money has moved, and changing it is the committee's reversal to make.
+    Returns the penalties that changed.
+    """
+    changed = []
+    # The household's offence lock, as confirm_report takes it: a report confirmed meanwhile is counted
+    # either before this renumbering or after it, never with a stale count.
+    lock_keys(f"offence:{farmer.pk}")
+    open_penalties = (Penalty.objects.select_for_update(of=("self",))
+                      .filter(farmer=farmer, status__in=OPEN)
+                      .select_related("report", "charter", "farmer").order_by("report__created_at", "pk"))
+    for p in open_penalties:
+        number = rules.offence_number(farmer, p.report.reported_on, p.charter, exclude_report=p.report,
+                                      before=p.report.created_at)
+        if number == p.offence_number:
+            continue
+        clause = rules.clause_for(p.charter, p.report.defect, number)
+        amount = clause.fine_for(p.eggs)
+        fields = dict(offence_number=number, clause=clause, clause_text=f"{clause.number} {clause.text}",
+                      proposed_amount=amount, amount=amount, suspension_days=clause.suspension_days,
+                      public_notice=clause.public_notice,
+                      warning=clause.warning or not (amount or clause.suspension_days))
+        # Compare-and-set on the status: a penalty applied meanwhile keeps the number it was applied with.
+        if not Penalty.objects.filter(pk=p.pk, status=p.status).update(**fields):
+            continue
+        before = p.offence_number
+        for name, value in fields.items():
+            setattr(p, name, value)
+        log_action(p, "penalty.renumbered", user=user, actor_label="" if user else _("系统"),
+                   reason=_("之前的处罚已免除或撤销，不算违约"),
+                   data={"offence": [before, number], "clause": clause.number, "amount": str(amount)})
+        notify(event="penalty.renumbered", key=f"penalty:{p.pk}:renumbered:{number}", farmer=farmer, body=_(
+            "%(name)s：之前的一次处罚已免除，坏蛋报告 %(ref)s 改为第 %(n)s 次违约，处理改为：%(sanction)s。") % {
+                "name": farmer.head_name, "ref": p.report.reference, "n": number,
+                "sanction": p.sanction_summary()})
+        changed.append(p)
+    return changed
 
 
 def _lift_suspension(penalty, *, user):

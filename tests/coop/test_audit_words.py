@@ -123,4 +123,5 @@ def test_a_negative_settlement_reads_minus_yuan_on_the_books_page(personas, clie
     page = client_for(personas.manager_a).get("/books/settlements/", {"month": "2026-11",
                                                                        "coop": personas.coop_a.pk})
     text = page.content.decode()
-    assert page.status_code == 200 and "−¥6.00" in text and "¥-6.00" not in text
+    # A negative net is paid ¥0.00 and carried over, in words (issue 14: one definition of a carried balance).
+    assert page.status_code == 200 and "本期应扣 ¥6.00" in text and "¥-6.00" not in text

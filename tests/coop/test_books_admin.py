@@ -5,9 +5,9 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.utils import timezone
 
 from coop.models import Batch, FundEntry, LedgerEntry, Settlement
-from coop.services import fund
+from coop.services import fund, ledger
 from coop.services.settlements import approve_settlement, month_bounds, settle_period
-from tests.factories import deliver, make_batch, set_prices
+from tests.factories import deliver, make_batch, make_farmer, set_prices
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +128,24 @@ def test_two_managers_paying_the_same_settlement_from_the_admin_pay_it_once(book
     s.refresh_from_db()
     assert (s.status, s.payment_reference) == (Settlement.PAID, "WXB-1")
     assert LedgerEntry.objects.filter(farmer=books.farmer_a, kind=LedgerEntry.PAYOUT).count() == 1
+
+
+def test_the_pay_confirmation_shows_each_amount_and_the_total_before_paying(books, client_for):
+    """Issue 14.11: a manager paying many payslips at once sees what each gets and the total first."""
+    neighbour = make_farmer(books.coop_a, books.farmer_a.village, head_name="曲比阿果")
+    owes = make_farmer(books.coop_a, books.farmer_a.village, head_name="沙马尔布")
+    deliver(neighbour, accepted={"L": 8})  # ¥12.00
+    deliver(owes, accepted={"L": 2})  # ¥3.00 …
+    ledger.post_entry(farmer=owes, kind=LedgerEntry.FINE, amount=Decimal("-10"), reason="罚款", dedupe_key="p:1")
+    start, end = month_bounds(timezone.localdate())
+    settle_period(period_start=start, period_end=end)
+    ids = list(Settlement.objects.filter(cooperative=books.coop_a).values_list("pk", flat=True))
+    c = client_for(books.manager_a)
+    c.post("/admin/coop/settlement/", {"action": "approve", ACTION_CHECKBOX_NAME: ids})
+    page = c.post("/admin/coop/settlement/", {"action": "pay", ACTION_CHECKBOX_NAME: ids}).content.decode()
+    table = page.split('id="ask-summary"')[1].split("</table>")[0]
+    assert books.farmer_a.member_no in table and "¥30.00" in table and "¥12.00" in table
+    assert "本期应扣 ¥7.00，从下次工资里扣" in table
+    assert "合计 3 户" in table and "¥42.00" in table  # 30 + 12 + 0: the household that owes is not netted
+    assert "共转账 ¥42.00" in page
+    assert not Settlement.objects.filter(status=Settlement.PAID).exists()  # nothing paid by showing the page

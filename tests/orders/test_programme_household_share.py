@@ -105,3 +105,39 @@ def test_the_tables_add_up_to_the_totals(pairing, personas):
     assert sum(r["reached"] for r in report["months"]) == t["reached"]
     assert sum(r["reached"] for r in report["villages"]) == t["reached"]
     assert t["reached"] == Decimal("95.90")  # 70 eggs × ¥1.37
+
+
+def test_a_correction_posted_on_a_delivery_carries_to_the_household(pairing, personas):
+    """Issue 14.3: ``adjust_delivery`` (an adjustment on the delivery) is what the delivery paid."""
+    from coop.services.intake import adjust_delivery
+
+    f0 = pairing.farmers[0]
+    adjust_delivery(f0.deliveries.get(), amount=Decimal("4.11"), reason="补记 3 枚", user=personas.manager_a,
+                    key="fix-1")
+    buy(pairing, 5, personas.manager_a)  # all of batch 1
+    report = impact.programme_report(pairing.programme)
+    reached = {r["farmer_id"]: r["reached"] for r in report["households"]}
+    assert reached[f0.pk] == Decimal("45.21")  # 41.10 credited + 4.11 corrected
+
+
+def test_every_village_table_adds_up_to_its_income(pairing, personas):
+    """Issue 14.4: three villages' equal thirds of ¥39.80 are apportioned, not rounded one by one."""
+    import datetime
+
+    from tests.factories import deliver_yesterday, make_batch, make_farmer, make_village
+
+    third = make_village(pairing.coop, name="洛古村")
+    villages = [pairing.village, pairing.other_village, third]
+    deliveries = [deliver_yesterday(make_farmer(pairing.coop, v, hens=200), 10) for v in villages]
+    first = make_batch(pairing.coop, deliveries=deliveries, weight_class="L", pack_size=10, boxes=3, code="HBLA-P0")
+    first.best_before = pairing.batches[0].best_before - datetime.timedelta(days=1)
+    first.save(update_fields=["best_before"])
+    pairing.product.price = Decimal("39.80")
+    pairing.product.save(update_fields=["price"])
+    buy(pairing, 1, personas.manager_a)  # one box: 10 eggs, 10/3 from each village
+    report = impact.programme_report(pairing.programme)
+    assert report["totals"]["income"] == Decimal("39.80")
+    incomes = sorted(v["income"] for v in report["villages"])
+    assert sum(incomes) == Decimal("39.80") and incomes == [Decimal("13.26"), Decimal("13.27"), Decimal("13.27")]
+    one = impact.programme_report(pairing.programme, village=third)
+    assert sum(r["income"] for r in one["months"]) == one["villages"][0]["income"]

@@ -125,3 +125,17 @@ def test_the_verification_page_reads_in_english_too(pairing, personas, client_fo
     c.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = c.get(f"/v/{st.code}").content.decode()
     assert "This certificate is genuine" in html and "¥39.90" in html
+
+
+def test_the_certificate_counts_a_delivery_correction_like_the_report(pairing, personas):
+    """Issue 14.3: the certificate's "reached" follows the household's corrected delivery credit."""
+    from coop.services.intake import adjust_delivery
+    from orders.services import impact
+
+    f0 = pairing.farmers[0]
+    adjust_delivery(f0.deliveries.get(), amount=Decimal("4.11"), reason="补记 3 枚", user=personas.manager_a,
+                    key="fix-1")
+    buy(pairing, 5, personas.manager_a)  # all of batch 1: households 0 and 1
+    st = issue(pairing, personas.manager_a)
+    assert st.figures["reached"] == "72.61"  # 41.10 + 4.11 + 27.40
+    assert Decimal(st.figures["reached"]) == impact.programme_report(pairing.programme)["totals"]["reached"]

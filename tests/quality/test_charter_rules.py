@@ -6,12 +6,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from coop.models import Notification
 from quality.models import BadEggReport, CharterError, Penalty
 from quality.services import penalties as penalty_service
 from quality.services.charter import charter_in_force, largest_remainder
 from quality.services.reports import preview_penalties
 from tests.conftest import requires_postgres
-from tests.factories import confirm, make_batch, make_charter, make_delivery, make_farmer, report_on
+from tests.factories import close_window, confirm, make_batch, make_charter, make_delivery, make_farmer, report_on
 
 
 def test_it_escalates_warning_fine_double_fine_and_notice_then_suspension(personas, charter, farmer_a_batch):
@@ -35,6 +36,38 @@ def test_it_does_not_count_a_waived_offence(personas, charter, farmer_a_batch):
     penalty_service.waive_penalty(first, user=personas.committee_a, reason="证据不足")
     second = confirm(report_on(farmer_a_batch), personas.manager_a)[0]
     assert second.offence_number == 1 and second.warning
+
+
+def test_a_waiver_renumbers_the_later_penalties_not_yet_applied(personas, charter, farmer_a_batch):
+    """Issue 14.10: the first offence waived, the next one is the household's first, with its sanction."""
+    first = confirm(report_on(farmer_a_batch, eggs=3), personas.manager_a)[0]
+    second = confirm(report_on(farmer_a_batch, eggs=3), personas.manager_a)[0]
+    assert (second.offence_number, second.amount) == (2, Decimal("6.00"))
+    penalty_service.transition(first, Penalty.APPEALED)
+    penalty_service.waive_penalty(first, user=personas.committee_a, reason="证据不足")
+    second.refresh_from_db()
+    assert (second.offence_number, second.clause.number, second.amount, second.warning) == (
+        1, "第五条", Decimal("0.00"), True)
+    told = Notification.objects.get(dedupe_key=f"penalty:{second.pk}:renumbered:1")
+    assert "第 1 次违约" in told.body
+    third = confirm(report_on(farmer_a_batch, eggs=3), personas.manager_a)[0]
+    assert third.offence_number == 2  # the waived one still does not count
+
+
+def test_a_reversal_renumbers_open_penalties_but_not_applied_ones(personas, charter, farmer_a_batch):
+    first = confirm(report_on(farmer_a_batch, eggs=3), personas.manager_a)[0]
+    close_window(first)
+    assert penalty_service.apply_penalty(first)
+    second = confirm(report_on(farmer_a_batch, eggs=3), personas.manager_a)[0]
+    close_window(second)
+    assert penalty_service.apply_penalty(second)  # applied as the 2nd offence: ¥6.00 posted
+    third = confirm(report_on(farmer_a_batch, eggs=3), personas.manager_a)[0]
+    assert third.offence_number == 3
+    penalty_service.reverse_penalty(first, user=personas.committee_a, reason="批次记录有误")
+    second.refresh_from_db()
+    third.refresh_from_db()
+    assert (second.offence_number, second.amount) == (2, Decimal("6.00"))  # its money moved: left as applied
+    assert (third.offence_number, third.clause.number) == (2, "第六条")
 
 
 def test_it_forgets_offences_older_than_the_lookback(personas, farmer_a_batch):
@@ -181,3 +214,42 @@ def test_a_stamp_of_a_household_not_in_the_batch_is_refused(personas, charter, f
         confirm(report, personas.manager_a)
     assert stranger.head_name in str(err.value) and "没有鸡蛋装进这个批次" in str(err.value)
     assert not Penalty.objects.exists()
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_waiver_and_a_new_offence_at_once_are_counted_right(personas, charter, farmer_a_batch):
+    """The waiver's renumbering and a report confirmed at the same moment take the household's offence
+    lock in turn: whichever goes first, the new penalty ends up the 2nd offence, not a stale 3rd."""
+    import threading
+
+    from django.db import connection
+
+    first = confirm(report_on(farmer_a_batch), personas.manager_a)[0]
+    confirm(report_on(farmer_a_batch), personas.manager_a)
+    penalty_service.transition(first, Penalty.APPEALED)
+    third_report = report_on(farmer_a_batch, defect="cracked")
+    barrier = threading.Barrier(2)
+
+    def waive():
+        try:
+            barrier.wait()
+            penalty_service.waive_penalty(Penalty.objects.get(pk=first.pk), user=personas.committee_a,
+                                          reason="证据不足")
+        finally:
+            connection.close()
+
+    def report():
+        try:
+            barrier.wait()
+            confirm(third_report, personas.manager_a)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=waive), threading.Thread(target=report)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    numbers = sorted(Penalty.objects.exclude(pk=first.pk).values_list("offence_number", flat=True))
+    assert numbers == [1, 2]

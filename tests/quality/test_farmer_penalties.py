@@ -1,11 +1,13 @@
 """A household sees its fines with the clause, the evidence and the days left, and appeals from its phone."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from quality.models import Appeal, Clause, Penalty
+from quality.models import Appeal, BadEggReport, Clause, Penalty
 from tests.factories import (
     close_window,
     confirm,
@@ -92,3 +94,18 @@ def test_the_charter_page_shows_the_rules_in_force(personas, household):
     body = household.get("/farmer/charter/").content.decode()
     assert "交臭蛋的" not in body  # clause texts are on the penalty; the charter page lists sanctions
     assert "每枚坏蛋罚 ¥2.00" in body and "第一条 交蛋须新鲜干净" in body and "7 天内申诉" in body
+
+
+def test_a_penalty_has_one_date_in_the_list_and_on_its_page(personas, household):
+    """Issue 14.13: reported 30 November, confirmed 2 December — both pages say the report's day."""
+    fining_charter(personas.coop_a)
+    penalty = a_fine(personas.farmer_a, personas.manager_a)
+    reported = timezone.now() - datetime.timedelta(days=2)
+    BadEggReport.objects.filter(pk=penalty.report_id).update(created_at=reported)
+    day = timezone.localdate(reported)
+    shown = f"{day.year}年{day.month}月{day.day}日"
+    today = timezone.localdate()
+    listing = household.get("/farmer/penalties/").content.decode()
+    page = household.get(f"/farmer/penalties/{penalty.pk}/").content.decode()
+    assert shown in listing and shown in page
+    assert f"{today.year}年{today.month}月{today.day}日 ·" not in listing
