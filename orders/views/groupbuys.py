@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from coop.lib import tenancy
 from coop.lib.files import file_response
 from coop.lib.locking import LockTimeout
+from coop.lib.validators import MAX_BOXES, InvalidNumber, parse_int
 from orders.models import Buyer, GroupBuy, OrderError
 from orders.services.groupbuys import LIVE, chain, taken_boxes
 from orders.services.orders import Item, pick_up, place_order
@@ -30,12 +31,12 @@ def page(request, code):
             Buyer.objects.filter(pk=buyer.pk).update(name=name[:60])
             buyer.name = name[:60]
         try:
-            boxes = int(request.POST.get("boxes", "1"))
+            boxes = parse_int(request.POST.get("boxes") or "1", minimum=1, maximum=MAX_BOXES, label=_("盒数"))
             order, _created = place_order(buyer=buyer, items=[Item(gb.product, boxes)], group_buy=gb,
                                           note=request.POST.get("note", ""),
                                           idempotency_key=request.POST.get("key") or None, user=request.user)
-        except ValueError:
-            messages.error(request, _("请填写盒数。"))
+        except InvalidNumber as exc:
+            messages.error(request, str(exc))
         except LockTimeout:
             messages.error(request, _("接龙的人太多了，请稍后再试。"))
         except OrderError as exc:
