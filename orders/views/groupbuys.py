@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from coop.lib import tenancy
-from coop.lib.files import file_response
+from coop.lib.files import file_response, sheet_row
 from coop.lib.locking import LockTimeout
 from coop.lib.validators import MAX_BOXES, InvalidNumber, parse_int
 from orders.models import Buyer, GroupBuy, OrderError
@@ -101,12 +101,11 @@ def _xlsx(gb, rows):
     wb = Workbook()
     ws = wb.active
     ws.title = _("接龙汇总")
-    ws.append([gb.title, gb.product.name, f"¥{gb.price}", gb.pickup_point.name])
+    ws.append(sheet_row([gb.title, gb.product.name, f"¥{gb.price}", gb.pickup_point.name]))
     ws.append([_("序号"), _("买家"), _("手机尾号"), _("盒数"), _("金额（元）"), _("状态"), _("取货码"), _("已取货")])
     for o in rows:
-        ws.append([o.chain_no, o.buyer.name or o.buyer.chain_name, (o.buyer.phone or "")[-4:], o.boxes,
-                   o.total, o.get_status_display(), o.pickup_code,
-                   _("是") if o.picked_up_at else ""])
+        ws.append(sheet_row([o.chain_no, o.buyer.name or o.buyer.chain_name, (o.buyer.phone or "")[-4:], o.boxes,
+                             o.total, o.get_status_display(), o.pickup_code, _("是") if o.picked_up_at else ""]))
     buf = io.BytesIO()
     wb.save(buf)
     resp = file_response(buf.getvalue(), f"groupbuy-{gb.code}.xlsx", download=True)
