@@ -1,4 +1,4 @@
-"""Validators for values Chinese users type: mobile numbers, GTINs."""
+"""Validators for values Chinese users type: mobile numbers, GTINs, and numbers from a request (``parse_int``)."""
 
 import re
 

@@ -118,3 +118,21 @@ def test_it_refuses_a_list_where_a_string_belongs_with_400(world, api_for, actio
     response = api_for(world.personas.manager_a).post(url, body, content_type="application/json")
     assert response.status_code == 400, response.content
     assert response.json()["error"]["message"]
+
+
+
+@pytest.mark.parametrize("count", ["²", "1_0", "٣", "9" * 5000, "99999999999", 1e400])
+def test_it_refuses_odd_egg_counts_at_intake_with_a_message(personas, count):
+    import datetime
+
+    from django.utils import timezone
+
+    from coop.models import Delivery
+    from coop.services.intake import DeliveryError, record_delivery
+    from tests.factories import set_prices
+
+    set_prices(personas.coop_a)
+    laid = timezone.localdate() - datetime.timedelta(days=1)
+    with pytest.raises(DeliveryError):
+        record_delivery(farmer=personas.farmer_a, laid_from=laid, laid_to=laid, accepted={"L": count})
+    assert Delivery.objects.count() == 0
