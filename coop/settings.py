@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "coop.lib.outage.DatabaseOutageMiddleware",  # last: it sees what the view raised
 ]
 
 ROOT_URLCONF = "coop.urls"

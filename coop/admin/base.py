@@ -4,11 +4,15 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from coop.forms import LockoutAdminAuthenticationForm
 from coop.lib import tenancy
+from coop.lib.validators import MOBILE_RE, mask_mobile, normalize_mobile
 from coop.lib.words import yuan
 from coop.models import (
     Cooperative,
@@ -72,7 +76,7 @@ class CooperativeScopedAdmin(admin.ModelAdmin):
         return self._may_edit(request, self.may_delete)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        """Only offer rows of the user's own cooperatives in every drop-down."""
+        """Only offer rows of the user's own cooperatives in every drop-down (and every raw-id box)."""
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if request.user.is_superuser or field is None:
             return field
@@ -80,9 +84,20 @@ class CooperativeScopedAdmin(admin.ModelAdmin):
         model = db_field.remote_field.model
         if model is Cooperative:
             field.queryset = field.queryset.filter(pk__in=ids)
+        elif model is get_user_model():
+            # People are platform-wide: a manager is offered the people of their own cooperatives, never
+            # the platform's list of buyers (whose user names are often their phone numbers) and farmers.
+            field.queryset = self.user_choices(request, ids).distinct()
+            field.label_from_instance = user_label
         elif any(f.name == "cooperative" for f in model._meta.get_fields()):
             field.queryset = field.queryset.filter(cooperative__in=ids)
+        if isinstance(field.widget, ForeignKeyRawIdWidget):
+            field.widget = ScopedRawIdWidget(field.widget.rel, self.admin_site, field.queryset)
         return field
+
+    def user_choices(self, request, ids):
+        """The users a form of this admin may name: by default the staff of the cooperatives ``ids``."""
+        return get_user_model().objects.filter(staff_roles__cooperative__in=ids, is_active=True)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -90,6 +105,28 @@ class CooperativeScopedAdmin(admin.ModelAdmin):
         if len(ids) == 1 and self.cooperative_path == "cooperative":
             initial.setdefault("cooperative", ids[0])
         return initial
+
+
+def user_label(user):
+    """How a person is named in a drop-down: their name, else their user name with a phone number masked."""
+    name = user.get_full_name() or user.get_username()
+    return mask_mobile(name) if MOBILE_RE.match(normalize_mobile(name)) else name
+
+
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """Django's raw-id box prints the label of whatever id was typed, looked up without any scope: after a
+    failed save it would echo another cooperative's order number. This one names only rows the field offers."""
+
+    def __init__(self, rel, admin_site, queryset):
+        super().__init__(rel, admin_site)
+        self.queryset = queryset
+
+    def label_and_url_for_value(self, value):
+        try:
+            offered = self.queryset.filter(**{self.rel.get_related_field().name: value}).exists()
+        except (ValueError, TypeError, ValidationError):
+            offered = False
+        return super().label_and_url_for_value(value) if offered else ("", "")
 
 
 class AppendOnlyAdmin(CooperativeScopedAdmin):

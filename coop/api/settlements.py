@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from coop.api.base import ScopedReadOnlyViewSet
 from coop.api.batches import MANAGERS
 from coop.api.ledger import LedgerEntrySerializer
+from coop.lib.drf import body_text
 from coop.models import (
     Settlement,
 )
@@ -50,6 +51,6 @@ class SettlementViewSet(ScopedReadOnlyViewSet):
                    responses={200: SettlementSerializer})
     @action(detail=True, methods=["post"])
     def pay(self, request, pk=None):
-        ref = request.data.get("payment_reference", "") if hasattr(request.data, "get") else ""
+        ref = body_text(request.data, "payment_reference")
         s = pay_settlement(self.get_object(), reference=ref, user=request.user)
         return Response(SettlementSerializer(s).data)

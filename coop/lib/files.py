@@ -24,3 +24,22 @@ def file_response(content, filename, *, download=False):
     response = HttpResponse(content, content_type=TYPES[filename.rsplit(".", 1)[-1].lower()])
     response["Content-Disposition"] = content_disposition_header(download, filename)
     return response
+
+
+# A cell whose text starts with one of these is read as a formula by Excel, WPS and LibreOffice (OWASP
+# "CSV injection"); tab and carriage return too, since some spreadsheets strip them and read what follows.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def sheet_cell(value):
+    """``value`` as a spreadsheet cell that never runs: user-typed text (a name, a payment reference such
+    as ``=HYPERLINK(…)``) starting like a formula gets a leading apostrophe, the spreadsheets' own
+    "this is text" mark. Numbers, dates and ``None`` pass unchanged. Every export writes its cells
+    through this (or ``sheet_row``): openpyxl stores any string starting with ``=`` as a live formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def sheet_row(values):
+    return [sheet_cell(v) for v in values]

@@ -4,6 +4,7 @@ Every admin page and API view that shows cooperative data filters through these 
 rule lives in one place. A superuser (the platform operator) sees every cooperative.
 """
 
+from coop.lib.validators import optional_id
 from coop.models import Cooperative, Staff
 
 ALL_ROLES = (Staff.MANAGER, Staff.INSPECTOR, Staff.COMMITTEE)
@@ -35,8 +36,8 @@ def pick_cooperative(user, roles, wanted=None):
     ids = cooperative_ids(user, roles)
     if not ids:
         return None, ids
-    wanted = str(wanted).strip() if wanted is not None else ""
-    chosen = int(wanted) if wanted.isdigit() and int(wanted) in ids else ids[0]
+    wanted_id = optional_id(str(wanted)) if isinstance(wanted, (str, int)) else None
+    chosen = wanted_id if wanted_id in ids else ids[0]
     return Cooperative.objects.get(pk=chosen), ids
 
 

@@ -1,9 +1,11 @@
-"""Validators for values Chinese users type: mobile numbers, GTINs."""
+"""Validators for values Chinese users type: mobile numbers, GTINs, and numbers from a request (``parse_int``)."""
 
 import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from coop.lib.errors import DomainError
 
 # Mainland mobile numbers: 11 digits starting 13–19 (carrier prefixes), optional +86/86 prefix.
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -60,3 +62,63 @@ def validate_gtin(value):
 def gtin14(value):
     """GS1 Digital Link always uses the 14-digit form of a GTIN."""
     return value.zfill(14) if value else value
+
+
+# --- Numbers from a request -------------------------------------------------------------------
+# ``str.isdigit()`` and ``int()`` accept far more than a person types as a number: ``"²".isdigit()``
+# is True and ``int("²")`` then fails; ``int("٣")`` is 3; ``int("1_0")`` is 10; a 5,000-digit string
+# exceeds Python's int-conversion limit; a JSON ``1e400`` is infinity. Every number that comes from a
+# request (path, query string, form, JSON) goes through ``parse_int`` instead.
+
+ASCII_INT_RE = re.compile(r"[+-]?[0-9]{1,18}", re.ASCII)
+ID_MAX = 2**31 - 1  # the largest primary key of an AutoField (PostgreSQL integer)
+MAX_BOXES = 999  # boxes on one line of an order: far above any offer's limit, far below an overflow
+
+
+class InvalidNumber(DomainError):
+    """A number from a request that is not a whole number within its bounds: 400, nothing changes."""
+
+    code = "invalid_number"
+
+
+def parse_int(value, *, minimum=None, maximum=None, field=None, label=None):
+    """``value`` (a string of ASCII digits, or a JSON integer) as an ``int`` within ``[minimum, maximum]``.
+
+    ``None`` and ``""`` give ``None`` (not given). Anything else that is not such a number — ``"²"``,
+    ``"1.5"``, ``[1]``, ``True``, ``1e400``, 5,000 digits, a number out of bounds — raises ``InvalidNumber``
+    with a Chinese message naming ``label`` (or ``field``).
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    name = str(label or field or _("数字"))
+    if isinstance(value, bool):  # JSON true is an int to Python, never a count to a person
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():  # a JSON 3.0; inf and nan are not integers
+        number = int(value)
+    elif isinstance(value, str) and ASCII_INT_RE.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        number = None
+    if number is None:
+        raise InvalidNumber(_("%(name)s应为整数。") % {"name": name}, field=field)
+    if minimum is not None and number < minimum:
+        raise InvalidNumber(_("%(name)s不能小于 %(n)s。") % {"name": name, "n": minimum}, field=field)
+    if maximum is not None and number > maximum:
+        raise InvalidNumber(_("%(name)s不能大于 %(n)s。") % {"name": name, "n": maximum}, field=field)
+    return number
+
+
+def parse_id(value, *, field=None, label=None):
+    """A row's id from a request (1 … ``ID_MAX``), or ``None`` if not given; ``InvalidNumber`` otherwise."""
+    return parse_int(value, minimum=1, maximum=ID_MAX, field=field, label=label or _("编号"))
+
+
+def optional_id(value):
+    """An id picking one of several (``?coop=``, ``?village=``): ``None`` when absent *or* malformed,
+    so a mangled link falls back to the default choice as a missing one does."""
+    try:
+        return parse_id(value)
+    except InvalidNumber:
+        return None

@@ -13,16 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from coop.lib.files import file_response
+from coop.lib.files import file_response, sheet_row
 from coop.lib.validators import format_mobile
 from coop.models import REJECT_DEFECTS, WEIGHT_CLASSES, Delivery, Farmer, Settlement
-
-
-def _cell(value):
-    # Spreadsheet formulas in user-typed text (a name like "=1+1") must not run when opened.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def table_response(title, headers, rows, *, fmt, filename):
@@ -32,14 +25,14 @@ def table_response(title, headers, rows, *, fmt, filename):
         writer = csv.writer(buf)
         writer.writerow(headers)
         for row in rows:
-            writer.writerow([_cell(v) for v in row])
+            writer.writerow(sheet_row(row))
         response = file_response(buf.getvalue(), f"{filename}.csv", download=True)
         return response
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=title[:31])
     ws.append(headers)
     for row in rows:
-        ws.append([_cell(v) for v in row])
+        ws.append(sheet_row(row))
     out = io.BytesIO()
     wb.save(out)
     response = file_response(out.getvalue(), f"{filename}.xlsx", download=True)

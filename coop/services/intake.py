@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from coop.lib.errors import DomainError
 from coop.lib.locking import LockTimeout, lock_keys
+from coop.lib.validators import InvalidNumber, parse_int
 from coop.models import (
     REJECT_CODES,
     REJECT_DEFECTS,
@@ -37,6 +38,8 @@ from coop.services.packing import stock_lock_key
 # A hen lays at most about one egg a day; more than that per hen over the laying period is
 # flagged for the manager to look at (not refused: the household may have more hens by now).
 MAX_EGGS_PER_HEN_PER_DAY = 1
+# One count of one delivery: far above any household's cart, far below the database integer's overflow.
+MAX_EGGS_PER_COUNT = 1_000_000
 # The phone's clock and the server's differ a little; a delivery "a minute in the future" is fine.
 CLOCK_SKEW = datetime.timedelta(minutes=10)
 # Older eggs are outside the packing window anyway; a laying date long ago is a typing mistake.
@@ -61,12 +64,14 @@ def prices_on(cooperative, day):
 
 
 def _count(value, label, field):
-    if value in (None, ""):
-        return 0
     try:
-        n = int(value)
-    except (TypeError, ValueError):
+        n = parse_int(value)
+    except InvalidNumber:
         raise DeliveryError(_("“%(label)s”必须是整数。") % {"label": label}, field) from None
+    if n is not None and n > MAX_EGGS_PER_COUNT:
+        raise DeliveryError(_("“%(label)s”太大了，请检查枚数。") % {"label": label}, field)
+    if n is None:
+        return 0
     if n < 0:
         raise DeliveryError(_("“%(label)s”不能是负数。") % {"label": label}, field)
     return n

@@ -21,6 +21,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from coop.lib.files import sheet_row
 from coop.models import Delivery, LedgerEntry, Settlement
 
 FONT_FILE = Path(settings.BASE_DIR) / "static" / "fonts" / "wqy-microhei-gb2312.ttf"
@@ -184,9 +185,9 @@ def render_transfer_xlsx(settlements):
         f = s.farmer
         total += s.paid_out
         carried += s.carried_over
-        ws.append([s.pk, f.member_no, f.head_name, f.village.name, f.phone, f.get_payout_method_display(),
-                   f.payout_account, s.period_start, s.period_end, s.paid_out, str(s.status_text),
-                   s.payment_reference, s.carried_over])
+        ws.append(sheet_row([s.pk, f.member_no, f.head_name, f.village.name, f.phone,
+                             f.get_payout_method_display(), f.payout_account, s.period_start, s.period_end,
+                             s.paid_out, str(s.status_text), s.payment_reference, s.carried_over]))
         ws.cell(row=ws.max_row, column=10).number_format = "0.00"
         ws.cell(row=ws.max_row, column=13).number_format = "0.00"
         ws.cell(row=ws.max_row, column=8).number_format = "yyyy-mm-dd"

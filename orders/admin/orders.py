@@ -63,7 +63,8 @@ class OrderAdmin(CooperativeScopedAdmin):
     date_hierarchy = "placed_at"
     inlines = [LineInline, HistoryInline]
     actions = [pack, ready, complete]
-    readonly_fields = ["cooperative", "buyer", "number", "status", "total", "group_buy", "chain_no", "fulfilment",
+    readonly_fields = ["cooperative", "buyer", "buyer_name", "invoice_title", "tax_number", "number", "status",
+                       "total", "group_buy", "chain_no", "fulfilment",
                        "pickup_point", "pickup_code", "picked_up_at", "idempotency_key", "placed_at", "pay_by",
                        "paid_at", "status_changed_at", "courier_company", "tracking_no"]
     fields = readonly_fields + ["recipient", "phone", "address", "note"]

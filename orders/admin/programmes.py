@@ -2,6 +2,8 @@
 coordinators; attributions, statements and acceptance ratings are records (read-only here)."""
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -80,6 +82,7 @@ class PledgeAdmin(LoggedAdmin):
     cooperative_path = "programme__cooperative"
     list_display = ["organisation", "programme", "amount", "period_start", "period_end", "progress"]
     list_filter = ["programme"]
+    readonly_fields = ["created_by"]  # who registered it: set by the service, never picked from a list
 
     @admin.display(description=_("进度"))
     def progress(self, obj):
@@ -99,6 +102,13 @@ class ProgrammeCoordinatorAdmin(LoggedAdmin):
     cooperative_path = "programme__cooperative"
     list_display = ["user", "programme", "created_at"]
     raw_id_fields = ["user"]
+
+    def user_choices(self, request, ids):
+        # Coordinators already named on the cooperative's programmes, its staff and its buyers (the
+        # east side's people order from it); a new coordinator's account is set up by the platform.
+        return get_user_model().objects.filter(
+            Q(staff_roles__cooperative__in=ids) | Q(coordinated__programme__cooperative__in=ids)
+            | Q(buyer__orders__cooperative__in=ids), is_active=True)
 
 
 @admin.register(ProgrammeAttribution)

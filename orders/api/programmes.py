@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from coop.lib import tenancy
+from coop.lib.validators import optional_id
 from orders.models.programmes import BuyerOrganisation, Pledge, Programme, Statement
 from orders.services import impact, statements
 from orders.services import programmes as svc
@@ -96,9 +97,8 @@ class ProgrammeViewSet(viewsets.ReadOnlyModelViewSet):
     def report(self, request, pk=None):
         """The impact report: income, eggs, households paid and money that reached households, by month."""
         programme = self.get_object()
-        village = None
-        if request.query_params.get("village", "").isdigit():
-            village = programme.cooperative.villages.filter(pk=int(request.query_params["village"])).first()
+        village_id = optional_id(request.query_params.get("village"))
+        village = programme.cooperative.villages.filter(pk=village_id).first() if village_id else None
         report = impact.programme_report(programme, start=_date_param(request, "start"),
                                          end=_date_param(request, "end"), village=village)
         money = {"income", "reached", "unpacked_income"}

@@ -88,6 +88,11 @@ class Order(models.Model):
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     address = models.CharField(_("收货地址"), max_length=260, blank=True)
     note = models.CharField(_("买家留言"), max_length=200, blank=True)
+    # Who the buyer said they were when ordering, copied like the address: a buyer's profile is theirs and
+    # shared by every cooperative they buy from, so a later edit never rewrites this order's 发票 details.
+    buyer_name = models.CharField(_("买家称呼（下单时）"), max_length=100, blank=True)
+    invoice_title = models.CharField(_("发票抬头（下单时）"), max_length=100, blank=True)
+    tax_number = models.CharField(_("纳税人识别号（下单时）"), max_length=20, blank=True)
     pickup_code = models.CharField(_("取货码"), max_length=12, unique=True)
     picked_up_at = models.DateTimeField(_("取货时间"), null=True, blank=True)
     courier_company = models.CharField(_("快递公司"), max_length=30, blank=True)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from coop.lib.files import sheet_row
 from coop.lib.money import apportion, to_money
 from coop.models import Batch, BatchContribution, Delivery, Farmer, LedgerEntry, Village
 from orders.models import Allocation, OrderLine
@@ -272,7 +273,7 @@ def report_workbook(report):
     ws = wb.active
     ws.title = _("按月")
     programme = report["programme"]
-    ws.append([programme.name, f"{programme.east_organisation} — {programme.cooperative.name}"])
+    ws.append(sheet_row([programme.name, f"{programme.east_organisation} — {programme.cooperative.name}"]))
     ws["A1"].font = Font(bold=True)
     ws.append([])
     ws.append([_("月份"), _("订单数"), _("收入（元）"), _("鸡蛋（枚）"), _("受益农户"), _("到户金额（元）")])
@@ -284,12 +285,13 @@ def report_workbook(report):
     ws = wb.create_sheet(_("按村"))
     ws.append([_("村"), _("收入（元）"), _("鸡蛋（枚）"), _("受益农户"), _("到户金额（元）")])
     for r in report["villages"]:
-        ws.append([r["name"], r["income"], r["eggs"], r["households"], r["reached"]])
+        ws.append(sheet_row([r["name"], r["income"], r["eggs"], r["households"], r["reached"]]))
 
     ws = wb.create_sheet(_("按户"))
     ws.append([_("社员编号"), _("户主"), _("村"), _("帮扶状态"), _("鸡蛋（枚）"), _("到户金额（元）")])
     for r in report["households"]:
-        ws.append([r["member_no"], r["name"], r["village"], r["poverty_status"], r["eggs"], r["reached"]])
+        ws.append(sheet_row([r["member_no"], r["name"], r["village"], r["poverty_status"], r["eggs"],
+                             r["reached"]]))
     for sheet in wb.worksheets:
         for row in sheet.iter_rows():
             for cell in row:

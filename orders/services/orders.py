@@ -170,6 +170,7 @@ def _write_order(buyer, cooperative_id, items, fulfilment, pickup_point, address
         group_buy=group_buy, chain_no=chain_no, fulfilment=fulfilment, pickup_point=pickup_point,
         recipient=address.get("recipient", "")[:30], phone=address.get("phone", "")[:20],
         address=address.get("address", "")[:260], note=(note or "")[:200], pickup_code=new_code(),
+        buyer_name=str(buyer.display_name)[:100], invoice_title=buyer.invoice_title, tax_number=buyer.tax_number,
         idempotency_key=idempotency_key or None, placed_at=now, pay_by=now + PAY_WITHIN, status_changed_at=now,
     )
     OrderLine.objects.bulk_create([

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from coop.lib import tenancy
-from coop.lib.files import file_response
+from coop.lib.files import file_response, sheet_row
 from coop.lib.locking import LockTimeout
+from coop.lib.validators import MAX_BOXES, InvalidNumber, parse_int
 from orders.models import Buyer, GroupBuy, OrderError
 from orders.services.groupbuys import LIVE, chain, taken_boxes
 from orders.services.orders import Item, pick_up, place_order
@@ -30,12 +31,12 @@ def page(request, code):
             Buyer.objects.filter(pk=buyer.pk).update(name=name[:60])
             buyer.name = name[:60]
         try:
-            boxes = int(request.POST.get("boxes", "1"))
+            boxes = parse_int(request.POST.get("boxes") or "1", minimum=1, maximum=MAX_BOXES, label=_("盒数"))
             order, _created = place_order(buyer=buyer, items=[Item(gb.product, boxes)], group_buy=gb,
                                           note=request.POST.get("note", ""),
                                           idempotency_key=request.POST.get("key") or None, user=request.user)
-        except ValueError:
-            messages.error(request, _("请填写盒数。"))
+        except InvalidNumber as exc:
+            messages.error(request, str(exc))
         except LockTimeout:
             messages.error(request, _("接龙的人太多了，请稍后再试。"))
         except OrderError as exc:
@@ -100,12 +101,11 @@ def _xlsx(gb, rows):
     wb = Workbook()
     ws = wb.active
     ws.title = _("接龙汇总")
-    ws.append([gb.title, gb.product.name, f"¥{gb.price}", gb.pickup_point.name])
+    ws.append(sheet_row([gb.title, gb.product.name, f"¥{gb.price}", gb.pickup_point.name]))
     ws.append([_("序号"), _("买家"), _("手机尾号"), _("盒数"), _("金额（元）"), _("状态"), _("取货码"), _("已取货")])
     for o in rows:
-        ws.append([o.chain_no, o.buyer.name or o.buyer.chain_name, (o.buyer.phone or "")[-4:], o.boxes,
-                   o.total, o.get_status_display(), o.pickup_code,
-                   _("是") if o.picked_up_at else ""])
+        ws.append(sheet_row([o.chain_no, o.buyer.name or o.buyer.chain_name, (o.buyer.phone or "")[-4:], o.boxes,
+                             o.total, o.get_status_display(), o.pickup_code, _("是") if o.picked_up_at else ""]))
     buf = io.BytesIO()
     wb.save(buf)
     resp = file_response(buf.getvalue(), f"groupbuy-{gb.code}.xlsx", download=True)

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from coop.forms import LockoutAuthenticationForm
 from coop.lib import tenancy
 from coop.lib.files import file_response
+from coop.lib.validators import InvalidNumber, optional_id, parse_int
 from coop.models import Cooperative, Village
 from orders.models import Order, Product
 from orders.models.programmes import (
@@ -127,9 +128,8 @@ def programme_list(request):
 def programme_report(request, pk):
     programme = _programme_for(request, pk)
     start, end = _date(request.GET.get("start")), _date(request.GET.get("end"))
-    village = None
-    if request.GET.get("village", "").isdigit():
-        village = programme.cooperative.villages.filter(pk=int(request.GET["village"])).first()
+    village_id = optional_id(request.GET.get("village"))
+    village = programme.cooperative.villages.filter(pk=village_id).first() if village_id else None
     report = impact.programme_report(programme, start=start, end=end, village=village)
     pledges = [{"pledge": p, **svc.pledge_progress(p)}
                for p in programme.pledges.select_related("organisation").order_by("period_end")]
@@ -150,9 +150,8 @@ def programme_report(request, pk):
 @require_GET
 def programme_report_xlsx(request, pk):
     programme = _programme_for(request, pk)
-    village = None
-    if request.GET.get("village", "").isdigit():
-        village = programme.cooperative.villages.filter(pk=int(request.GET["village"])).first()
+    village_id = optional_id(request.GET.get("village"))
+    village = programme.cooperative.villages.filter(pk=village_id).first() if village_id else None
     report = impact.programme_report(programme, start=_date(request.GET.get("start")),
                                      end=_date(request.GET.get("end")), village=village)
     response = file_response(impact.report_workbook(report), f"programme-{programme.code}.xlsx", download=True)
@@ -216,15 +215,14 @@ def monitoring_report(request):
     ids = tenancy.cooperative_ids(request.user)
     if not ids:
         raise PermissionDenied
-    coop_id = int(request.GET["coop"]) if request.GET.get("coop", "").isdigit() else ids[0]
+    coop_id = optional_id(request.GET.get("coop")) or ids[0]
     if coop_id not in ids:
         raise Http404
     cooperative = Cooperative.objects.get(pk=coop_id)
     default_month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     month = monitoring.parse_month(request.GET.get("month"), default_month)
-    village = None
-    if request.GET.get("village", "").isdigit():
-        village = Village.objects.filter(cooperative=cooperative, pk=int(request.GET["village"])).first()
+    village_id = optional_id(request.GET.get("village"))
+    village = Village.objects.filter(cooperative=cooperative, pk=village_id).first() if village_id else None
     report = monitoring.township_report(cooperative, month, village=village)
     return render(request, "orders/programmes/monitoring.html", {
         "report": report, "villages": cooperative.villages.all(), "village": village,
@@ -283,8 +281,8 @@ def rate_order(request, number):
     if order is None:
         raise Http404
     try:
-        stars = int(request.POST.get("stars", ""))
-    except ValueError:
+        stars = parse_int(request.POST.get("stars"), minimum=0, maximum=5) or 0
+    except InvalidNumber:
         stars = 0
     try:
         svc.rate_order(order, stars=stars, comment=request.POST.get("comment", ""), user=request.user)

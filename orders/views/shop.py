@@ -16,6 +16,7 @@ from qrcode.image.svg import SvgPathImage
 from coop.lib.client import client_ip
 from coop.lib.errors import DomainError
 from coop.lib.locking import LockTimeout
+from coop.lib.validators import MAX_BOXES, InvalidNumber, optional_id, parse_id, parse_int
 from orders.models import GroupBuy, Order, OrderError, PickupPoint, Product
 from orders.services import payments, stock
 from orders.services.orders import Item, cancel_order, place_order, trace_batches
@@ -47,9 +48,9 @@ def product_detail(request, pk):
 def cart_update(request):
     items = cart_items(request)
     try:
-        product = Product.objects.get(pk=int(request.POST.get("product", "")), active=True)
-        boxes = int(request.POST.get("boxes", "1"))
-    except (ValueError, Product.DoesNotExist):
+        product = Product.objects.get(pk=parse_id(request.POST.get("product")), active=True)
+        boxes = parse_int(request.POST.get("boxes") or "1", minimum=0, maximum=MAX_BOXES)
+    except (InvalidNumber, Product.DoesNotExist):
         messages.error(request, _("商品不存在。"))
         return redirect("shop:cart")
     others = {Product.objects.get(pk=pk).cooperative_id for pk in items if Product.objects.filter(pk=pk).exists()}
@@ -102,7 +103,8 @@ def checkout(request):
             "pickup_point": "", "key": uuid.uuid4().hex}
     if request.method == "POST":
         form.update({k: request.POST.get(k, "").strip() for k in form})
-        point = points.filter(pk=form["pickup_point"]).first() if form["pickup_point"].isdigit() else None
+        point_id = optional_id(form["pickup_point"])
+        point = points.filter(pk=point_id).first() if point_id else None
         try:
             order, _created = place_order(
                 buyer=request.buyer, items=[Item(x["product"], x["boxes"]) for x in lines],

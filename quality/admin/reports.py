@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from coop.admin.base import CooperativeScopedAdmin
+from coop.lib.validators import optional_id
 from coop.models import Farmer, Staff
 from quality.admin.base import CharterMedia, _photos_html, _roles
 from quality.models import BadEggReport, CharterError
@@ -140,7 +141,7 @@ class BadEggReportAdmin(CooperativeScopedAdmin):
         Step 2 (POST "confirm"): decide. Choosing households re-runs step 1 for those households."""
         report = self._manager_report(request, pk)
         in_batch = batch_eggs_by_household(report.batch)
-        chosen = [int(x) for x in request.POST.getlist("households") if x.isdigit()]
+        chosen = [i for i in map(optional_id, request.POST.getlist("households")) if i]
         households = None
         if chosen:
             households = list(Farmer.objects.filter(cooperative=report.cooperative, pk__in=chosen))

@@ -6,6 +6,7 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from coop.lib.drf import body_text
 from quality.models import Appeal
 from quality.services import appeals as appeal_service
 from quality.services import penalties as penalty_service
@@ -55,8 +56,8 @@ class AppealViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def decide(self, request, pk=None):
         appeal = self.get_object()
         appeal_service.decide_appeal(
-            appeal, user=request.user, decision=request.data.get("decision", ""),
-            reason=request.data.get("reason", ""), members_present=request.data.get("members_present", ""),
+            appeal, user=request.user, decision=body_text(request.data, "decision"),
+            reason=body_text(request.data, "reason"), members_present=body_text(request.data, "members_present"),
             amount=request.data.get("amount"), suspension_days=request.data.get("suspension_days"))
         appeal.refresh_from_db()
         return Response(self.get_serializer(appeal).data)

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from coop.lib import tenancy
+from coop.lib.drf import body_text
 from coop.models import Staff
 from quality.api.base import ReasonRequest
 from quality.models import CharterError, Penalty
@@ -61,5 +62,5 @@ class PenaltyViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
         penalty = self._manager_penalty()
-        penalty_service.reverse_penalty(penalty, user=request.user, reason=request.data.get("reason", ""))
+        penalty_service.reverse_penalty(penalty, user=request.user, reason=body_text(request.data, "reason"))
         return Response(self.get_serializer(penalty).data)

@@ -10,6 +10,8 @@ from rest_framework.response import Response
 
 from coop.api.base import ScopedCreateReadViewSet
 from coop.lib import tenancy
+from coop.lib.drf import body_text
+from coop.lib.validators import InvalidNumber, parse_id, parse_int
 from coop.models import Farmer, Staff
 from quality.api.base import ReasonRequest
 from quality.api.penalties import PenaltySerializer
@@ -61,9 +63,11 @@ def _households(report, raw):
     if not isinstance(raw, dict):
         raise CharterError(_("households 应为 JSON 对象，例如 {\"12\": 2}。"))
     try:
-        ids = {int(k): int(v) for k, v in raw.items()}
-    except (TypeError, ValueError):
+        ids = {parse_id(k): parse_int(v, minimum=0, maximum=1_000_000) for k, v in raw.items()}
+    except InvalidNumber:
         raise CharterError(_("households 应为 JSON 对象，例如 {\"12\": 2}。")) from None
+    if None in ids or None in ids.values():
+        raise CharterError(_("households 应为 JSON 对象，例如 {\"12\": 2}。"))
     farmers = {f.pk: f for f in Farmer.objects.filter(cooperative=report.cooperative, pk__in=ids)}
     if len(farmers) != len(ids):
         raise CharterError(_("只能指定本合作社的农户。"))
@@ -116,7 +120,7 @@ class ReportViewSet(ScopedCreateReadViewSet):
     @action(detail=True, methods=["post"])
     def investigate(self, request, pk=None):
         report = report_service.start_investigation(self._manager_report(), user=request.user,
-                                                    reason=request.data.get("reason", ""))
+                                                    reason=body_text(request.data, "reason"))
         return Response(self.get_serializer(report).data)
 
     @extend_schema(request=ConfirmRequest, responses=PenaltySerializer(many=True))
@@ -124,7 +128,7 @@ class ReportViewSet(ScopedCreateReadViewSet):
     def confirm(self, request, pk=None):
         report = self._manager_report()
         penalties = report_service.confirm_report(
-            report, user=request.user, reason=request.data.get("reason", ""),
+            report, user=request.user, reason=body_text(request.data, "reason"),
             households=_households(report, request.data.get("households")))
         return Response(PenaltySerializer(penalties, many=True).data, status=201)
 
@@ -132,5 +136,5 @@ class ReportViewSet(ScopedCreateReadViewSet):
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
         report = report_service.dismiss_report(self._manager_report(), user=request.user,
-                                               reason=request.data.get("reason", ""))
+                                               reason=body_text(request.data, "reason"))
         return Response(self.get_serializer(report).data)

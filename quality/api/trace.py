@@ -7,6 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from coop.api.base import ScopedReadOnlyViewSet
+from coop.lib.drf import body_text
+from coop.lib.validators import InvalidNumber, parse_int
 from coop.models import Batch
 from quality.api.labels import LabelSheetSerializer
 from quality.services.labels import DEFAULT_FORMAT, FORMATS, LabelRequestError, request_label_sheet
@@ -79,7 +81,7 @@ class TraceBatchViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def recall(self, request, pk=None):
         batch = self.get_object()
-        batch = recall_batch(batch, reason=str(request.data.get("reason", "")), user=request.user)
+        batch = recall_batch(batch, reason=body_text(request.data, "reason"), user=request.user)
         return Response(self.get_serializer(batch).data)
 
     @extend_schema(request=inline_serializer("LabelSheetRequest", {
@@ -90,10 +92,10 @@ class TraceBatchViewSet(ScopedReadOnlyViewSet):
     def label_sheets(self, request, pk=None):
         batch = self.get_object()
         try:
-            copies = int(request.data.get("copies") or batch.boxes)
-        except (TypeError, ValueError):
+            copies = parse_int(request.data.get("copies")) or batch.boxes  # the service checks the range
+        except InvalidNumber:
             raise LabelRequestError(_("张数应为整数。")) from None
-        sheet = request_label_sheet(batch, sheet_format=request.data.get("sheet_format") or DEFAULT_FORMAT,
+        sheet = request_label_sheet(batch, sheet_format=body_text(request.data, "sheet_format") or DEFAULT_FORMAT,
                                     copies=copies, serialised=bool(request.data.get("serialised", True)),
                                     user=request.user)
         return Response(LabelSheetSerializer(sheet).data, status=202)

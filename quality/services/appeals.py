@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coop.lib import tenancy
+from coop.lib.validators import InvalidNumber, parse_int
 from coop.models import Staff
 from coop.services.audit import log_action
 from coop.services.notifications import notify
@@ -81,7 +82,13 @@ def decide_appeal(appeal, *, user, decision, reason, members_present, amount=Non
             amount = Decimal(str(amount if amount not in (None, "") else penalty.amount)).quantize(Decimal("0.01"))
         except (InvalidOperation, ValueError):
             raise CharterError(_("减轻后的罚款金额无效。")) from None
-        days = penalty.suspension_days if suspension_days in (None, "") else int(suspension_days)
+        if not amount.is_finite():  # "NaN" survives quantize and then fails every comparison
+            raise CharterError(_("减轻后的罚款金额无效。"))
+        try:
+            days = parse_int(suspension_days, label=_("暂停天数"))
+        except InvalidNumber as exc:
+            raise CharterError(str(exc)) from None
+        days = penalty.suspension_days if days is None else days
         if amount < 0 or days < 0:
             raise CharterError(_("减轻后的罚款和暂停天数不能为负数。"))
         if amount > penalty.amount or days > penalty.suspension_days or (

@@ -31,6 +31,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdfcanvas
 
 from coop.lib.errors import DomainError
+from coop.lib.validators import InvalidNumber, parse_int
 from coop.models import Batch
 from coop.services.audit import log_action
 from quality.models import ComplianceCertificate, LabelSheet
@@ -310,13 +311,12 @@ def render_labels(batch, *, sheet_format=DEFAULT_FORMAT, copies=None, serialised
 
 
 def int_param(params, name, default, maximum):
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
     try:
-        value = int(raw)
-    except (TypeError, ValueError):
+        value = parse_int(params.get(name))
+    except InvalidNumber:
         raise LabelRequestError(_("%(name)s 应为整数。") % {"name": name}) from None
+    if value is None:
+        return default
     if value < 1 or value > maximum:
         raise LabelRequestError(_("%(name)s 应在 1 到 %(max)s 之间。") % {"name": name, "max": maximum})
     return value

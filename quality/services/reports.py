@@ -35,7 +35,13 @@ logger = logging.getLogger("greenshell.charter")
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud on the phone
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PHOTO_PIXELS = 40_000_000  # refuse decompression bombs before decoding
+# Pixel budgets, checked from the file's header before anything is decoded (a 12 KB one-colour PNG can
+# declare 6300×6300 and decode to 120 MB). A JPEG decodes at 1/2…1/8 scale (``draft``), so a 40-Mpx
+# phone photo costs what a 10-Mpx one does; PNG and WebP decode at full size, so they get the budget
+# of a phone screenshot (1440×3200 = 4.6 Mpx) with room to spare — 8 Mpx, at most 32 MB RGBA.
+MAX_PHOTO_PIXELS = 40_000_000
+MAX_FULL_DECODE_PIXELS = 8_000_000
+SCALED_FORMATS = {"JPEG", "MPO"}
 PHOTO_EDGE = 1600  # enough to see a blood spot; small enough for weak 3G
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: what some Android cameras save as .jpg
 DUPLICATE_WINDOW = datetime.timedelta(hours=24)
@@ -79,8 +85,10 @@ def clean_photo(upload):
         probe = Image.open(upload)
         if probe.format not in PHOTO_FORMATS:
             raise CharterError(_("只能上传 JPEG、PNG 或 WebP 照片：%(name)s") % {"name": upload.name})
-        if probe.width * probe.height > MAX_PHOTO_PIXELS:
-            raise CharterError(_("照片像素太多：%(name)s") % {"name": upload.name})
+        budget = MAX_PHOTO_PIXELS if probe.format in SCALED_FORMATS else MAX_FULL_DECODE_PIXELS
+        if probe.width * probe.height > budget:
+            raise CharterError(_("照片像素太多（最多 %(n)s 万像素）：%(name)s")
+                               % {"n": budget // 10_000, "name": upload.name})
         probe.verify()
         upload.seek(0)
         img = Image.open(upload)
@@ -160,12 +168,13 @@ def submit_report(*, batch, eggs, defect, source=BadEggReport.SOURCE_SCAN, photo
     photos = list(photos or [])
     if len(photos) > BadEggReport.MAX_PHOTOS:
         raise CharterError(_("最多上传 %(n)s 张照片。") % {"n": BadEggReport.MAX_PHOTOS})
-    cleaned = [clean_photo(p) for p in photos]  # refuse a bad file before anything is written
-    if contact_phone:
-
-        contact_phone = normalize_mobile(contact_phone)
+    # The rate limit is counted before any photo is decoded: a client over its limit costs a counter
+    # increment, not three image decodes.
     if rate_limited:
         check_rate(client or fingerprint or "unknown", batch)
+    cleaned = [clean_photo(p) for p in photos]  # refuse a bad file before anything is written
+    if contact_phone:
+        contact_phone = normalize_mobile(contact_phone)
     with transaction.atomic():
         lock_keys(f"report:batch:{batch.pk}")
         dup = None
