@@ -126,12 +126,12 @@ def set_prices(coop, day=None, **prices):
                                                defaults={"price_per_egg": Decimal(price)})
 
 
-def deliver(farmer, accepted=None, rejected=None, laid_days_ago=1, **kw):
+def deliver(farmer, accepted=None, rejected=None, laid_days_ago=1, laid_to=None, **kw):
     from coop.services.intake import record_delivery
 
     laid = timezone.localdate() - datetime.timedelta(days=laid_days_ago)
     accepted = {"L": 20} if accepted is None else accepted
-    return record_delivery(farmer=farmer, laid_from=laid, laid_to=laid, accepted=accepted,
+    return record_delivery(farmer=farmer, laid_from=laid, laid_to=laid_to or laid, accepted=accepted,
                            rejected=rejected or {}, **kw)
 
 

@@ -4,11 +4,13 @@ The scan page's one intended write is the scan itself: buffered in Redis (no SQL
 one INSERT into quality_scan."""
 
 import importlib
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from coop.models import AuditEvent, Batch
 from coop.services.packing import PackingError, batch_packed, pack_batch
@@ -37,7 +39,8 @@ def writes(ctx):
 def packed(personas):
     """A batch packed by the real packing service."""
     set_prices(personas.coop_a)
-    deliver(personas.farmer_a, accepted={"L": 40}, laid_days_ago=2)
+    # 40 eggs laid over two days by 30 hens: plausible, so the delivery is stock (not held for review)
+    deliver(personas.farmer_a, accepted={"L": 40}, laid_days_ago=2, laid_to=timezone.localdate() - timedelta(days=1))
     return pack_batch(cooperative=personas.coop_a, weight_class="L", pack_size=10, boxes=4, user=personas.manager_a)
 
 
@@ -56,7 +59,8 @@ def test_packing_makes_the_trace_code_box_codes_and_certificate_once(packed, per
 
 def test_a_failure_to_trace_rolls_the_packing_back(personas, monkeypatch):
     set_prices(personas.coop_a)
-    deliver(personas.farmer_a, accepted={"L": 40}, laid_days_ago=2)
+    # 40 eggs laid over two days by 30 hens: plausible, so the delivery is stock (not held for review)
+    deliver(personas.farmer_a, accepted={"L": 40}, laid_days_ago=2, laid_to=timezone.localdate() - timedelta(days=1))
 
     def broken(*args, **kwargs):
         raise RuntimeError("certificate store down")

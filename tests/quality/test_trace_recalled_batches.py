@@ -109,7 +109,8 @@ def test_eggs_of_a_batch_recalled_after_packing_are_not_sent_out(shop, personas)
     pickup.refresh_from_db()
     assert courier.status == pickup.status == Order.PACKED
     # the way out is a refund
-    payments.refund(courier, out_refund_no="R-recalled", reason="批次召回", user=personas.manager_a)
+    row = payments.refund(courier, out_refund_no="R-recalled", reason="批次召回", user=personas.manager_a)
+    payments.confirm_offline_refund(row, user=personas.manager_a, confirmation="现金当面退还")  # paid offline
     courier.refresh_from_db()
     assert courier.status == Order.REFUNDED
 

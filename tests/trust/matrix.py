@@ -257,6 +257,13 @@ ROUTES = {
     "admin/orders/paymentnotification/<path:object_id>/delete/": Rule(read=NOBODY),
     "admin/orders/paymentnotification/<path:object_id>/history/": Rule(read=NOBODY),
     "admin/orders/paymentnotification/add/": Rule(read=NOBODY),
+    # the platform's WeChat Pay bill spans every cooperative: only a superuser (not a persona) reads it
+    "admin/orders/tradebillcheck/": Rule(read=NOBODY),
+    "admin/orders/tradebillcheck/<path:object_id>/": Rule(read=MANAGERS),  # admin redirect to change/, refused there
+    "admin/orders/tradebillcheck/<path:object_id>/change/": Rule(read=NOBODY),
+    "admin/orders/tradebillcheck/<path:object_id>/delete/": Rule(read=NOBODY),
+    "admin/orders/tradebillcheck/<path:object_id>/history/": Rule(read=NOBODY),
+    "admin/orders/tradebillcheck/add/": Rule(read=NOBODY),
     "admin/orders/pickuppoint/": Rule(read=STAFF),
     "admin/orders/pickuppoint/<path:object_id>/": Rule(read=MANAGERS),
     "admin/orders/pickuppoint/<path:object_id>/change/": Rule(read=STAFF_A),
