@@ -39,6 +39,8 @@ def _month_world(personas, villages=3):
     for _ in range(villages - 1):
         farmers.append(make_farmer(personas.coop_a, make_village(personas.coop_a)))
     for n, farmer in enumerate(farmers):
+        farmer.hens = 60  # up to 49 eggs a day stays plausible: no delivery is held for review
+        farmer.save(update_fields=["hens"])
         deliver(farmer, accepted={"L": 10 + n})
     return farmers
 
