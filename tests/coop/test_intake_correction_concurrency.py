@@ -7,17 +7,16 @@ same test shows a batch packed from a cancelled delivery — phantom eggs sold �
 what prevents it.
 """
 
-import threading
 import time
 
 import pytest
-from django.db import connection
 
 from coop.models import BatchContribution, Delivery
 from coop.services import packing
 from coop.services.intake import DeliveryError, correct_delivery
 from tests.conftest import requires_postgres
 from tests.factories import deliver, set_prices
+from tests.trust.parallel import errors, run_parallel
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
@@ -35,32 +34,17 @@ def _race(personas, monkeypatch):
         return rows
 
     monkeypatch.setattr(packing, "deliveries_in_stock", slow_read)
-    results = {}
-
-    def packer():
-        try:
-            results["pack"] = packing.pack_batch(cooperative=personas.coop_a, weight_class="L", pack_size=10,
-                                                 boxes=10)
-        except packing.PackingError as exc:
-            results["pack"] = exc
-        finally:
-            connection.close()
 
     def corrector():
         time.sleep(0.3)  # the packer has read the stock and holds the lock
-        try:
-            results["correct"] = correct_delivery(typo, accepted={"L": 20}, reason="多打了一个0",
-                                                  user=personas.manager_a)
-        except DeliveryError as exc:
-            results["correct"] = exc
-        finally:
-            connection.close()
+        return correct_delivery(typo, accepted={"L": 20}, reason="多打了一个0", user=personas.manager_a)
 
-    threads = [threading.Thread(target=packer), threading.Thread(target=corrector)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    # A refusal (PackingError, DeliveryError) is returned in its call's place by the harness.
+    pack, correct = run_parallel([
+        lambda: packing.pack_batch(cooperative=personas.coop_a, weight_class="L", pack_size=10, boxes=10),
+        corrector])
+    results = {"pack": pack, "correct": correct}
+    assert not errors(results.values(), packing.PackingError, DeliveryError), results
     phantom = BatchContribution.objects.filter(delivery__cancelled_at__isnull=False).count()
     return results, typo, phantom
 

@@ -1,9 +1,6 @@
 """Notifications: pluggable channels, retries, never twice for the same event, a log people can read."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -12,6 +9,7 @@ from coop.services import notifications
 from coop.tasks import send_notification
 from tests.conftest import requires_postgres
 from tests.factories import give_pin, sign_in
+from tests.trust.parallel import run_parallel
 
 
 class FlakyGateway(notifications.LocalSmsGateway):
@@ -149,18 +147,7 @@ def test_two_workers_running_the_same_task_at_once_send_one_text(personas, sms):
     note = Notification.objects.create(cooperative=personas.coop_a, farmer=personas.farmer_a,
                                        phone=personas.farmer_a.phone, event="x", dedupe_key="race:1",
                                        channel="sms", body="您好")
-    results, barrier = [], threading.Barrier(4)
-
-    def worker():
-        barrier.wait()
-        try:
-            results.append(notifications.deliver(note.pk))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    results = run_parallel([lambda: notifications.deliver(note.pk) for _ in range(4)])
     assert sorted(results) == [False, False, False, True]
     assert GatewayMessage.objects.filter(client_ref="race:1").count() == 1
 

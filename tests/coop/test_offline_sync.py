@@ -1,17 +1,16 @@
 """Offline intake: a queue replayed twice (or by two phones at once) records each delivery once."""
 
 import datetime
-import threading
 import uuid
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from coop.models import Delivery, LedgerEntry, Notification
 from tests.conftest import requires_postgres
 from tests.factories import make_farmer, set_prices
+from tests.trust.parallel import run_parallel
 
 
 def queued(farmer, key=None, minutes_ago=30, **counts):
@@ -93,20 +92,10 @@ def test_the_service_worker_covers_the_intake_page(personas, inspector):
 def test_two_phones_replaying_the_same_queue_at_once_record_it_once(personas):
     set_prices(personas.coop_a)
     item = queued(personas.farmer_a)
-    statuses, barrier = [], threading.Barrier(4)
-
-    def phone():
-        c = Client()
-        c.force_login(personas.inspector_a)
-        barrier.wait()
-        try:
-            statuses.append(c.post("/intake/offline/sync/", item).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=phone) for _ in range(4)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    phones = [Client() for _ in range(4)]
+    for c in phones:
+        c.force_login(personas.inspector_a)  # signed in beforehand: only the replays race
+    statuses = run_parallel([lambda c=c: c.post("/intake/offline/sync/", item).status_code for c in phones])
     assert sorted(statuses) == [200, 200, 200, 201]
     assert Delivery.objects.filter(idempotency_key=item["idempotency_key"]).count() == 1
     assert LedgerEntry.objects.filter(farmer=personas.farmer_a).count() == 1

@@ -1,21 +1,21 @@
 """Two managers pack the last eggs at the same moment: only one batch may take them.
 
-Runs on PostgreSQL (where the lock is real). Each thread has its own database connection. The
+Runs on PostgreSQL (where the lock is real), through the shared harness ``run_parallel``: each thread has
+its own database connection. The
 read of the stock is slowed down so both threads are inside ``pack_batch`` together; with locking
 on, the second waits for the first to commit and then sees the stock gone. With locking switched
 off the same test shows eggs packed twice — the race is real and the lock is what stops it.
 """
 
-import threading
 import time
 
 import pytest
-from django.db import connection
 
 from coop.models import BatchContribution
 from coop.services import packing
 from tests.conftest import requires_postgres
 from tests.factories import deliver, set_prices
+from tests.trust.parallel import errors, run_parallel
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
@@ -31,23 +31,9 @@ def _race(personas, monkeypatch):
         return rows
 
     monkeypatch.setattr(packing, "deliveries_in_stock", slow_read)
-    results, start = [], threading.Barrier(2)
-
-    def packer():
-        try:
-            start.wait()
-            results.append(packing.pack_batch(cooperative=personas.coop_a, weight_class="L", pack_size=10,
-                                              boxes=3))
-        except packing.PackingError as exc:
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=packer) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = run_parallel([lambda: packing.pack_batch(cooperative=personas.coop_a, weight_class="L", pack_size=10,
+                                                       boxes=3) for _ in range(2)])
+    assert not errors(results, packing.PackingError), results  # "库存不足" is the only refusal expected
     packed = sum(BatchContribution.objects.values_list("eggs", flat=True))
     return results, packed
 

@@ -1,17 +1,15 @@
 """Two managers press "pay" on the same settlement at the same moment: it is paid exactly once."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from coop.models import LedgerEntry, Settlement
 from coop.services.settlements import SettlementError, approve_settlement, month_bounds, pay_settlement, settle_period
 from tests.conftest import requires_postgres
 from tests.factories import deliver, set_prices
-from tests.trust.parallel import run_parallel
+from tests.trust.parallel import errors, run_parallel
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
@@ -37,19 +35,8 @@ def test_two_month_runs_at_once_settle_each_line_once(personas):
     for _ in range(5):
         deliver(personas.farmer_a, accepted={"L": 2})
     start, end = month_bounds(timezone.localdate())
-    barrier, results = threading.Barrier(2), []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(settle_period(period_start=start, period_end=end, cooperative_ids=[personas.coop_a.pk]))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = run_parallel([lambda: settle_period(period_start=start, period_end=end,
+                                                  cooperative_ids=[personas.coop_a.pk]) for _ in range(2)])
+    assert not errors(results), errors(results)
     assert sum(r["lines_settled"] for r in results) == 5
     assert Settlement.objects.get().net == Decimal("15.00")

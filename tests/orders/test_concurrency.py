@@ -5,8 +5,6 @@ is real — more boxes are sold than exist — and with locking on exactly the a
 """
 
 import json
-import threading
-import urllib.error
 import urllib.request
 
 import pytest
@@ -16,6 +14,7 @@ from rest_framework.authtoken.models import Token
 from orders.models import Buyer, Order, OrderLine
 from tests.conftest import requires_postgres
 from tests.factories import ADDRESS, make_batch, make_cooperative, make_product, make_user
+from tests.trust.parallel import http_status, run_parallel
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
@@ -36,36 +35,16 @@ def setup_sale():
 
 
 def burst(url, product, tokens):
-    """Every client sends one order for 1 box; all wait at a barrier and go at once."""
-    barrier = threading.Barrier(len(tokens))
-    statuses = []
-    lock = threading.Lock()
+    """Every client sends one order for 1 box, released together by the shared harness."""
 
-    def one(token):
+    def order(token):
         body = json.dumps({"items": [{"product": product.pk, "boxes": 1}], **ADDRESS}).encode()
         # The key makes a resend after a dropped connection safe: it can never buy twice.
         req = urllib.request.Request(url + "/api/orders/", data=body, method="POST", headers={
             "Authorization": f"Token {token}", "Content-Type": "application/json", "Idempotency-Key": token[:20]})
-        barrier.wait()
-        code = None
-        for _attempt in range(3):
-            try:
-                with urllib.request.urlopen(req, timeout=30) as resp:
-                    code = resp.status
-            except urllib.error.HTTPError as exc:
-                code = exc.code
-            except (ConnectionError, urllib.error.URLError):
-                continue  # the test server's accept queue overflowed: resend, as a phone would
-            break
-        with lock:
-            statuses.append(code)
+        return lambda: http_status(req)
 
-    threads = [threading.Thread(target=one, args=(t,)) for t in tokens]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return statuses
+    return run_parallel([order(token) for token in tokens])
 
 
 def boxes_sold(product):

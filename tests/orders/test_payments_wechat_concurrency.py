@@ -2,10 +2,7 @@
 the real provider over HTTP. Money is recorded once, whichever wins: the compare-and-set of ``_apply_success``
 (created → succeeded) and of ``apply_refund_result`` (processing → succeeded)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from coop.models import AuditEvent
 from orders.models import Order, Refund
@@ -14,6 +11,7 @@ from orders.services.orders import Item, place_order
 from orders.services.payments.base import Payer
 from tests.conftest import requires_postgres
 from tests.factories import ADDRESS, start_local_wechat
+from tests.trust.parallel import errors, run_parallel
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 8
@@ -27,24 +25,8 @@ def wechat(settings, tmp_path):
 
 
 def at_once(*calls):
-    barrier = threading.Barrier(len(calls))
-    errors = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-        except Exception as exc:  # collected: a thread's failure must fail the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
+    results = run_parallel(calls)
+    assert not errors(results), errors(results)  # a thread's failure must fail the test
 
 
 def test_notifications_and_queries_at_once_pay_once_and_refund_once(shop, wechat):

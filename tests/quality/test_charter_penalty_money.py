@@ -1,10 +1,8 @@
 """Only an applied fine reaches the ledger, exactly once; waived never; a reversal restores it."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from coop.models import LedgerEntry, Notification
 from coop.services.ledger import balance, post_entry
@@ -12,6 +10,7 @@ from quality.models import Appeal, CharterError, Penalty
 from quality.services import appeals, penalties
 from tests.conftest import requires_postgres
 from tests.factories import close_window, confirm, report_on
+from tests.trust.parallel import run_parallel
 
 
 @pytest.fixture
@@ -117,20 +116,6 @@ def test_two_workers_applying_at_once_post_the_fine_once(personas, charter, farm
     confirm(report_on(farmer_a_batch), personas.manager_a)
     (penalty,) = confirm(report_on(farmer_a_batch), personas.manager_a)
     close_window(penalty)
-    barrier = threading.Barrier(4)
-    results = []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(penalties.apply_penalty(Penalty.objects.get(pk=penalty.pk)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = run_parallel([lambda: penalties.apply_penalty(Penalty.objects.get(pk=penalty.pk)) for _i in range(4)])
     assert sorted(results) == [False, False, False, True]
     assert fines_of(personas.farmer_a) == [Decimal("-4.00")]

@@ -13,6 +13,7 @@ from quality.services.charter import charter_in_force, largest_remainder
 from quality.services.reports import preview_penalties
 from tests.conftest import requires_postgres
 from tests.factories import close_window, confirm, make_batch, make_charter, make_delivery, make_farmer, report_on
+from tests.trust.parallel import errors, run_parallel
 
 
 def test_it_escalates_warning_fine_double_fine_and_notice_then_suspension(personas, charter, farmer_a_batch):
@@ -162,25 +163,9 @@ def test_a_household_with_eggs_in_several_deliveries_gets_one_penalty(personas, 
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_reports_confirmed_at_once_count_as_two_offences(personas, charter, farmer_a_batch):
-    import threading
-
-    from django.db import connection
-
     reports = [report_on(farmer_a_batch), report_on(farmer_a_batch, defect="cracked")]
-    barrier = threading.Barrier(2)
-
-    def worker(report):
-        try:
-            barrier.wait()
-            confirm(report, personas.manager_a)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(r,)) for r in reports]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = run_parallel([lambda r=r: confirm(r, personas.manager_a) for r in reports])
+    assert not errors(results), errors(results)
     assert sorted(Penalty.objects.values_list("offence_number", flat=True)) == [1, 2]
 
 
@@ -221,35 +206,14 @@ def test_a_stamp_of_a_household_not_in_the_batch_is_refused(personas, charter, f
 def test_a_waiver_and_a_new_offence_at_once_are_counted_right(personas, charter, farmer_a_batch):
     """The waiver's renumbering and a report confirmed at the same moment take the household's offence
     lock in turn: whichever goes first, the new penalty ends up the 2nd offence, not a stale 3rd."""
-    import threading
-
-    from django.db import connection
-
     first = confirm(report_on(farmer_a_batch), personas.manager_a)[0]
     confirm(report_on(farmer_a_batch), personas.manager_a)
     penalty_service.transition(first, Penalty.APPEALED)
     third_report = report_on(farmer_a_batch, defect="cracked")
-    barrier = threading.Barrier(2)
-
-    def waive():
-        try:
-            barrier.wait()
-            penalty_service.waive_penalty(Penalty.objects.get(pk=first.pk), user=personas.committee_a,
-                                          reason="证据不足")
-        finally:
-            connection.close()
-
-    def report():
-        try:
-            barrier.wait()
-            confirm(third_report, personas.manager_a)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=waive), threading.Thread(target=report)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = run_parallel([
+        lambda: penalty_service.waive_penalty(Penalty.objects.get(pk=first.pk), user=personas.committee_a,
+                                              reason="证据不足"),
+        lambda: confirm(third_report, personas.manager_a)])
+    assert not errors(results), errors(results)
     numbers = sorted(Penalty.objects.exclude(pk=first.pk).values_list("offence_number", flat=True))
     assert numbers == [1, 2]

@@ -1,6 +1,5 @@
 """Every served scan is counted exactly once, and the scan page costs no database write."""
 
-import threading
 import urllib.request
 
 from django.db import connection
@@ -9,30 +8,17 @@ from quality.models import Scan
 from quality.services import scans
 from tests.conftest import requires_postgres, requires_redis
 from tests.factories import make_batch, make_cooperative
+from tests.trust.parallel import http_status, run_parallel
 
 BURST = 60
 
 
-def _burst(url, n, threads=12):
-    statuses = []
-    lock = threading.Lock()
-
-    def hit(k):
-        for _i in range(k):
-            req = urllib.request.Request(url, headers={"User-Agent": "Mozilla/5.0 MicroMessenger/8.0",
-                                                       "Accept-Language": "zh-CN,zh;q=0.9"})
-            with urllib.request.urlopen(req, timeout=30) as r:
-                r.read()
-                with lock:
-                    statuses.append(r.status)
-
-    per = n // threads
-    workers = [threading.Thread(target=hit, args=(per,)) for _t in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return statuses
+def _burst(url, n):
+    """``n`` scans of one code, ``run_parallel``'s threads at once. Sent once each (``attempts=1``): a
+    resend could count a scan twice, and a scan that never got through must fail the test."""
+    req = urllib.request.Request(url, headers={"User-Agent": "Mozilla/5.0 MicroMessenger/8.0",
+                                               "Accept-Language": "zh-CN,zh;q=0.9"})
+    return run_parallel([lambda: http_status(req, attempts=1) for _i in range(n)])
 
 
 def test_a_concurrent_burst_of_scans_is_counted_exactly(transactional_db, live_server, settings):

@@ -8,10 +8,15 @@ share one PostgreSQL: each thread holds a connection, and forty threads per test
 not be dropped at the end of the run.
 
 A call's exception is returned in its place, not raised: a refused sign-in *is* the answer a race test
-counts.
+counts. A test that expects no exception checks with ``errors(results)``.
+
+Bursts against a live server send their requests through ``http_status`` from the calls they give
+``run_parallel``, so every HTTP race resends and reads answers the same way.
 """
 
 import threading
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connections
@@ -47,3 +52,27 @@ def run_parallel(calls, *, workers=MAX_WORKERS, timeout=60):
         for future in [pool.submit(worker) for _ in range(workers)]:
             future.result(timeout=timeout)
     return results
+
+
+def errors(results, *expected):
+    """The exceptions among ``results`` that are not of the ``expected`` types (a refusal the test counts)."""
+    return [r for r in results if isinstance(r, Exception) and not isinstance(r, expected)]
+
+
+def http_status(request, *, attempts=3, timeout=30):
+    """Send ``request`` (a ``urllib.request.Request``) and return the answer's status code.
+
+    An error status is an answer (returned, not raised). A refused or dropped connection means the test
+    server's accept queue overflowed under the burst: the request is resent, as a phone would, up to
+    ``attempts`` times; ``None`` if it never got through.
+    """
+    for _attempt in range(attempts):
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as resp:
+                resp.read()
+                return resp.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        except (ConnectionError, urllib.error.URLError):
+            continue
+    return None
