@@ -95,7 +95,8 @@ def test_the_api_refuses_a_bad_recipient_phone_with_the_field_named(shop, api_fo
     resp = api_for(personas.buyer).post("/api/orders/", {"items": [{"product": shop.product.pk, "boxes": 1}],
                                                          **ADDRESS, "phone": "12"}, format="json")
     assert resp.status_code == 400
-    assert "phone" in str(resp.json())
+    body = resp.json()["error"]
+    assert body["code"] == "invalid_phone" and "“12”不是有效的电话号码" in body["fields"]["phone"][0]
     assert Order.objects.count() == 0
 
 
@@ -170,3 +171,10 @@ def test_staff_cannot_save_a_bad_phone_in_the_admin(shop, personas, client_for):
     assert page.status_code == 200 and "不是有效的电话号码" in page.content.decode()
     order.refresh_from_db()
     assert order.recipient == ADDRESS["recipient"] and order.phone == ADDRESS["phone"]
+    saved = c.post(f"/admin/orders/order/{order.pk}/change/", {
+        "recipient": "李四", "phone": "+86 0834 212 3456", "address": ADDRESS["address"],
+        "lines-TOTAL_FORMS": "0", "lines-INITIAL_FORMS": "0", "history-TOTAL_FORMS": "0",
+        "history-INITIAL_FORMS": "0"})
+    assert saved.status_code == 302
+    order.refresh_from_db()
+    assert order.recipient == "李四" and order.phone == "0834-2123456"
