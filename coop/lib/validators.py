@@ -2,6 +2,7 @@
 
 import re
 
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -9,11 +10,13 @@ from coop.lib.errors import DomainError
 
 # Mainland mobile numbers: 11 digits starting 13–19 (carrier prefixes), optional +86/86 prefix.
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９＋－　", "0123456789+- ")
 
 
 def normalize_mobile(value):
     """Strip spaces, dashes and a +86 prefix so '+86 138-0000-1234' is stored as '13800001234'."""
-    digits = re.sub(r"[\s\-]", "", str(value or ""))
+    # A Chinese keyboard in full-width mode types １３８…: read those as the digits they are.
+    digits = re.sub(r"[\s\-]", "", str(value or "").translate(_FULLWIDTH_DIGITS))
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):
@@ -28,6 +31,63 @@ def validate_mobile(value):
         raise ValidationError(
             _("“%(value)s”不是有效的手机号码（11位，以1开头）。"), code="invalid_mobile", params={"value": value}
         )
+
+
+# --- A recipient's phone: mainland mobile or landline -----------------------------------------
+# Why phonenumbers (Google's libphonenumber metadata) rather than another regex: a landline is an area
+# code of 3 or 4 digits (010, 0834) and a subscriber number of 7 or 8 whose valid lengths depend on the
+# area code, and carriers add mobile prefixes every year; the library keeps that table up to date, and
+# it reads full-width digits (１３８…), +86 / 0086 prefixes, spaces, dashes and brackets as people type them.
+
+PHONE_MAX = 20  # the phone columns (Order.phone, Address.phone) are CharField(max_length=20)
+_PHONE_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+
+
+class InvalidPhone(DomainError):
+    """A recipient phone that is neither a mainland mobile nor a mainland landline: 400, nothing is saved."""
+
+    code = "invalid_phone"
+
+
+def normalize_phone(value, *, field="phone"):
+    """``value`` as the one stored form of a mainland number, or ``InvalidPhone``.
+
+    A mobile is stored as its 11 digits (``13800001234``, as ``normalize_mobile`` gives), a landline as
+    area code, dash, number (``010-12345678``, ``0834-2123456``) — what a courier dials. Blank,
+    letters, too short or long (“12”), a foreign or a 400/800 number raise ``InvalidPhone`` naming ``field``.
+    """
+    text = str(value or "").strip()
+    if not text:
+        raise InvalidPhone(_("请填写手机号或固定电话。"), field=field)
+    message = _("“%(value)s”不是有效的电话号码：请填写 11 位手机号，或带区号的固定电话（如 0834-2123456）。")
+    if len(text) > 40:  # the library parses anything; a paragraph pasted in the field is refused unread
+        raise InvalidPhone(message % {"value": text[:20] + "…"}, field=field)
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        raise InvalidPhone(message % {"value": text}, field=field) from None
+    if (number.country_code != 86 or not phonenumbers.is_valid_number(number)
+            or phonenumbers.number_type(number) not in _PHONE_TYPES):
+        raise InvalidPhone(message % {"value": text}, field=field)
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE:
+        return str(number.national_number)
+    area, _sep, rest = national.partition(" ")
+    return f"{area}-{rest.replace(' ', '')}"
+
+
+def too_long(model, name, value, label):
+    """The message for a typed ``value`` longer than ``model``'s column ``name`` (``None`` if it fits).
+    Services refuse such a value with this message instead of cutting it short unseen; the form's
+    ``maxlength`` (the same number) stops most of them in the browser already."""
+    limit = model._meta.get_field(name).max_length
+    if len(value) > limit:
+        return _("%(label)s最多 %(n)s 个字，现在是 %(m)s 个。") % {"label": label, "n": limit, "m": len(value)}
+    return None
 
 
 def format_mobile(value):

@@ -1,10 +1,14 @@
 """Admin of orders: packing, ready and complete actions; allocations."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from coop.admin.base import AppendOnlyAdmin, CooperativeScopedAdmin, ReadOnlyInline
 from coop.lib.locking import LockTimeout
+from coop.lib.validators import InvalidPhone, normalize_phone
 from orders.models import (
     Allocation,
     Order,
@@ -54,10 +58,28 @@ def complete(modeladmin, request, queryset):
     _run(modeladmin, request, queryset, order_services.complete, _("%(n)s 个订单已完成。"))
 
 
+class OrderForm(forms.ModelForm):
+    """A staff correction of the recipient's phone is held to the shop's rule and stored normalised."""
+
+    class Meta:
+        model = Order
+        fields = ["recipient", "phone", "address"]
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone", "").strip()
+        if not phone:
+            return phone
+        try:
+            return normalize_phone(phone)
+        except InvalidPhone as exc:
+            raise ValidationError(exc.message, code=exc.code) from None
+
+
 @admin.register(Order)
 class OrderAdmin(CooperativeScopedAdmin):
+    form = OrderForm
     list_display = ["number", "buyer", "status", "total", "fulfilment", "pickup_point", "group_buy", "chain_no",
-                    "placed_at"]
+                    "short_note", "placed_at"]
     list_filter = ["status", "fulfilment", "group_buy"]
     search_fields = ["number", "buyer__name", "buyer__phone", "pickup_code", "tracking_no"]
     date_hierarchy = "placed_at"
@@ -66,10 +88,15 @@ class OrderAdmin(CooperativeScopedAdmin):
     readonly_fields = ["cooperative", "buyer", "buyer_name", "invoice_title", "tax_number", "number", "status",
                        "total", "group_buy", "chain_no", "fulfilment",
                        "pickup_point", "pickup_code", "picked_up_at", "idempotency_key", "placed_at", "pay_by",
-                       "paid_at", "status_changed_at", "courier_company", "tracking_no"]
-    fields = readonly_fields + ["recipient", "phone", "address", "note"]
+                       "paid_at", "status_changed_at", "courier_company", "tracking_no", "note"]
+    # The buyer's note is their words: staff read it here (and on the packing list), never rewrite it.
+    fields = readonly_fields + ["recipient", "phone", "address"]
     may_add = False  # orders are placed through the shop, which checks stock under the lock
     may_delete = False
+
+    @admin.display(description=_("买家留言"))
+    def short_note(self, obj):
+        return Truncator(obj.note).chars(20)  # the list stays one line; the whole note is on the order's page
 
 
 @admin.register(Allocation)

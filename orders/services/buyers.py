@@ -16,12 +16,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from coop.lib.errors import DomainError
-from coop.lib.validators import MOBILE_RE, normalize_mobile
+from coop.lib.validators import MOBILE_RE, InvalidPhone, normalize_mobile, normalize_phone, too_long
 from coop.services.audit import log_action
 from coop.services.notifications import SendLimited, notify, spend_sms_allowance
-from orders.models import Buyer, LoginCode
+from orders.models import Address, Buyer, LoginCode
 
 CODE_TTL = datetime.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -149,3 +150,35 @@ def update_profile(buyer, *, kind, name, organisation="", invoice_title="", tax_
     buyer.refresh_from_db()
     log_action(buyer, "buyer.profile_updated", user=buyer.user, data={"kind": kind})
     return buyer
+
+
+class AddressError(DomainError):
+    """A refused address-book entry; ``field`` names the input the message belongs beside."""
+
+    code = "address"
+
+
+ADDRESS_LABELS = {"recipient": _l("收货人"), "phone": _l("手机号"), "region": _l("省市区"), "detail": _l("详细地址")}
+
+
+def add_address(buyer, *, recipient, phone, region, detail):
+    """Save an address in ``buyer``'s book (the first one becomes the default) and return it.
+
+    Every field is required and within its column; the phone is stored normalised (``normalize_phone``:
+    ``13800001234`` or ``0834-2123456``). Anything else raises ``AddressError`` and saves nothing."""
+    fields = {"recipient": recipient, "phone": phone, "region": region, "detail": detail}
+    fields = {k: str(v or "").strip() for k, v in fields.items()}
+    for name, value in fields.items():
+        if not value:
+            raise AddressError(_("请填写%(label)s。") % {"label": ADDRESS_LABELS[name]}, field=name)
+        message = too_long(Address, name, value, ADDRESS_LABELS[name])
+        if message:
+            raise AddressError(message, "too_long", field=name)
+    try:
+        fields["phone"] = normalize_phone(fields["phone"])
+    except InvalidPhone as exc:
+        raise AddressError(exc.message, "invalid_phone", field="phone") from None
+    with transaction.atomic():
+        first = not buyer.addresses.exists()
+        address = Address.objects.create(buyer=buyer, is_default=first, **fields)
+    return address

@@ -12,8 +12,16 @@ from django.views.decorators.http import require_POST
 
 from coop.lib.client import client_ip
 from coop.lib.redirects import safe_next
-from orders.models import Address, Buyer
-from orders.services.buyers import PhoneCodeSignIn, SignInError, WeChatSandboxSignIn, send_login_code, update_profile
+from orders.models import Buyer
+from orders.services.buyers import (
+    AddressError,
+    PhoneCodeSignIn,
+    SignInError,
+    WeChatSandboxSignIn,
+    add_address,
+    send_login_code,
+    update_profile,
+)
 from orders.views.base import buyer_required
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -88,15 +96,19 @@ def sign_out(request):
 @buyer_required
 def profile(request):
     buyer = request.buyer
+    address_form, address_errors, status = {}, {}, 200
     if request.method == "POST":
         if request.POST.get("action") == "address":
-            fields = {k: request.POST.get(k, "").strip() for k in ("recipient", "phone", "region", "detail")}
-            if all(fields.values()):
-                first = not buyer.addresses.exists()
-                Address.objects.create(buyer=buyer, is_default=first, **fields)
-                messages.success(request, _("地址已保存。"))
+            address_form = {k: request.POST.get(k, "") for k in ("recipient", "phone", "region", "detail")}
+            try:
+                add_address(buyer, **address_form)
+            except AddressError as exc:
+                # Shown beside its field with what was typed kept, so the buyer fixes one thing, not all four.
+                address_errors[exc.field] = exc.message
+                status = 400
             else:
-                messages.error(request, _("请填写收货人、电话、省市区和详细地址。"))
+                messages.success(request, _("地址已保存。"))
+                return redirect("shop:profile")
         else:
             try:
                 update_profile(buyer, kind=request.POST.get("kind", ""), name=request.POST.get("name", ""),
@@ -106,6 +118,8 @@ def profile(request):
                 messages.success(request, _("资料已保存。"))
             except SignInError as exc:
                 messages.error(request, exc.message)
-        return redirect("shop:profile")
+            return redirect("shop:profile")
     return render(request, "orders/profile.html", {"buyer": buyer, "kinds": Buyer.KINDS,
-                                                   "addresses": buyer.addresses.all()})
+                                                   "addresses": buyer.addresses.all(),
+                                                   "address_form": address_form, "address_errors": address_errors},
+                  status=status)

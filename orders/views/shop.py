@@ -88,6 +88,9 @@ def cart(request):
                                                 "cart_count": sum(x["boxes"] for x in lines)})
 
 
+CONTACT_FIELDS = ("recipient", "phone", "address", "note")
+
+
 @buyer_required
 def checkout(request):
     lines = _cart_lines(request)
@@ -101,6 +104,7 @@ def checkout(request):
             "phone": address.phone if address else (request.buyer.phone or ""),
             "address": f"{address.region}{address.detail}" if address else "", "note": "",
             "pickup_point": "", "key": uuid.uuid4().hex}
+    errors, status = {}, 200
     if request.method == "POST":
         form.update({k: request.POST.get(k, "").strip() for k in form})
         point_id = optional_id(form["pickup_point"])
@@ -115,13 +119,17 @@ def checkout(request):
         except LockTimeout:
             messages.error(request, _("下单的人太多了，请稍后再试。"))
         except OrderError as exc:
-            messages.error(request, exc.message)
+            if exc.field in CONTACT_FIELDS:
+                errors[exc.field] = exc.message  # beside the input it is about, the typed values kept
+            else:
+                messages.error(request, exc.message)
+            status = 400
         else:
             save_cart(request, {})
             return redirect("shop:order", number=order.number)
     return render(request, "orders/checkout.html", {
         "lines": lines, "total": sum(x["total"] for x in lines), "points": points, "form": form,
-        "COURIER": Order.COURIER, "PICKUP": Order.PICKUP})
+        "errors": errors, "COURIER": Order.COURIER, "PICKUP": Order.PICKUP}, status=status)
 
 
 @buyer_required
