@@ -199,3 +199,25 @@ def test_the_nightly_task_records_a_run(world):
 def test_the_demo_reconciles(seeded_demo):
     run = reconcile.run_reconciliation()
     assert run.mismatches == []
+
+
+def test_the_admin_home_says_when_the_books_were_last_checked(world, client, personas):
+    client.force_login(personas.manager_a)
+    assert "账目还没有核对过" in client.get("/admin/").content.decode()
+    run = reconcile.run_reconciliation()
+    page = client.get("/admin/").content.decode()
+    assert f"{timezone.localtime(run.finished_at):%Y-%m-%d %H:%M} · 0 处不符" in page
+    assert ReconciliationRun.objects.count() == 1  # showing it wrote nothing
+
+
+def test_the_admin_home_lists_each_mismatch_of_the_managers_own_cooperative(world, client, personas):
+    Settlement.objects.filter(pk=world["draft"].pk).update(net=Decimal("1.00"))
+    reconcile.run_reconciliation()
+    client.force_login(personas.manager_a)
+    page = client.get("/admin/").content.decode()
+    assert "1 处不符" in page
+    link = f'<a href="/admin/coop/settlement/{world["draft"].pk}/change/">结算单 {world["draft"].pk}</a>'
+    assert link in page
+    client.force_login(personas.manager_b)  # another cooperative's books: its own are in order
+    page = client.get("/admin/").content.decode()
+    assert "0 处不符" in page and f"结算单 {world['draft'].pk}" not in page
