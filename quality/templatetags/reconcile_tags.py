@@ -18,3 +18,13 @@ def reconciliation_status(context):
     mismatches = mismatches_seen_by(run, context["request"].user)
     return {"run": run, "count": len(mismatches), "mismatches": mismatches[:SHOWN],
             "more": max(len(mismatches) - SHOWN, 0)}
+
+
+@register.inclusion_tag("quality/books_checked.html")
+def books_checked(cooperative_id):
+    """For readers outside the collective (the paired city, the township office): that the books of
+    this cooperative were checked, when, and how many figures disagreed — not the internal details."""
+    run = latest_run()
+    if run is None:
+        return {"run": None}
+    return {"run": run, "count": len(run.mismatches_for([cooperative_id]))}

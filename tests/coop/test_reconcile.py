@@ -221,3 +221,19 @@ def test_the_admin_home_lists_each_mismatch_of_the_managers_own_cooperative(worl
     client.force_login(personas.manager_b)  # another cooperative's books: its own are in order
     page = client.get("/admin/").content.decode()
     assert "0 处不符" in page and f"结算单 {world['draft'].pk}" not in page
+
+
+def test_the_paired_city_sees_that_the_books_were_checked(world, pairing, personas, client_for):
+    from tests.orders.test_programme_coordinator import coordinator_of
+
+    city = client_for(coordinator_of(pairing.programme))
+    url = f"/programmes/{pairing.programme.pk}/"
+    assert "账目核对：尚未进行。" in city.get(url).content.decode()
+    run = reconcile.run_reconciliation()
+    page = city.get(url).content.decode()
+    assert f"上次 {timezone.localtime(run.finished_at):%Y-%m-%d %H:%M} · 0 处不符" in page
+    Settlement.objects.filter(pk=world["draft"].pk).update(net=Decimal("1.00"))  # coop A's books, planted
+    reconcile.run_reconciliation()
+    page = city.get(url).content.decode()
+    assert "1 处不符，合作社正在核查。" in page
+    assert "settlement.net" not in page and "/admin/" not in page  # the fact, not the internals
