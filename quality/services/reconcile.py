@@ -38,7 +38,7 @@ from coop.models import (
 )
 from coop.services import fund
 from orders.models import Allocation, Order
-from quality.models import ReconciliationRun
+from quality.models import BoxCode, ComplianceCertificate, ReconciliationRun
 from quality.services import dashboard
 
 ZERO = Decimal("0.00")
@@ -182,6 +182,30 @@ def check_batches():
     return found
 
 
+def check_certificates():
+    """Each certificate (承诺达标合格证) states the eggs and boxes its batch holds, and no box code
+    names a box beyond the batch's last one (a label for a box that does not exist)."""
+    batches = {b["pk"]: b for b in Batch.objects.values("pk", "cooperative_id", "code", "eggs", "boxes", "pack_size")}
+    found = []
+    for pk, batch_id, number, quantity in ComplianceCertificate.objects.values_list(
+            "pk", "batch_id", "number", "quantity").iterator():
+        b = batches[batch_id]
+        # The wording the certificate prints (quality/services/trace.py), rebuilt from the batch.
+        expected = f"{b['eggs']} 枚（{b['boxes']} 盒 × {b['pack_size']} 枚）"
+        if quantity != expected:
+            found.append(_mismatch("certificate.quantity", b["cooperative_id"], _("合格证 %(no)s") % {"no": number},
+                                   expected, quantity, _link("quality_compliancecertificate", pk)))
+    top = defaultdict(int)
+    for batch_id, serial in BoxCode.objects.values_list("trace__batch_id", "serial").iterator():
+        top[batch_id] = max(top[batch_id], serial)
+    for batch_id, serial in top.items():
+        b = batches[batch_id]
+        if serial > b["boxes"]:
+            found.append(_mismatch("batch.box_codes", b["cooperative_id"], _("批次 %(code)s") % {"code": b["code"]},
+                                   b["boxes"], serial, _link("coop_batch", batch_id)))
+    return found
+
+
 # --- (3) the fund -------------------------------------------------------------------------------------
 
 def check_fund():
@@ -290,6 +314,7 @@ CHECKS = [
     ("settlements", check_settlements),
     ("delivery_credits", check_delivery_credits),
     ("batches", check_batches),
+    ("certificates", check_certificates),
     ("fund", check_fund),
     ("dashboard", check_dashboard),
 ]

@@ -18,7 +18,7 @@ from coop.services import fund, ledger
 from coop.services.intake import adjust_delivery, correct_delivery
 from coop.services.packing import pack_batch
 from coop.services.settlements import approve_settlement, month_bounds, pay_settlement, settle_period
-from quality.models import ReconciliationRun, RunImmutable
+from quality.models import BoxCode, ComplianceCertificate, ReconciliationRun, RunImmutable
 from quality.services import dashboard, reconcile
 from tests.factories import buy, deliver, make_farmer, set_prices
 
@@ -63,7 +63,7 @@ def test_it_finds_nothing_wrong_in_a_true_world(world):
     run = reconcile.run_reconciliation()
     assert run.mismatches == []
     assert run.mismatch_count == 0
-    assert run.checks == ["settlements", "delivery_credits", "batches", "fund", "dashboard"]
+    assert run.checks == ["settlements", "delivery_credits", "batches", "certificates", "fund", "dashboard"]
     assert run.finished_at >= run.started_at
 
 
@@ -131,6 +131,16 @@ def test_it_finds_more_boxes_sold_than_packed(world, pairing, personas):
     allocation = order.lines.first().allocations.first()
     type(allocation).objects.filter(pk=allocation.pk).update(boxes=allocation.batch.boxes + 1)
     assert ("batch.oversold", f"批次 {allocation.batch.code}") in kinds(reconcile.run_reconciliation())
+
+
+def test_it_finds_a_certificate_that_misstates_its_batch(world):
+    batch = world["batch"]
+    ComplianceCertificate.objects.filter(batch=batch).update(quantity="60 枚（6 盒 × 10 枚）")
+    BoxCode.objects.create(trace=batch.trace, serial=batch.boxes + 1, code="EXTRA1")
+    found = {(m["kind"], m["object"]): m for m in reconcile.run_reconciliation(checks=["certificates"]).mismatches}
+    certificate = found[("certificate.quantity", f"合格证 {batch.certificate.number}")]
+    assert certificate["expected"] == "40 枚（4 盒 × 10 枚）"
+    assert found[("batch.box_codes", f"批次 {batch.code}")]["found"] == str(batch.boxes + 1)
 
 
 def test_it_finds_a_fund_entry_changed(world):
