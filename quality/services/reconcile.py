@@ -37,7 +37,8 @@ from coop.models import (
     Settlement,
 )
 from coop.services import fund
-from orders.models import Allocation, Order
+from orders.models import Allocation, Order, Programme, ProgrammeAttribution, Refund
+from orders.services import impact
 from quality.models import BoxCode, ComplianceCertificate, ReconciliationRun
 from quality.services import dashboard
 
@@ -239,6 +240,33 @@ def check_fund():
     return found
 
 
+# --- programmes -----------------------------------------------------------------------------------------
+
+# Orders a programme counts: paid, not cancelled or refunded in full (the programme report's own rule).
+PROGRAMME_COUNTED = (Order.PAID, Order.PACKED, Order.SHIPPED, Order.READY_FOR_PICKUP, Order.COMPLETED)
+
+
+def check_programmes():
+    """Each pairing programme's published income (以购代捐收入) = its paid, unrefunded orders less the
+    refunds that succeeded, from the order and refund rows."""
+    refunded = defaultdict(int)
+    for order_id, fen in Refund.objects.filter(status=Refund.SUCCEEDED).values_list("order_id", "amount_fen"):
+        refunded[order_id] += fen
+    income = defaultdict(lambda: ZERO)
+    for programme_id, order_id, total in ProgrammeAttribution.objects.filter(
+            order__status__in=PROGRAMME_COUNTED, order__paid_at__isnull=False).values_list(
+            "programme_id", "order_id", "order__total").iterator():
+        income[programme_id] += max(total - Decimal(refunded[order_id]) / 100, ZERO)
+    found = []
+    for programme in Programme.objects.all():
+        expected = to_money(income[programme.pk])
+        published = impact.programme_report(programme)["totals"]["income"]
+        if to_money(published) != expected:
+            found.append(_mismatch("programme.income", programme.cooperative_id, programme.name, expected,
+                                   to_money(published), f"/programmes/{programme.pk}/"))
+    return found
+
+
 # --- (4) the dashboard ----------------------------------------------------------------------------------
 
 def check_dashboard(today=None):
@@ -316,6 +344,7 @@ CHECKS = [
     ("batches", check_batches),
     ("certificates", check_certificates),
     ("fund", check_fund),
+    ("programmes", check_programmes),
     ("dashboard", check_dashboard),
 ]
 

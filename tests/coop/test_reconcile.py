@@ -18,6 +18,8 @@ from coop.services import fund, ledger
 from coop.services.intake import adjust_delivery, correct_delivery
 from coop.services.packing import pack_batch
 from coop.services.settlements import approve_settlement, month_bounds, pay_settlement, settle_period
+from orders.models import Refund
+from orders.services import impact
 from quality.models import BoxCode, ComplianceCertificate, ReconciliationRun, RunImmutable
 from quality.services import dashboard, reconcile
 from tests.factories import buy, deliver, make_farmer, set_prices
@@ -63,7 +65,8 @@ def test_it_finds_nothing_wrong_in_a_true_world(world):
     run = reconcile.run_reconciliation()
     assert run.mismatches == []
     assert run.mismatch_count == 0
-    assert run.checks == ["settlements", "delivery_credits", "batches", "certificates", "fund", "dashboard"]
+    assert run.checks == ["settlements", "delivery_credits", "batches", "certificates", "fund", "programmes",
+                          "dashboard"]
     assert run.finished_at >= run.started_at
 
 
@@ -178,6 +181,25 @@ def test_it_finds_a_dashboard_settlement_total_wrong(world, monkeypatch):
     monkeypatch.setattr(dashboard, "settlement_summary", off_by_a_fen)
     found = {m["kind"] for m in reconcile.run_reconciliation(checks=["dashboard"]).mismatches}
     assert found == {"dashboard.settlements.carried_over"}
+
+
+def test_programme_income_reconciles_and_a_refund_left_out_is_found(world, pairing, personas, monkeypatch):
+    order = buy(pairing, 2, personas.manager_a)
+    assert reconcile.run_reconciliation(checks=["programmes"]).mismatches == []
+    Refund.objects.create(order=order, payment=order.payments.get(), amount_fen=1000, status=Refund.SUCCEEDED,
+                          out_refund_no="R-test-1", reason="少了一盒")
+    real = impact.programme_report
+
+    def forgets_refunds(programme, **kw):  # a report that counted the order's full total
+        report = real(programme, **kw)
+        report["totals"]["income"] += Decimal("10.00")
+        return report
+
+    monkeypatch.setattr(impact, "programme_report", forgets_refunds)
+    [m] = reconcile.run_reconciliation(checks=["programmes"]).mismatches
+    assert (m["kind"], m["object"], m["found"]) == ("programme.income", pairing.programme.name,
+                                                    str(order.total))
+    assert m["expected"] == str(order.total - Decimal("10.00"))
 
 
 def test_runs_are_never_edited_or_deleted(world):
