@@ -41,7 +41,7 @@ from coop.services import fund
 from orders.models import Allocation, Order, Programme, ProgrammeAttribution, Refund
 from orders.services import impact
 from quality.models import BoxCode, ComplianceCertificate, ReconciliationRun
-from quality.services import dashboard
+from quality.services import dashboard, epcis
 
 ZERO = Decimal("0.00")
 # Orders whose boxes may have gone back on the shelf (orders.services.stock says when exactly).
@@ -208,6 +208,47 @@ def check_certificates():
     return found
 
 
+def check_epcis():
+    """Each batch's EPCIS document (the traceability export) carries the quantities of the rows: eggs in
+    = its contributions, eggs out = the batch, each intake's brought / accepted / rejected = the delivery's,
+    and no more eggs shipped than packed. One document per batch: a query or two each, fine at night."""
+    contributions = defaultdict(int)
+    for batch_id, eggs in BatchContribution.objects.values_list("batch_id", "eggs").iterator():
+        contributions[batch_id] += eggs
+    counts = {}
+    accepted = [f"accepted_{wc.lower()}" for wc in WEIGHT_CLASS_CODES]
+    for d in Delivery.objects.filter(contributions__isnull=False).distinct().values(
+            "pk", "eggs_brought", *accepted).iterator():
+        ok = sum(d[a] for a in accepted)
+        counts[d["pk"]] = {"conformant": ok, "non_conformant": d["eggs_brought"] - ok, "active": d["eggs_brought"]}
+    found = []
+    for batch in Batch.objects.select_related("cooperative").iterator():
+        events = epcis.batch_document(batch)["epcisBody"]["eventList"]
+        label = _("批次 %(code)s 的 EPCIS") % {"code": batch.code}
+        link = _link("coop_batch", batch.pk)
+        shown = {"in": 0, "out": 0, "shipped": 0}
+        for event in events:
+            if event["type"] == "TransformationEvent":
+                shown["in"] += sum(q["quantity"] for q in event["inputQuantityList"])
+                shown["out"] += sum(q["quantity"] for q in event["outputQuantityList"])
+            elif event.get("bizStep") == "shipping":
+                shown["shipped"] += sum(q["quantity"] for q in event["quantityList"])
+            elif event.get("bizStep") in ("commissioning", "inspecting"):
+                for q in event["quantityList"]:
+                    delivery_id = int(q["epcClass"].rsplit(":", 1)[1])
+                    expected = counts.get(delivery_id, {}).get(event["disposition"])
+                    if q["quantity"] != expected:
+                        found.append(_mismatch(f"epcis.{event['disposition']}", batch.cooperative_id,
+                                               f"{label} · {_('交蛋记录 %(no)s') % {'no': delivery_id}}",
+                                               expected, q["quantity"], link))
+        for key, expected in (("in", contributions[batch.pk]), ("out", batch.eggs)):
+            if shown[key] != expected:
+                found.append(_mismatch(f"epcis.{key}", batch.cooperative_id, label, expected, shown[key], link))
+        if shown["shipped"] > batch.eggs:
+            found.append(_mismatch("epcis.shipped", batch.cooperative_id, label, batch.eggs, shown["shipped"], link))
+    return found
+
+
 # --- (3) the fund -------------------------------------------------------------------------------------
 
 def check_fund():
@@ -344,6 +385,7 @@ CHECKS = [
     ("delivery_credits", check_delivery_credits),
     ("batches", check_batches),
     ("certificates", check_certificates),
+    ("epcis", check_epcis),
     ("fund", check_fund),
     ("programmes", check_programmes),
     ("dashboard", check_dashboard),

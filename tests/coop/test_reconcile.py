@@ -21,7 +21,7 @@ from coop.services.settlements import approve_settlement, month_bounds, pay_sett
 from orders.models import Refund
 from orders.services import impact
 from quality.models import BoxCode, ComplianceCertificate, ReconciliationRun, RunImmutable
-from quality.services import dashboard, reconcile
+from quality.services import dashboard, epcis, reconcile
 from tests.factories import buy, deliver, make_farmer, set_prices
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,8 @@ def test_it_finds_nothing_wrong_in_a_true_world(world):
     run = reconcile.run_reconciliation()
     assert run.mismatches == []
     assert run.mismatch_count == 0
-    assert run.checks == ["settlements", "delivery_credits", "batches", "certificates", "fund", "programmes",
+    assert run.checks == ["settlements", "delivery_credits", "batches", "certificates", "epcis", "fund",
+                          "programmes",
                           "dashboard"]
     assert run.finished_at >= run.started_at
 
@@ -144,6 +145,23 @@ def test_it_finds_a_certificate_that_misstates_its_batch(world):
     certificate = found[("certificate.quantity", f"合格证 {batch.certificate.number}")]
     assert certificate["expected"] == "40 枚（4 盒 × 10 枚）"
     assert found[("batch.box_codes", f"批次 {batch.code}")]["found"] == str(batch.boxes + 1)
+
+
+def test_it_finds_an_epcis_document_that_misstates_the_rows(world, monkeypatch):
+    real = epcis.batch_document
+
+    def drops_an_input(batch, **kw):  # an export that lost one delivery's eggs on the way in
+        document = real(batch, **kw)
+        for event in document["epcisBody"]["eventList"]:
+            if event["type"] == "TransformationEvent":
+                event["inputQuantityList"][0]["quantity"] -= 1
+        return document
+
+    monkeypatch.setattr(epcis, "batch_document", drops_an_input)
+    found = {(m["kind"], m["object"]): m for m in reconcile.run_reconciliation(checks=["epcis"]).mismatches}
+    batch = world["batch"]
+    assert found[("epcis.in", f"批次 {batch.code} 的 EPCIS")]["expected"] == str(batch.eggs)
+    assert found[("epcis.in", f"批次 {batch.code} 的 EPCIS")]["found"] == str(batch.eggs - 1)
 
 
 def test_it_finds_a_fund_entry_changed(world):
