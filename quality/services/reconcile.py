@@ -33,11 +33,12 @@ from coop.models import (
     Cooperative,
     Delivery,
     Donation,
+    Farmer,
     FundEntry,
     LedgerEntry,
     Settlement,
 )
-from coop.services import fund
+from coop.services import fund, ledger
 from orders.models import Allocation, Order, Programme, ProgrammeAttribution, Refund
 from orders.services import impact
 from quality.models import BoxCode, ComplianceCertificate, ReconciliationRun
@@ -95,6 +96,33 @@ def check_settlements():
         if to_money(own[s["pk"]]) != expected_own:
             found.append(_mismatch("settlement.payout", s["cooperative_id"], label, expected_own,
                                    to_money(own[s["pk"]]), link))
+    return found
+
+
+def check_balances():
+    """Each household's published balance (farmer pages, payslips) = the sum of its ledger lines, and no
+    payslip settled a line dated after its period."""
+    balances = defaultdict(lambda: ZERO)
+    late = defaultdict(int)
+    ends = dict(Settlement.objects.values_list("pk", "period_end"))
+    for farmer_id, amount, occurred_on, sid, source_type, source_id in LedgerEntry.objects.values_list(
+            "farmer_id", "amount", "occurred_on", "settlement_id", "source_type", "source_id").iterator():
+        balances[farmer_id] += amount
+        own = source_type == SETTLEMENT_SOURCE and source_id == sid  # its payout, written when paid
+        if sid is not None and not own and occurred_on > ends[sid]:
+            late[sid] += 1
+    found = []
+    for farmer in Farmer.objects.all().iterator():
+        published = ledger.balance(farmer)
+        if published != to_money(balances[farmer.pk]):
+            found.append(_mismatch("ledger.balance", farmer.cooperative_id, _("农户 %(no)s %(name)s")
+                                   % {"no": farmer.member_no, "name": farmer.head_name},
+                                   to_money(balances[farmer.pk]), published, _link("coop_farmer", farmer.pk)))
+    for sid, n in late.items():
+        s = Settlement.objects.values("cooperative_id", "period_end").get(pk=sid)
+        found.append(_mismatch("settlement.period", s["cooperative_id"], _("结算单 %(no)s") % {"no": sid},
+                               _("%(end)s 之前的分录") % {"end": s["period_end"]}, _("%(n)d 笔更晚的分录") % {"n": n},
+                               _link("coop_settlement", sid)))
     return found
 
 
@@ -382,6 +410,7 @@ def _check_dashboard_settlements(coop):
 
 CHECKS = [
     ("settlements", check_settlements),
+    ("balances", check_balances),
     ("delivery_credits", check_delivery_credits),
     ("batches", check_batches),
     ("certificates", check_certificates),

@@ -6,6 +6,7 @@ changed with ``.update()``, a contribution inflated, a fund entry changed — an
 its kind and its object.
 """
 
+import datetime
 import io
 from decimal import Decimal
 
@@ -65,7 +66,7 @@ def test_it_finds_nothing_wrong_in_a_true_world(world):
     run = reconcile.run_reconciliation()
     assert run.mismatches == []
     assert run.mismatch_count == 0
-    assert run.checks == ["settlements", "delivery_credits", "batches", "certificates", "epcis", "fund",
+    assert run.checks == ["settlements", "balances", "delivery_credits", "batches", "certificates", "epcis", "fund",
                           "programmes",
                           "dashboard"]
     assert run.finished_at >= run.started_at
@@ -93,6 +94,20 @@ def test_it_finds_a_payout_that_does_not_match_the_payslip(world):
     payout = LedgerEntry.objects.get(dedupe_key=f"settlement:{world['paid'].pk}:payout")
     LedgerEntry.objects.filter(pk=payout.pk).update(amount=payout.amount - Decimal("1.00"))
     assert ("settlement.payout", f"结算单 {world['paid'].pk}") in kinds(reconcile.run_reconciliation())
+
+
+def test_it_finds_a_household_balance_published_wrong(world, personas, monkeypatch):
+    real = ledger.balance
+    monkeypatch.setattr(ledger, "balance", lambda farmer: real(farmer) + (farmer.pk == personas.farmer_a.pk))
+    [m] = reconcile.run_reconciliation(checks=["balances"]).mismatches
+    assert m["kind"] == "ledger.balance" and personas.farmer_a.head_name in m["object"]
+
+
+def test_it_finds_a_payslip_that_settled_a_later_line(world):
+    line = LedgerEntry.objects.filter(settlement=world["draft"]).first()
+    LedgerEntry.objects.filter(pk=line.pk).update(occurred_on=world["draft"].period_end + datetime.timedelta(days=3))
+    found = kinds(reconcile.run_reconciliation(checks=["balances"]))
+    assert found == {("settlement.period", f"结算单 {world['draft'].pk}")}
 
 
 def test_it_finds_a_delivery_credited_twice(world):
