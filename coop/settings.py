@@ -161,6 +161,9 @@ CELERY_BEAT_SCHEDULE = {
     # a no-op unless PAYMENT_PROVIDER=wechat. WeChat publishes the bill after 10:00 Beijing time.
     "orders-reconcile-trade-bill": {"task": "orders.tasks.reconcile_trade_bill",
                                     "schedule": crontab(hour=10, minute=30)},
+    # Every published figure recomputed from the raw rows (quality/services/reconcile.py); at night, when
+    # no one is taking in eggs, so the books do not move under the check.
+    "reconcile": {"task": "quality.tasks.reconcile", "schedule": crontab(hour=2, minute=30)},
 }
 
 # --- Auth -----------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ NAMED = [
 # Exceptions that are not refusals shown to a person, so not domain errors:
 NOT_DOMAIN = {
     "coop.models.ledger.LedgerImmutable",  # a programming error: code tried to edit the append-only ledger
+    "quality.models.reconcile.RunImmutable",  # the same for the append-only record of reconciliation runs
     "coop.lib.locking.LockTimeout",  # infrastructure: each caller turns it into its own "busy, try again"
     "orders.services.payments.base.NotificationRejected",  # answered in the payment platform's protocol
     # the local APIv3 server's own refusals (it plays WeChat), answered as WeChat's {"code", "message"} JSON

@@ -34,6 +34,7 @@ TASK_NAMES = {
     "quality.tasks.flush_scans",
     "quality.tasks.make_label_sheet",
     "quality.tasks.notify_recall_buyers",
+    "quality.tasks.reconcile",
 }
 
 
