@@ -23,7 +23,7 @@ from coop.models import REJECT_DEFECTS, WEIGHT_CLASSES, Delivery, LedgerEntry, N
 from coop.services import farmers as pin_service
 from coop.services.audit import log_action
 from coop.services.farmers import card_context, household_of
-from coop.services.payslips import payslip_sections
+from coop.services.payslips import payslip_reading
 
 
 def farmer_required(view):
@@ -161,7 +161,7 @@ def money(request):
 def payslip(request, pk):
     s = get_object_or_404(Settlement, pk=pk, farmer=request.farmer)
     return render(request, "coop/farmer/payslip.html",
-                  {"s": s, "sections": payslip_sections(s), "farmer": request.farmer, "nav": "money"})
+                  {"s": s, "r": payslip_reading(s), "farmer": request.farmer, "nav": "money"})
 
 
 @farmer_required

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from coop.lib import tenancy
 from coop.lib.files import file_response
 from coop.models import Settlement
-from coop.services.payslips import outcome_text, payslip_sections, render_pdf
+from coop.services.payslips import payslip_reading, render_pdf
 from coop.views.base import LOGIN
 
 
@@ -27,7 +27,7 @@ def _visible_settlement(request, pk):
 def payslip(request, pk):
     s = _visible_settlement(request, pk)
     return render(request, "coop/books/payslip.html", {
-        "s": s, "sections": payslip_sections(s), "outcome": outcome_text(s),
+        "s": s, "r": payslip_reading(s),
         "is_staff": s.cooperative_id in tenancy.cooperative_ids(request.user)})
 
 
