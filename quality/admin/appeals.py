@@ -28,13 +28,15 @@ class DecisionForm(forms.Form):
 class AppealAdmin(CooperativeScopedAdmin):
     Media = CharterMedia
     cooperative_path = "penalty__cooperative"
-    list_display = ["id", "farmer", "penalty", "filed_at", "on_behalf", "status", "decision", "decided_at"]
+    list_display = ["id", "farmer", "penalty", "filed_at", "on_behalf", "wants_call", "status", "decision",
+                    "decided_at"]
     list_filter = ["status", "decision", "on_behalf"]
     search_fields = ["penalty__farmer__head_name", "penalty__report__reference"]
     list_select_related = ["penalty__farmer", "penalty__report"]
     change_form_template = "quality/charter/admin/appeal_hearing.html"
-    fields = ["penalty", "grounds", "filed_by", "on_behalf", "filed_at", "status", "decision", "decided_amount",
-              "decided_suspension_days", "members_present", "decision_reason", "decided_by", "decided_at"]
+    fields = ["penalty", "grounds", "filed_by", "on_behalf", "wants_call", "filed_at", "status", "decision",
+              "decided_amount", "decided_suspension_days", "members_present", "decision_reason", "decided_by",
+              "decided_at"]
     readonly_fields = fields
     may_add = False  # filed from the penalty ("代农户提交申诉") or by the household
     may_delete = False

@@ -374,6 +374,8 @@ class Appeal(models.Model):
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="+", verbose_name=_("提交人"))
     on_behalf = models.BooleanField(_("管理员代为提交"), default=False)
+    # A household that cannot write asks to be called instead; the committee sees it on the hearing list.
+    wants_call = models.BooleanField(_("请议事会打电话"), default=False)
     filed_at = models.DateTimeField(_("提交时间"), default=timezone.now)
     status = models.CharField(_("状态"), max_length=10, choices=STATUSES, default=PENDING, db_index=True)
     decision = models.CharField(_("裁决"), max_length=10, choices=DECISIONS, blank=True)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from coop.lib import tenancy
 from coop.lib.validators import InvalidNumber, parse_int
@@ -20,6 +21,30 @@ from coop.services.audit import log_action
 from coop.services.notifications import notify
 from quality.models import Appeal, CharterError, Penalty
 from quality.services import penalties as penalty_service
+
+# Reasons a household can tap instead of writing (many farmers write little or no Chinese).
+APPEAL_REASONS = [
+    ("fresh", gettext_lazy("我家的蛋是新鲜的，坏蛋不是我家的")),
+    ("not_delivered", gettext_lazy("那几天我家没有交蛋")),
+    ("count", gettext_lazy("算我家的坏蛋枚数不对")),
+    ("transport", gettext_lazy("蛋是运输路上坏的")),
+]
+
+
+def appeal_grounds(*, reason="", text="", wants_call=False):
+    """The appeal's grounds from what the household tapped and (maybe) wrote. Raises CharterError when
+    it gave nothing to go on: no reason, no words and no request to be called."""
+    labels = dict(APPEAL_REASONS)
+    if reason and reason not in labels:
+        raise CharterError(_("请从列表里选一个理由。"))
+    parts = [str(labels[reason])] if reason else []
+    if (text or "").strip():
+        parts.append(text.strip())
+    if wants_call:
+        parts.append(str(_("请议事会打电话给我，我当面说。")))
+    if not parts:
+        raise CharterError(_("请选一个理由，或者请议事会打电话给您。"))
+    return "；".join(parts)
 
 
 def _is_household(user, penalty):
@@ -31,7 +56,7 @@ def _has_role(user, cooperative_id, roles):
     return getattr(user, "is_superuser", False) or cooperative_id in tenancy.cooperative_ids(user, roles)
 
 
-def file_appeal(penalty, *, user, grounds, on_behalf=None):
+def file_appeal(penalty, *, user, grounds, on_behalf=None, wants_call=False):
     """File the household's appeal. ``user`` is the household itself or a manager acting for it."""
     grounds = (grounds or "").strip()
     if not grounds:
@@ -55,9 +80,10 @@ def file_appeal(penalty, *, user, grounds, on_behalf=None):
         if not penalty_service.transition(penalty, Penalty.APPEALED, user=user, reason=grounds[:500],
                                           guard=Q(appeal_deadline__gte=now)):
             raise CharterError(_("处罚刚被其他人处理过，请刷新后再看。"))
-        appeal = Appeal.objects.create(penalty=penalty, grounds=grounds, filed_by=user, on_behalf=on_behalf)
+        appeal = Appeal.objects.create(penalty=penalty, grounds=grounds, filed_by=user, on_behalf=on_behalf,
+                                       wants_call=bool(wants_call))
         log_action(appeal, "appeal.filed", user=user, cooperative=penalty.cooperative,
-                   data={"penalty": penalty.pk, "on_behalf": on_behalf})
+                   data={"penalty": penalty.pk, "on_behalf": on_behalf, "wants_call": bool(wants_call)})
         notify(event="appeal.filed", key=f"appeal:{appeal.pk}:filed", farmer=penalty.farmer, body=_(
             "%(name)s：您对坏蛋报告 %(ref)s 处罚的申诉已收到，村民议事会审理前处罚暂不执行。") % {
                 "name": penalty.farmer.head_name, "ref": penalty.report.reference})

@@ -3,6 +3,7 @@ for a report (attribution), and how a sanction reads to a person; and adopting a
 the admin both call ``adopt_charter``)."""
 
 import datetime
+import re
 
 from django.db import transaction
 from django.db.models import Max, Q
@@ -224,3 +225,31 @@ def draft_charter(old, *, user):
         c.save()
     log_action(new, "charter.drafted", user=user, data={"from_version": old.version})
     return new
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9}
+
+
+def _chinese_number(text):
+    """"十二" → 12, "二十" → 20, "一百零五" → 105. Clause numbers are short, so this small reader does;
+    a library (cn2an) would be one more dependency for the one thing we need."""
+    total, digit = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in "十百":
+            total += (digit or 1) * (10 if ch == "十" else 100)
+            digit = 0
+        else:
+            return None
+    return total + digit
+
+
+def clause_order(clause):
+    """Sort key putting 第五条 before 第六条 before 第十二条 (as text, 七 sorts before 五), and "5.2"
+    after "5.1"; clauses of the same number by the offence they start at."""
+    number = (clause.number or "").strip()
+    m = re.fullmatch(r"第?([零〇一二两三四五六七八九十百]+)条?", number)
+    parts = [_chinese_number(m.group(1))] if m else [int(n) for n in re.findall(r"\d+", number)]
+    return (parts or [10**6], number, clause.from_offence)

@@ -252,3 +252,38 @@ def penalties_visible_to(user):
 def apply_due_penalties_task():
     """Apply every notified penalty whose appeal window has closed; returns how many were applied."""
     return apply_due_penalties()
+
+
+# --- what the household's phone shows ------------------------------------------------------------------
+
+# A penalty that still waits for something: the household may appeal it, or the committee will hear it.
+WAITING = (Penalty.NOTIFIED, Penalty.APPEALED)
+
+
+def waiting_count(farmer):
+    """The number on the 处罚 badge of the household's pages."""
+    return Penalty.objects.filter(farmer=farmer, status__in=WAITING).count()
+
+
+def share_explanation(penalty):
+    """Why these eggs are this household's, in a sentence a farmer follows: "这批蛋共 60 枚，您家交了
+    12 枚，占 20%。坏蛋共 10 枚，按各家交的蛋分，算您家 2 枚。" The same rule as ``charter.attribute``,
+    read back from the batch: a stamp on the egg, the charter's share by eggs, or the manager's finding."""
+    report = penalty.report
+    in_batch = rules.batch_eggs_by_household(report.batch)
+    total = sum(in_batch.values())
+    mine = next((n for f, n in in_batch.items() if f.pk == penalty.farmer_id), 0)
+    if report.stamp_code and (penalty.farmer.stamp_code or "").lower() == report.stamp_code.lower():
+        return _("坏蛋上印着您家的编号 %(code)s，所以这 %(eggs)s 枚算您家。") % {
+            "code": report.stamp_code, "eggs": penalty.eggs}
+    if total and mine == total:
+        return _("这批蛋都是您家交的（%(total)s 枚），所以坏蛋 %(eggs)s 枚都算您家。") % {
+            "total": total, "eggs": penalty.eggs}
+    if total and mine:
+        share = rules.largest_remainder(report.eggs, in_batch)
+        if next((n for f, n in share.items() if f.pk == penalty.farmer_id), None) == penalty.eggs:
+            return _("这批蛋共 %(total)s 枚，您家交了 %(mine)s 枚，占 %(pct)s%%。坏蛋共 %(bad)s 枚，"
+                     "按各家交的蛋分，算您家 %(eggs)s 枚。") % {
+                "total": total, "mine": mine, "pct": round(100 * mine / total), "bad": report.eggs,
+                "eggs": penalty.eggs}
+    return _("管理员调查后认定，这批坏蛋里 %(eggs)s 枚由您家承担。") % {"eggs": penalty.eggs}

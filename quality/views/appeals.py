@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from coop.views.farmers import farmer_required
 from quality.models import CharterError
-from quality.services.appeals import file_appeal
+from quality.services.appeals import appeal_grounds, file_appeal
 from quality.views.penalties import _own_penalties
 
 
@@ -17,8 +17,10 @@ from quality.views.penalties import _own_penalties
 def appeal(request, pk):
     penalty = get_object_or_404(_own_penalties(request.farmer), pk=pk)
     grounds = request.POST.get("grounds", "")
+    wants_call = request.POST.get("wants_call") == "1"
     try:
-        file_appeal(penalty, user=request.user, grounds=grounds)
+        file_appeal(penalty, user=request.user, wants_call=wants_call, grounds=appeal_grounds(
+            reason=request.POST.get("reason", ""), text=grounds, wants_call=wants_call))
     except CharterError as exc:
         messages.error(request, str(exc))
         request.session["appeal_grounds"] = grounds[:2000]  # keep what they typed

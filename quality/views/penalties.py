@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from coop.views.farmers import farmer_required
 from quality.models import Appeal, Penalty
+from quality.services.appeals import APPEAL_REASONS
+from quality.services.penalties import share_explanation
 
 # Colour of each state on the farmer's screen: red = a fine that counts, amber = not decided yet.
 TONE = {
@@ -50,4 +52,5 @@ def penalty_detail(request, pk):
     return render(request, "quality/farmer/penalty_detail.html", {
         "p": penalty, "report": penalty.report, "photos": penalty.report.photos.all()[:3],
         "appeal": appeal, "nav": "fines", "grounds": request.session.pop("appeal_grounds", ""),
+        "share": share_explanation(penalty), "reasons": APPEAL_REASONS,
     })
