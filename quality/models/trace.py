@@ -100,10 +100,13 @@ class ComplianceCertificate(models.Model):
     QUALITY_CONTROL = "quality_control"
     SELF_TEST = "self_test"
     LAB_TEST = "lab_test"
+    SELF_PROMISE = "self_promise"
+    # The four grounds of the national form (承诺依据), in its order and its words.
     BASES = [
+        (LAB_TEST, _("委托检测")),
+        (SELF_TEST, _("自我检测")),
         (QUALITY_CONTROL, _("内部质量控制")),
-        (SELF_TEST, _("自我检测合格")),
-        (LAB_TEST, _("委托检测合格")),
+        (SELF_PROMISE, _("自我承诺")),
     ]
 
     batch = models.OneToOneField("coop.Batch", on_delete=models.PROTECT, related_name="certificate",

@@ -400,7 +400,10 @@ def build_label_sheet(sheet_id):
 
 
 def certificate_pdf(cert):
-    """One certificate, 100×70 mm, with the batch's QR code. Printed in Chinese (a legal form)."""
+    """One certificate, 100×70 mm, laid out as the national form of 承诺达标合格证 (农业农村部 sample, in
+    its order): the promise and its two ticked lines, 承诺依据 with its four boxes, then 产品名称 and
+    数量（重量）, 产地, 生产者盖章或签名 with room to sign or stamp, 联系方式 and 开具日期. Beside the form,
+    as the sample allows, the batch's QR code for tracing. Printed in Chinese (a legal form)."""
 
     _register_font()
     batch = cert.batch
@@ -416,45 +419,62 @@ def certificate_pdf(cert):
     c.setFont(FONT, 12)
     c.drawCentredString(w / 2, h - 9 * mm, "承诺达标合格证")
     c.setFillColorRGB(0, 0, 0)
-    c.setFont(FONT, 5.5)
+    c.setFont(FONT, 5)
     c.drawRightString(w - 4 * mm, h - 9 * mm, f"编号 {cert.number}")
-    rows = [
-        ("产品名称", cert.product_name), ("数量（重量）", cert.quantity), ("生产者", cert.producer_name),
-        ("产地", cert.origin), ("联系电话", cert.phone or "—"), ("开具日期", f"{cert.issued_on:%Y年%m月%d日}"),
-        ("批次号", batch.code),
-    ]
-    y = h - 15 * mm
-    text_w = 60 * mm
-    for label, value in rows:
-        c.setFont(FONT, 6)
-        c.drawString(5 * mm, y, f"{label}：")
-        size = _fit(value, 6.5, text_w - 16 * mm)
-        c.setFont(FONT, size)
-        c.drawString(21 * mm, y, value)
-        y -= 4.2 * mm
+
+    left, text_right = 5 * mm, 64 * mm  # the form; the QR code sits right of it
+    y = h - 14.5 * mm
     c.setFont(FONT, 5.6)
-    y -= 0.5 * mm
-    c.drawString(5 * mm, y, "我承诺对生产销售的食用农产品：")
-    promises = ["不使用禁用农药兽药、停用兽药和非法添加物", "常规农药兽药残留不超标", "对承诺的真实性负责"]
-    for promise in promises:
-        y -= 3.4 * mm
-        _checkbox(c, 6 * mm, y, True)
-        c.drawString(9 * mm, y, promise)
-    y -= 4.2 * mm
-    c.drawString(5 * mm, y, "承诺依据：")
-    x = 16 * mm
-    for key, label in [(ComplianceCertificate.QUALITY_CONTROL, "内部质量控制"),
-                       (ComplianceCertificate.SELF_TEST, "自我检测合格"),
-                       (ComplianceCertificate.LAB_TEST, "委托检测合格")]:
+    c.drawString(left, y, "我承诺对产品质量安全以及合格证真实性负责：")
+    for promise in ("不使用禁用农药兽药、停用兽药和非法添加物", "常规农药兽药残留不超标"):
+        y -= 3.3 * mm
+        _checkbox(c, left + 1 * mm, y, True)
+        c.drawString(left + 4 * mm, y, promise)
+    y -= 3.8 * mm
+    c.drawString(left, y, "承诺依据：")
+    x = left + pdfmetrics.stringWidth("承诺依据：", FONT, 5.6)
+    for key, label in ComplianceCertificate.BASES:
+        label = str(label)
+        need = 3 * mm + pdfmetrics.stringWidth(label, FONT, 5.6) + 2 * mm
+        if x + need > text_right:  # the four boxes wrap under the label rather than run into the QR
+            y -= 3.3 * mm
+            x = left + pdfmetrics.stringWidth("承诺依据：", FONT, 5.6)
         _checkbox(c, x, y, cert.basis == key)
         c.drawString(x + 3 * mm, y, label)
-        x += 3 * mm + pdfmetrics.stringWidth(label, FONT, 5.6) + 3 * mm
-    # QR at the right, the same URL as the batch's labels
+        x += need
+
+    def field(label, value, dy=4.1 * mm, width=None):
+        nonlocal y
+        y -= dy
+        c.setFont(FONT, 6)
+        c.drawString(left, y, f"{label}：")
+        start = left + pdfmetrics.stringWidth(f"{label}：", FONT, 6) + 0.5 * mm
+        c.setFont(FONT, _fit(value, 6.5, (width or text_right) - start))
+        c.drawString(start, y, value)
+        c.setLineWidth(0.3)
+        c.line(start, y - 0.8 * mm, width or text_right, y - 0.8 * mm)
+
+    field("产品名称", cert.product_name, dy=4.6 * mm)
+    field("数量（重量）", cert.quantity)
+    field("产地", cert.origin)
+    # 生产者盖章或签名: the producer's name printed, and a box for the signature or the seal.
+    field("生产者盖章或签名", cert.producer_name, dy=6.4 * mm, width=text_right - 17 * mm)
+    c.setLineWidth(0.4)
+    c.setDash(1, 1)
+    c.rect(text_right - 16 * mm, y - 2.6 * mm, 16 * mm, 6.8 * mm)
+    c.setDash()
+    c.setFont(FONT, 4)
+    c.drawCentredString(text_right - 8 * mm, y - 1.9 * mm, "签名 / 盖章")
+    field("联系方式", cert.phone or "—", dy=5.2 * mm)
+    field("开具日期", f"{cert.issued_on:%Y年%m月%d日}")
+
+    # QR at the right, the same URL as the batch's labels, with the batch number under it
     region = 31 * mm  # the code and its quiet zone, inside the border
     qx, qy = w - 3 * mm - region, h - 13 * mm - region
     draw_qr_in_quiet_zone(c, qr_matrix(label_url(batch, trace)), qx, qy, region)
     c.setFont(FONT, 5)
     c.drawCentredString(qx + region / 2, qy - 1.5 * mm, f"扫码溯源 {trace.code}")
+    c.drawCentredString(qx + region / 2, qy - 4.5 * mm, f"批次号 {batch.code}")
     if batch.status == Batch.RECALLED:
         _void_stamp(c, w, h, batch)
     c.showPage()

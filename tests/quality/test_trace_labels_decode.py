@@ -109,7 +109,8 @@ def test_the_certificate_pdf_has_the_required_fields_and_the_batch_qr(personas, 
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-", "-"], input=r.content, capture_output=True).stdout.decode()
-        for field in ("承诺达标合格证", "产品名称", "数量（重量）", "生产者", "产地", "联系电话", "开具日期",
+        for field in ("承诺达标合格证", "产品名称", "数量（重量）", "生产者", "产地", "联系方式", "开具日期",
+                      "生产者盖章或签名", "自我承诺",
                       "不使用禁用农药兽药", "内部质量控制", "HBLA-20261127-10"):
             assert field in text, field
     if shutil.which("pdftoppm"):
@@ -124,3 +125,19 @@ def _site():
     from django.conf import settings
 
     return settings.SITE_URL.rstrip("/")
+
+
+def test_the_certificate_follows_the_national_forms_order_with_a_box_to_sign(personas, client):
+    """承诺达标合格证 as the national sample lays it out: the promise, 承诺依据 (four boxes, 自我承诺 among
+    them), product and quantity, origin, 生产者盖章或签名, 联系方式, 开具日期."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed; CI installs it")
+    batch = make_batch(personas.coop_a, code="HBLA-20261203-01")
+    r = client.get(f"/t/{batch.trace.code}/certificate.pdf")
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=r.content, capture_output=True).stdout.decode()
+    order = ["我承诺对产品质量安全以及合格证真实性负责", "不使用禁用农药兽药", "常规农药兽药残留不超标", "承诺依据",
+             "委托检测", "自我检测", "内部质量控制", "自我承诺", "产品名称", "数量（重量）", "产地", "生产者盖章或签名",
+             "联系方式", "开具日期"]
+    at = [text.index(word) for word in order]
+    assert at == sorted(at), text
+    assert "签名 / 盖章" in text
