@@ -116,9 +116,11 @@ def record_inspection(*, cooperative, village, scores, inspected_on=None, inspec
     if not scores:
         raise FundError(_("请至少给一户打分。"))
     ids = {getattr(f, "pk", f) for f in scores}
-    farmers = {f.pk: f for f in Farmer.objects.filter(pk__in=ids, cooperative=cooperative, village=village)}
+    farmers = {f.pk: f for f in Farmer.objects.filter(pk__in=ids).select_related("village")}
     if len(farmers) != len(ids):
         raise FundError(_("评分的农户必须是这个村的社员。"))
+    for farmer in farmers.values():  # names the neighbour and the two villages, not just "not of this village"
+        check_scored_household(cooperative=cooperative, village=village, farmer=farmer)
     clean = {}
     for key, score in scores.items():
         try:
