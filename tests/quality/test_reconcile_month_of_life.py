@@ -29,7 +29,7 @@ from orders.services import impact, payments, stock
 from orders.services import orders as shop
 from orders.services.payments.sandbox import SandboxPlatform
 from quality.models import Appeal, BadEggReport, Charter, Clause, Penalty, Scan
-from quality.services import appeals, labels, penalties, recall, reconcile, reports, scans
+from quality.services import appeals, epcis, labels, penalties, recall, reconcile, reports, scans
 from quality.services.trace import scan_path
 from tests.factories import PAIRING_ADDRESS, make_farmer, make_user, make_village
 
@@ -180,6 +180,16 @@ def month(personas, client_for, django_capture_on_commit_callbacks):
                 with pytest.raises(OrderError, match="已召回批次"):
                     shop.mark_shipped(late, courier_company="邮政", tracking_no="9876543211", user=manager)
                 payments.refund(late, out_refund_no="RF-RECALL-1", reason="批次召回，全额退款", user=manager)
+            if day.day == 15:
+                out["orders"]["unpaid"] = place(wang, 4)  # 王五 again, and he never pays
+            if day.day == 16:
+                assert shop.cancel_unpaid() == 1  # the sweep: his 4 held boxes are free again
+            if day.day == 19:
+                # Two eggs of the canteen's order were cracked: ¥7.98 back, handed over by the manager.
+                part = payments.refund(out["orders"]["canteen"], out_refund_no="RF-CANTEEN-1", amount="7.98",
+                                       reason="两枚破损赔付", user=manager)
+                assert part.status == Refund.AWAITING_OFFLINE
+                payments.confirm_offline_refund(part, user=manager, confirmation="微信转账 4200001118")
             if day.day == 21:
                 m_batch = Batch.objects.get(weight_class="M")
                 report, _merged = reports.submit_report(batch=m_batch, eggs=6, defect="rotten", rate_limited=False,
@@ -310,8 +320,18 @@ def stock_programme_and_fund_match_the_story(month):
     # The box 张三 ordered on the 28th was of the batch recalled on the 29th: refunded, never shipped.
     assert Order.objects.get(pk=month["orders"]["late"].pk).status == Order.REFUNDED
     assert Batch.objects.filter(status=Batch.RECALLED).count() == 1
-    # Only the canteen's order was bought under the programme: 5 × ¥39.90.
-    assert impact.programme_report(month["programme"])["totals"]["income"] == Decimal("199.50")
+    assert Order.objects.get(pk=month["orders"]["unpaid"].pk).status == Order.CANCELLED
+    # On 1 December the batch of the 3rd is recalled and the batch of the 6th (eggs from 2 November on, best
+    # before the 30th) has expired: the 8 batches of the 9th … 30th are for sale, untouched (every box sold
+    # came from the recalled batch, the earliest best-before).
+    assert month["dec1_stock"] == 8 * L_BOXES_PER_PACK
+    # Of the recalled batch, 张三's 2 boxes and the canteen's 5 left (70 eggs shipped); the box refunded
+    # before it left is not shipping.
+    recalled = Batch.objects.get(status=Batch.RECALLED)
+    shipped = [e for e in epcis.batch_document(recalled)["epcisBody"]["eventList"] if e.get("bizStep") == "shipping"]
+    assert sorted(sum(q["quantity"] for q in e["quantityList"]) for e in shipped) == [20, 50]
+    # Only the canteen's order was bought under the programme: 5 × ¥39.90, less the ¥7.98 given back.
+    assert impact.programme_report(month["programme"])["totals"]["income"] == Decimal("191.52")
     # The donation: ¥800 general, ¥200 hygiene less the ¥50 award.
     assert fund.balances(coop) == {"general": Decimal("800.00"), "hygiene": Decimal("150.00")}
     assert Scan.objects.count() == 3
