@@ -86,7 +86,7 @@ def month(personas, client_for, django_capture_on_commit_callbacks):
     zhang = Buyer.objects.create(user=make_user("zhangsan"), name="张三", phone="13800005678")
     wang = Buyer.objects.create(user=make_user("wangwu"), name="王五", phone="13900005678")
     admin = client_for(manager)
-    out = {"h": h, "coop": coop, "product": product, "programme": programme, "orders": {}, "stock": {}}
+    out = {"h": h, "coop": coop, "product": product, "programme": programme, "orders": {}, "stock": {}, "nights": {}}
 
     def pay_in_sandbox(order, openid):
         payment, _data = payments.start_payment(order, provider_name="sandbox")
@@ -224,6 +224,11 @@ def month(personas, client_for, django_capture_on_commit_callbacks):
             if day.day == 7:
                 clock.move_to(morning(day, 18))
                 packing.pack_batch(cooperative=coop, weight_class="M", pack_size=10, boxes=10, user=manager)
+            # Every night the beat task reconciles the books as they stand: mid-month too (held deliveries,
+            # refunds waiting, appeals pending, nothing settled yet) every figure must be true.
+            clock.move_to(morning(day, 23))
+            nightly = reconcile.reconcile_task()
+            out["nights"][day] = nightly and reconcile.latest_run().mismatches
 
         # 1 December: the month-end run, then approve and pay every payslip.
         clock.move_to(morning(datetime.date(2026, 12, 1), 9))
@@ -262,6 +267,8 @@ def test_a_month_of_life_reconciles_and_adds_up(month):
 
 
 def reconciles_to_zero(month):
+    assert {day: found for day, found in month["nights"].items() if found} == {}
+    assert len(month["nights"]) == 30
     assert month["run"].checks == [name for name, _check in reconcile.CHECKS]
     assert month["run"].mismatches == []
     assert month["run"].mismatch_count == 0
