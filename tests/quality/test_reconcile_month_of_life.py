@@ -338,7 +338,20 @@ def stock_programme_and_fund_match_the_story(month):
     shipped = [e for e in epcis.batch_document(recalled)["epcisBody"]["eventList"] if e.get("bizStep") == "shipping"]
     assert sorted(sum(q["quantity"] for q in e["quantityList"]) for e in shipped) == [20, 50]
     # Only the canteen's order was bought under the programme: 5 × ¥39.90, less the ¥7.98 given back.
-    assert impact.programme_report(month["programme"])["totals"]["income"] == Decimal("191.52")
+    report = impact.programme_report(month["programme"])
+    assert report["totals"]["income"] == Decimal("191.52")
+    # Its 50 eggs came from the batch of the 3rd (200 eggs: 吉克拉哈 60, 沙马阿依 45, 吉克阿牛 75, 阿苏尔古 20, all L
+    # at ¥1.50): 15, 11.25, 18.75 and 5 eggs reached them, ¥75.00 in all; 尔吉村 26.25 eggs, 莫谷村 23.75.
+    h = month["h"]
+    reached = {r["farmer_id"]: r["reached"] for r in report["households"]}
+    assert report["totals"]["reached"] == sum(reached.values()) == Decimal("75.00")
+    assert (reached[h["h1"].pk], reached[h["h4"].pk]) == (Decimal("22.50"), Decimal("7.50"))
+    # ¥16.875 and ¥28.125: the one fen left over goes to one of the two, never to both or neither.
+    assert sorted([reached[h["h2"].pk], reached[h["h3"].pk]]) in (
+        [Decimal("16.87"), Decimal("28.13")], [Decimal("16.88"), Decimal("28.12")])
+    # Income by village in proportion to the eggs (191.52 × 26.25 / 50 = 100.548), adding up to the total.
+    villages = {r["name"]: r["income"] for r in report["villages"]}
+    assert villages == {"尔吉村": Decimal("100.55"), "莫谷村": Decimal("90.97")}
     # The donation: ¥800 general, ¥200 hygiene less the ¥50 award.
     assert fund.balances(coop) == {"general": Decimal("800.00"), "hygiene": Decimal("150.00")}
     assert Scan.objects.count() == 3
