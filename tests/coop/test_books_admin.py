@@ -193,3 +193,18 @@ def test_a_score_for_a_household_of_another_village_is_never_awarded(books):
         fund.award_hygiene(stray, amount="50")
     assert fund.balance(books.coop_a, FundEntry.HYGIENE) == Decimal("100.00")
     assert not LedgerEntry.objects.filter(farmer=elsewhere, kind=LedgerEntry.REWARD).exists()
+
+
+def test_moving_an_inspection_to_another_village_is_refused_while_it_scores_this_one(books, client_for):
+    from coop.models import HygieneInspection
+    from tests.factories import make_village
+
+    insp = fund.record_inspection(cooperative=books.coop_a, village=books.village_a, scores={books.farmer_a: 90})
+    score = insp.scores.get()
+    other = make_village(books.coop_a, name="瓦吾村")
+    data = _inspection_post(other, [])
+    data.update({"scores-TOTAL_FORMS": "1", "scores-INITIAL_FORMS": "1", "scores-0-id": score.pk,
+                 "scores-0-inspection": insp.pk, "scores-0-farmer": books.farmer_a.pk, "scores-0-score": 90})
+    page = client_for(books.manager_a).post(f"/admin/coop/hygieneinspection/{insp.pk}/change/", data)
+    assert page.status_code == 200 and "只能给瓦吾村的农户打分" in page.content.decode()
+    assert HygieneInspection.objects.get().village == books.village_a
