@@ -253,6 +253,20 @@ def month(personas, client_for, django_capture_on_commit_callbacks):
             out["command_exit"] = exc.code
         out["command"] = command.getvalue()
         out["dec1_stock"] = stock.available_boxes(coop.pk, "L", 10)
+        out["h5_balance_dec1"] = ledger.balance(h["h5"])
+
+        # A few days of December for 曲比石且, then its month-end: her November debt comes off her pay.
+        for d in (2, 3, 4, 5):
+            clock.move_to(morning(datetime.date(2026, 12, d)))
+            intake.record_delivery(farmer=h["h5"], laid_from=datetime.date(2026, 12, d - 1), accepted={"L": 10})
+        clock.move_to(morning(datetime.date(2027, 1, 1), 9))
+        start, end = settlements.month_bounds(datetime.date(2026, 12, 1))
+        with django_capture_on_commit_callbacks(execute=True):
+            settlements.start_settlement_run(cooperative=coop, period_start=start, period_end=end, user=manager)
+        for s in Settlement.objects.filter(cooperative=coop, period_start=start).order_by("pk"):
+            settlements.approve_settlement(s, user=manager)
+            settlements.pay_settlement(s, reference=f"WXB-202701-{s.farmer.member_no}", user=manager)
+        out["january_run"] = reconcile.run_reconciliation()
     return out
 
 
@@ -298,7 +312,16 @@ def payslips_match_the_hand_sums(month):
     assert (slips["h5"].gross, slips["h5"].fines, slips["h5"].net, slips["h5"].carried_over,
             slips["h5"].paid_out) == (Decimal("48.20"), Decimal("-60.00"), Decimal("-11.80"), Decimal("11.80"),
                                       Decimal("0.00"))
-    assert ledger.balance(h["h5"]) == Decimal("-11.80")
+    assert month["h5_balance_dec1"] == Decimal("-11.80")
+    # December: 4 × 10 L × ¥1.60 = 64.00, less the ¥11.80 carried in (dated 1 December, inside the period).
+    december = Settlement.objects.get(period_start=datetime.date(2026, 12, 1))
+    assert december.farmer_id == h["h5"].pk and december.period_end == datetime.date(2026, 12, 31)
+    assert (december.gross, december.adjustments, december.net, december.paid_out) == (
+        Decimal("64.00"), Decimal("-11.80"), Decimal("52.20"), Decimal("52.20"))
+    carried_in = december.lines.get(kind=LedgerEntry.ADJUSTMENT)
+    assert (carried_in.amount, carried_in.occurred_on) == (Decimal("-11.80"), datetime.date(2026, 12, 1))
+    assert ledger.balance(h["h5"]) == Decimal("0.00")
+    assert month["january_run"].mismatches == []
     assert sum(s.net for s in slips.values()) == Decimal("3827.40")
     assert sum(s.paid_out for s in slips.values()) == Decimal("3839.20")
     penalties = {p.farmer_id: p for p in Penalty.objects.all()}
