@@ -120,7 +120,7 @@ def month(personas, client_for, django_capture_on_commit_callbacks):
                 got["h3"] = intake.correct_delivery(got["h3"], accepted={"L": 23}, rejected={"cracked": 3},
                                                     reason="复核时数错", user=manager)
             if day.day == 7:
-                # A money correction: 阿苏尔古's M eggs were weighed as M but paid a fen each short.
+                # A money correction: 阿苏尔古's 10 M eggs were paid 12 fen each short (an old price was typed).
                 intake.adjust_delivery(got["h4"], amount=Decimal("1.20"), reason="补差价", user=manager, key="n7")
             if day.day == 10:
                 # 曲比石且 has 10 hens on the books and brings 30 eggs: held until a manager looks.
