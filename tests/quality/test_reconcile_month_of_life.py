@@ -3,10 +3,13 @@
 November 2026 in 贺波洛乡合作社, two villages (尔吉村, 莫谷村), five households. The clock is moved with
 ``time-machine``, one morning at a time, and every operation goes through the product — prices through
 the admin, deliveries, confirmations and corrections through the intake services, packing, labels,
-scans on the scan page, orders paid in the sandbox and offline, a refund, a programme order, a bad-egg
-report with its penalties and appeals, a hygiene inspection and award, and the month-end settlement
-run, approval and payment. Only the standing data (villages, households, the charter, products, the
-programme) is set up directly, as an administrator would have entered it before the month began.
+scans on the scan page, orders paid in the sandbox and offline, a group buy picked up in the village, an
+unpaid order swept, full and partial refunds, a recall, a programme order, bad-egg reports with their
+penalties and appeals (one upheld, one waived, one applied when nobody appealed), a hygiene inspection and
+award, the nightly reconciliation every night, and the month-end settlement run, approval and payment —
+then a few days of December, whose payslip takes off the debt one household carried over. Only the
+standing data (villages, households, the charter, products, the programme, the pickup point) is set up
+directly, as an administrator would have entered it before the month began.
 
 Then ``manage.py reconcile`` must find nothing wrong, and a few figures must equal what a person works
 out by hand from the story below (the comments give the arithmetic).
@@ -23,9 +26,9 @@ from django.core.management import call_command
 
 from coop.models import Batch, BatchContribution, Farmer, LedgerEntry, Settlement, SettlementRun
 from coop.services import fund, intake, ledger, packing, settlements
-from orders.models import Buyer, Order, OrderError, Product, Refund
+from orders.models import Buyer, Order, OrderError, PickupPoint, Product, Refund
 from orders.models.programmes import BuyerAffiliation, BuyerOrganisation, Programme
-from orders.services import impact, payments, stock
+from orders.services import groupbuys, impact, payments, stock
 from orders.services import orders as shop
 from orders.services.payments.sandbox import SandboxPlatform
 from quality.models import Appeal, BadEggReport, Charter, Clause, Penalty, Scan
@@ -85,6 +88,7 @@ def month(personas, client_for, django_capture_on_commit_callbacks):
     BuyerAffiliation.objects.create(buyer=canteen, organisation=org)
     zhang = Buyer.objects.create(user=make_user("zhangsan"), name="张三", phone="13800005678")
     wang = Buyer.objects.create(user=make_user("wangwu"), name="王五", phone="13900005678")
+    pickup = PickupPoint.objects.create(cooperative=coop, name="尔吉村村委会", address="贺波洛乡尔吉村")
     admin = client_for(manager)
     out = {"h": h, "coop": coop, "product": product, "programme": programme, "orders": {}, "stock": {}, "nights": {}}
 
@@ -169,6 +173,23 @@ def month(personas, client_for, django_capture_on_commit_callbacks):
             if day.day == 22:
                 # Nobody appealed within the 7 days: the nightly sweep applies the fine.
                 assert penalties.apply_due_penalties() == 1
+            if day.day == 26:
+                # 尔吉村's group buy, picked up at the village committee: 张三 takes 2 boxes, 王五 1.
+                chain = groupbuys.create_group_buy(
+                    cooperative=coop, product=product, title="尔吉村绿壳蛋接龙", price=Decimal("35.00"), stock_cap=10,
+                    per_person_limit=3, deadline=morning(day, 20), pickup_point=pickup, user=manager,
+                    leader_name="阿果")
+                for buyer, boxes in ((zhang, 2), (wang, 1)):
+                    joined, _created = shop.place_order(buyer=buyer, items=[shop.Item(product, boxes)],
+                                                        group_buy=chain)
+                    payments.record_offline_payment(joined, reference=f"接龙现金-{buyer.name}", user=manager)
+                    out["orders"].setdefault("chain", []).append(joined)
+            if day.day == 27:
+                assert shop.close_due_group_buys() == 1
+                for joined in out["orders"]["chain"]:
+                    joined.refresh_from_db()
+                    shop.pack_order(joined, user=manager)
+                    shop.pick_up(code=joined.pickup_code, user=manager, group_buy=chain)
             if day.day == 28:
                 late = pay_in_sandbox(place(zhang, 1), "o-zhangsan")
                 shop.pack_order(late, user=manager)
@@ -355,11 +376,12 @@ def stock_programme_and_fund_match_the_story(month):
     # before the 30th) has expired: the 8 batches of the 9th … 30th are for sale, untouched (every box sold
     # came from the recalled batch, the earliest best-before).
     assert month["dec1_stock"] == 8 * L_BOXES_PER_PACK
-    # Of the recalled batch, 张三's 2 boxes and the canteen's 5 left (70 eggs shipped); the box refunded
-    # before it left is not shipping.
+    # Of the recalled batch, 张三's 2 boxes, the canteen's 5 and the group buy's 2 + 1 left (100 eggs); the box
+    # refunded before it left is not shipping.
     recalled = Batch.objects.get(status=Batch.RECALLED)
     shipped = [e for e in epcis.batch_document(recalled)["epcisBody"]["eventList"] if e.get("bizStep") == "shipping"]
-    assert sorted(sum(q["quantity"] for q in e["quantityList"]) for e in shipped) == [20, 50]
+    assert sorted(sum(q["quantity"] for q in e["quantityList"]) for e in shipped) == [10, 20, 20, 50]
+    assert all(Order.objects.get(pk=o.pk).status == Order.COMPLETED for o in month["orders"]["chain"])
     # Only the canteen's order was bought under the programme: 5 × ¥39.90, less the ¥7.98 given back.
     report = impact.programme_report(month["programme"])
     assert report["totals"]["income"] == Decimal("191.52")
