@@ -63,8 +63,32 @@ class FundEntryAdmin(AppendOnlyAdmin):
         return super().changelist_view(request, extra_context)
 
 
+class HygieneScoreFormSet(forms.BaseInlineFormSet):
+    """Every score of an inspection is of a household of the inspected village (the service's rule).
+
+    Checked here against the inspection as the page is saving it (``self.instance`` carries the village
+    just chosen), so changing the village or picking a neighbour's household is refused with the
+    service's message beside the row, and nothing is saved."""
+
+    def clean(self):
+        super().clean()
+        inspection = self.instance
+        if not (inspection.cooperative_id and inspection.village_id):
+            return  # the inspection's own form is invalid and says so
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE") or data.get("farmer") is None:
+                continue
+            try:
+                fund.check_scored_household(cooperative=inspection.cooperative, village=inspection.village,
+                                            farmer=data["farmer"])
+            except fund.FundError as exc:
+                form.add_error("farmer", str(exc))
+
+
 class HygieneScoreInline(admin.TabularInline):
     model = HygieneScore
+    formset = HygieneScoreFormSet
     extra = 3
     fields = ("farmer", "score", "award", "awarded_at")
     readonly_fields = ("award", "awarded_at")
@@ -91,6 +115,15 @@ class HygieneScoreInline(admin.TabularInline):
 
             field.queryset = field.queryset.filter(cooperative__in=tenancy.cooperative_ids(request.user))
         return field
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None and obj.village_id:
+            # An inspection already saved offers only its village's households (a new one does not know its
+            # village yet; the formset's check refuses a neighbour there).
+            field = formset.form.base_fields["farmer"]
+            field.queryset = field.queryset.filter(cooperative=obj.cooperative_id, village=obj.village_id)
+        return formset
 
 
 @admin.register(HygieneInspection)

@@ -97,6 +97,18 @@ def reserve_for_hygiene(*, cooperative, amount, reason="", user=None):
     return entry
 
 
+def check_scored_household(*, cooperative, village, farmer):
+    """Refuse a score for a household outside the inspected village (or outside the cooperative).
+
+    The admin's inline scores and ``award_hygiene`` ask this too: an inspection of one village is
+    about that village's yards, so a neighbour from another village must not get its reward."""
+    if farmer.cooperative_id != cooperative.pk:
+        raise FundError(_("%(name)s 不是本合作社的社员，不能在这次评比里打分。") % {"name": farmer.head_name})
+    if farmer.village_id != village.pk:
+        raise FundError(_("%(name)s 是%(other)s的社员，这次评比的是%(village)s，只能给%(village)s的农户打分。")
+                        % {"name": farmer.head_name, "other": farmer.village.name, "village": village.name})
+
+
 def record_inspection(*, cooperative, village, scores, inspected_on=None, inspectors="", note="", user=None):
     """Record a hygiene inspection of ``village`` with ``scores`` = {farmer (or id): 0–100}."""
     if village.cooperative_id != cooperative.pk:
@@ -104,9 +116,11 @@ def record_inspection(*, cooperative, village, scores, inspected_on=None, inspec
     if not scores:
         raise FundError(_("请至少给一户打分。"))
     ids = {getattr(f, "pk", f) for f in scores}
-    farmers = {f.pk: f for f in Farmer.objects.filter(pk__in=ids, cooperative=cooperative, village=village)}
+    farmers = {f.pk: f for f in Farmer.objects.filter(pk__in=ids).select_related("village")}
     if len(farmers) != len(ids):
         raise FundError(_("评分的农户必须是这个村的社员。"))
+    for farmer in farmers.values():  # names the neighbour and the two villages, not just "not of this village"
+        check_scored_household(cooperative=cooperative, village=village, farmer=farmer)
     clean = {}
     for key, score in scores.items():
         try:
@@ -134,6 +148,8 @@ def award_hygiene(score, *, amount, user=None):
         raise FundError(_("奖励金额必须大于 0。"))
     inspection = score.inspection
     cooperative = inspection.cooperative
+    # A score written before the village rule (or by hand in the database) must not pay a neighbour.
+    check_scored_household(cooperative=cooperative, village=inspection.village, farmer=score.farmer)
     with transaction.atomic():
         _lock(cooperative)
         available = balance(cooperative, FundEntry.HYGIENE)

@@ -149,3 +149,62 @@ def test_the_pay_confirmation_shows_each_amount_and_the_total_before_paying(book
     assert "合计 3 户" in table and "¥42.00" in table  # 30 + 12 + 0: the household that owes is not netted
     assert "共转账 ¥42.00" in page
     assert not Settlement.objects.filter(status=Settlement.PAID).exists()  # nothing paid by showing the page
+
+
+def _inspection_post(village, rows):
+    data = {"cooperative": village.cooperative_id, "village": village.pk, "inspected_on": "2026-11-20",
+            "inspectors": "阿说", "note": "", "scores-TOTAL_FORMS": str(len(rows)), "scores-INITIAL_FORMS": "0",
+            "scores-MIN_NUM_FORMS": "0", "scores-MAX_NUM_FORMS": "1000"}
+    for i, (farmer, score) in enumerate(rows):
+        data[f"scores-{i}-farmer"], data[f"scores-{i}-score"] = farmer.pk, score
+    return data
+
+
+def test_an_inspection_in_the_admin_scores_only_households_of_its_village(books, client_for):
+    from coop.models import HygieneInspection, HygieneScore
+    from tests.factories import make_village
+
+    elsewhere = make_farmer(books.coop_a, make_village(books.coop_a, name="瓦吾村"), head_name="阿牛木呷")
+    c = client_for(books.manager_a)
+    refused = c.post("/admin/coop/hygieneinspection/add/",
+                     _inspection_post(books.village_a, [(books.farmer_a, 90), (elsewhere, 95)]))
+    assert refused.status_code == 200
+    text = refused.content.decode()
+    assert "阿牛木呷 是瓦吾村的社员" in text and "只能给尔吉村的农户打分" in text
+    assert not HygieneInspection.objects.exists() and not HygieneScore.objects.exists()
+
+    done = c.post("/admin/coop/hygieneinspection/add/", _inspection_post(books.village_a, [(books.farmer_a, 90)]))
+    assert done.status_code == 302
+    insp = HygieneInspection.objects.get()
+    page = c.get(f"/admin/coop/hygieneinspection/{insp.pk}/change/").content.decode()
+    # The saved inspection's drop-downs offer its village's households only.
+    assert books.farmer_a.head_name in page and "阿牛木呷" not in page
+
+
+def test_a_score_for_a_household_of_another_village_is_never_awarded(books):
+    from coop.models import HygieneScore
+    from tests.factories import make_village
+
+    fund.record_donation(cooperative=books.coop_a, donor="紫南村", amount="200", hygiene_reserve="100")
+    insp = fund.record_inspection(cooperative=books.coop_a, village=books.village_a, scores={books.farmer_a: 95})
+    elsewhere = make_farmer(books.coop_a, make_village(books.coop_a, name="瓦吾村"), head_name="阿牛木呷")
+    stray = HygieneScore.objects.create(inspection=insp, farmer=elsewhere, score=99)  # written before the rule
+    with pytest.raises(fund.FundError, match="只能给尔吉村的农户打分"):
+        fund.award_hygiene(stray, amount="50")
+    assert fund.balance(books.coop_a, FundEntry.HYGIENE) == Decimal("100.00")
+    assert not LedgerEntry.objects.filter(farmer=elsewhere, kind=LedgerEntry.REWARD).exists()
+
+
+def test_moving_an_inspection_to_another_village_is_refused_while_it_scores_this_one(books, client_for):
+    from coop.models import HygieneInspection
+    from tests.factories import make_village
+
+    insp = fund.record_inspection(cooperative=books.coop_a, village=books.village_a, scores={books.farmer_a: 90})
+    score = insp.scores.get()
+    other = make_village(books.coop_a, name="瓦吾村")
+    data = _inspection_post(other, [])
+    data.update({"scores-TOTAL_FORMS": "1", "scores-INITIAL_FORMS": "1", "scores-0-id": score.pk,
+                 "scores-0-inspection": insp.pk, "scores-0-farmer": books.farmer_a.pk, "scores-0-score": 90})
+    page = client_for(books.manager_a).post(f"/admin/coop/hygieneinspection/{insp.pk}/change/", data)
+    assert page.status_code == 200 and "只能给瓦吾村的农户打分" in page.content.decode()
+    assert HygieneInspection.objects.get().village == books.village_a

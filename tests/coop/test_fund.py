@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from coop.models import FundEntry, LedgerEntry
+from coop.models import FundEntry, HygieneInspection, LedgerEntry
 from coop.services import fund, ledger
 from tests.factories import make_farmer, make_village
 
@@ -63,9 +63,13 @@ def test_bad_donations_are_refused_and_change_nothing(personas, kw, message):
 
 
 def test_an_inspection_only_scores_households_of_that_village(personas):
-    elsewhere = make_farmer(personas.coop_a, make_village(personas.coop_a))
-    with pytest.raises(fund.FundError, match="这个村的社员"):
+    elsewhere = make_farmer(personas.coop_a, make_village(personas.coop_a, name="瓦吾村"), head_name="阿牛木呷")
+    with pytest.raises(fund.FundError, match="阿牛木呷 是瓦吾村的社员，这次评比的是尔吉村"):
         fund.record_inspection(cooperative=personas.coop_a, village=personas.village_a, scores={elsewhere: 90})
+    with pytest.raises(fund.FundError, match="不是本合作社的社员"):
+        fund.record_inspection(cooperative=personas.coop_a, village=personas.village_a,
+                               scores={personas.farmer_b: 90})
+    assert not HygieneInspection.objects.exists()
     with pytest.raises(fund.FundError, match="0 到 100"):
         fund.record_inspection(cooperative=personas.coop_a, village=personas.village_a,
                                scores={personas.farmer_a: 120})

@@ -302,3 +302,19 @@ def test_the_paired_city_sees_that_the_books_were_checked(world, pairing, person
     page = city.get(url).content.decode()
     assert "1 处不符，合作社正在核查。" in page
     assert "settlement.net" not in page and "/admin/" not in page  # the fact, not the internals
+
+
+def test_the_demo_still_reconciles_on_the_nights_that_follow(seeded_demo):
+    """The run is nightly: on the demo's next nights — after the beat's sweeps have applied the penalties
+    whose appeal window closed and cancelled unpaid orders, and as batches pass their best-before and the
+    dashboard's week moves on — every figure must still be true."""
+    import time_machine
+
+    from orders.services.orders import cancel_unpaid
+    from quality.services.penalties import apply_due_penalties
+
+    for days in (1, 8, 31):
+        with time_machine.travel(timezone.now() + datetime.timedelta(days=days), tick=False):
+            apply_due_penalties()
+            cancel_unpaid()
+            assert reconcile.run_reconciliation().mismatches == [], f"{days} days after the demo was seeded"
