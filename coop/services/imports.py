@@ -380,7 +380,7 @@ def _check_row(cells, villages, today):
         try:
             values["hens"] = parse_int(hens, minimum=0, maximum=MAX_HENS, label=_("母鸡数"))
         except InvalidNumber as exc:
-            errors["hens"] = _("%(msg)s（现在是“%(value)s”）") % {"msg": exc.message, "value": hens[:30]}
+            errors["hens"] = _("%(msg)s（现在是“%(value)s”）。") % {"msg": exc.message.rstrip("。"), "value": hens[:30]}
 
     active = cells.get("active", "").strip().lower()
     if active:

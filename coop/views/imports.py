@@ -31,14 +31,18 @@ def _preview_context(coop, plan, *, token, filename, refusal=None):
     for r in plan.rows:  # one tuple per cell: the template needs no lookups by key
         r.display = [(c.key, r.cells.get(c.key, ""), r.errors.get(c.key), r.changes.get(c.key))
                      for c in imports.COLUMNS]
+    errors = plan.error_messages()
     rows = sorted(plan.rows, key=lambda r: ({imports.ERROR: 0, imports.ADD: 1, imports.CHANGE: 2}.get(r.action, 3),
                                             r.row))
+    writes = [r for r in rows if r.action in (imports.ADD, imports.CHANGE)]
+    wrong = [r for r in rows if r.action == imports.ERROR]
     return {
         "coop": coop, "plan": plan, "token": token, "filename": filename, "refusal": refusal,
         "columns": imports.COLUMNS, "counts": plan.counts,
-        "shown": [r for r in rows if r.action != imports.SAME],
+        # With errors the table shows the wrong rows only (what the cadre must fix); the good ones fold away.
+        "shown": wrong or writes, "others": writes if wrong else [],
         "unchanged": [r for r in rows if r.action == imports.SAME],
-        "errors": plan.error_messages(),
+        "errors": errors,
     }
 
 

@@ -82,7 +82,7 @@ def test_it_shows_exactly_the_three_bad_rows_and_writes_nothing_then_writes_all_
     errors = re.findall(r"<li>(第 \d+ 行：.*?)</li>", html)
     assert errors == ["第 5 行：手机号“12”不是有效的手机号码（11 位，以 1 开头）。",
                       "第 11 行：村“不存在村”不是本社的村（本社有：尔吉村）。请先在后台添加这个村，或改正村名。",
-                      "第 21 行：母鸡数应为整数。（现在是“很多”）"]
+                      "第 21 行：母鸡数应为整数（现在是“很多”）。"]
     assert html.count('class="cell-bad"') == 3  # each error marked on its own cell
     assert 'data-col="phone"' in html and "confirm-form" not in html  # no confirm button while rows are wrong
     assert Farmer.objects.count() == before and not imported_events().exists()
