@@ -25,8 +25,10 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
@@ -95,12 +97,23 @@ class ImportRefused(DomainError):
 
 # --- reading the file ------------------------------------------------------------------------------
 
+def _in_both(text):
+    """``text`` (a lazy Chinese string) in the page's language and in Chinese: a list exported by a manager who
+    reads English has English headers and words, and a Chinese one must still import for them."""
+    with translation.override(settings.LANGUAGE_CODE):
+        source = str(text)
+    return {str(text), source}
+
+
 def _header_key(text):
     """The column a header names: spaces, "*" and anything in brackets ("手机号（必填）") ignored."""
-    text = unicodedata.normalize("NFKC", str(text or ""))
-    text = re.sub(r"\(.*?\)|\[.*?\]|[\s*＊:：]", "", text)
+    def norm(value):
+        value = unicodedata.normalize("NFKC", str(value or ""))
+        return re.sub(r"\(.*?\)|\[.*?\]|[\s*:]", "", value).lower()
+
+    text = norm(text)
     for column in COLUMNS:
-        if text == str(column.header) or text in column.aliases:
+        if text in {norm(name) for name in (*_in_both(column.header), *column.aliases)}:
             return column.key
     return None
 
@@ -290,8 +303,11 @@ class Plan:
         return hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
-POVERTY_WORDS = {str(label): code for code, label in Farmer.POVERTY_STATUSES}
-PAYOUT_WORDS = {str(label): code for code, label in Farmer.PAYOUT_METHODS}
+def _choice_words(choices):
+    """{label: code} for a model's choices, in the page's language and in Chinese (read at call time, not at
+    import time, when no language is active yet)."""
+    return {word: code for code, label in choices for word in sorted(_in_both(label))}
+
 YES = {"是", "在册", "y", "yes", "true", "1"}
 NO = {"否", "不在册", "n", "no", "false", "0"}
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
@@ -355,12 +371,13 @@ def _check_row(cells, villages, today):
     else:
         try:
             validate_mobile(phone)
-        except Exception:
+        except ValidationError:
             errors["phone"] = _("手机号“%(value)s”不是有效的手机号码（11 位，以 1 开头）。") % {"value": phone[:30]}
         else:
             values["phone"] = normalize_mobile(phone)
 
-    def choice(key, words):
+    def choice(key, choices):
+        words = _choice_words(choices)
         text = cells.get(key, "")
         if not text:
             return
@@ -370,10 +387,11 @@ def _check_row(cells, villages, today):
             values[key] = text
         else:
             errors[key] = _("%(label)s“%(value)s”看不懂，应填：%(choices)s。") % {
-                "label": BY_KEY[key].header, "value": text[:30], "choices": "、".join(words)}
+                "label": BY_KEY[key].header, "value": text[:30],
+                "choices": "、".join(str(label) for _code, label in choices)}
 
-    choice("poverty_status", POVERTY_WORDS)
-    choice("payout_method", PAYOUT_WORDS)
+    choice("poverty_status", Farmer.POVERTY_STATUSES)
+    choice("payout_method", Farmer.PAYOUT_METHODS)
 
     hens = unicodedata.normalize("NFKC", cells.get("hens", "")).strip()
     if hens:
@@ -384,9 +402,9 @@ def _check_row(cells, villages, today):
 
     active = cells.get("active", "").strip().lower()
     if active:
-        if active in YES:
+        if active in YES | {w.lower() for w in _in_both(gettext_lazy("是"))}:
             values["active"] = True
-        elif active in NO:
+        elif active in NO | {w.lower() for w in _in_both(gettext_lazy("否"))}:
             values["active"] = False
         else:
             errors["active"] = _("在册应填“是”或“否”（现在是“%(value)s”）。") % {"value": cells["active"][:30]}

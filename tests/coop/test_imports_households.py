@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from coop.models import AuditEvent, Farmer
@@ -88,8 +89,9 @@ def test_it_shows_exactly_the_three_bad_rows_and_writes_nothing_then_writes_all_
     assert Farmer.objects.count() == before and not imported_events().exists()
 
     # Even a hand-made confirm of the stored preview writes nothing while rows are wrong.
-    token = client.session[SESSION_KEY]["token"]
-    refused = client.post(CONFIRM, {"token": token, "digest": "x"})
+    pending = client.session[SESSION_KEY]
+    digest = imports.plan_import(personas.coop_a, pending["rows"]).digest  # the plan's own digest
+    refused = client.post(CONFIRM, {"token": pending["token"], "digest": digest})
     assert refused.status_code == 409 and "什么也没有导入" in refused.content.decode()
     assert Farmer.objects.count() == before and not imported_events().exists()
 
@@ -265,3 +267,15 @@ def test_the_template_has_the_columns_in_chinese_and_the_household_list_links_to
     assert wb.sheetnames == ["农户", "填写说明"]
     admin_list = client.get("/admin/coop/farmer/")
     assert 'id="farmer-import-link"' in admin_list.content.decode()
+
+
+def test_a_list_exported_in_english_and_a_chinese_list_both_import_for_a_manager_reading_english(personas):
+    imports.apply_import(personas.coop_a, imports.read_table("a.xlsx", xlsx(household_rows(3)))[0],
+                         user=personas.manager_a)
+    with translation.override("en"):
+        headers, rows = imports.export_rows(personas.coop_a)
+        assert headers[0] != "社员编号" and rows[1][4] != "非贫困户"  # really English
+        plan = imports.plan_import(personas.coop_a, imports.read_table("a.xlsx", xlsx(rows, headers=headers))[0])
+        assert plan.counts == {"add": 0, "change": 0, "same": 4, "error": 0}
+        chinese = imports.plan_import(personas.coop_a, imports.read_table("a.xlsx", xlsx(household_rows(4)))[0])
+        assert chinese.counts == {"add": 1, "change": 0, "same": 3, "error": 0}
