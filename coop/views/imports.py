@@ -119,7 +119,6 @@ def export(request, fmt):
     if fmt not in ("xlsx", "csv"):
         raise Http404()
     coop = manager_cooperative(request)
-    # Writes only the audit line saying who took the list (as the payout list's export does).
-    content = imports.export_file(coop, fmt, user=request.user)
+    content = imports.export_file(coop, fmt)
     name = f"农户名单-{coop.producer_code}-{timezone.localdate():%Y%m%d}.{fmt}"
     return file_response(content, name, download=True)

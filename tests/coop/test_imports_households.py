@@ -187,6 +187,9 @@ def test_another_cooperatives_manager_cannot_import_into_yours(personas, client_
     assert client_for(personas.inspector_a).get(URL).status_code == 403
     assert client_for(personas.outsider).post(URL, {"file": _file(xlsx(rows), "a.xlsx")}).status_code == 403
     assert client_for(None).get(URL).status_code == 302
+    assert client_for(personas.inspector_a).get("/books/farmers/export.csv").status_code == 403
+    exported = client.get(f"/books/farmers/export.csv?coop={personas.coop_a.pk}").content.decode("utf-8-sig")
+    assert farmer_a.head_name not in exported and personas.farmer_b.head_name in exported  # their own list only
 
 
 def test_a_preview_made_stale_by_an_edit_is_refused_and_writes_nothing(personas, client_for):
@@ -206,9 +209,12 @@ def test_a_preview_made_stale_by_an_edit_is_refused_and_writes_nothing(personas,
 
 def test_get_never_writes(personas, client_for):
     client = client_for(personas.manager_a)
+    events = AuditEvent.objects.count()
     assert client.get(CONFIRM).status_code == 405
-    assert client.get(URL).status_code == 200
-    assert not imported_events().exists()
+    for path in (URL, "/books/farmers/template.xlsx", "/books/farmers/export.xlsx", "/books/farmers/export.csv"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/books/farmers/export.pdf").status_code == 404
+    assert AuditEvent.objects.count() == events and SESSION_KEY not in client.session
 
 
 @pytest.mark.parametrize("name, content, message", [
@@ -217,6 +223,7 @@ def test_get_never_writes(personas, client_for):
     ("a.xlsx", b"not a zip", "不是有效的 .xlsx"),
     ("a.txt", b"x", "只能上传 Excel（.xlsx）或 CSV 文件"),
     ("a.csv", b"\xff\xfe\x00\xd8", "认不出这个 CSV 文件的文字编码"),
+    ("a.csv", xlsx([]), "认不出这个 CSV 文件的文字编码"),  # an Excel file renamed .csv
     ("a.csv", "名字,电话\n张三,1\n".encode(), "找不到列名"),
     ("a.csv", "社员编号,户主姓名,村\n1,张三,尔吉村\n".encode(), "表里缺少这几列：手机号"),
     ("a.csv", ",".join(HEADERS).encode(), "表里只有列名，没有农户"),
