@@ -141,6 +141,30 @@ def _cell_text(value):
 FORMULA = object()  # a formula cell whose value was never computed (a file written by a program)
 
 
+MAX_BLANK_RUN = 200  # Excel keeps formatted empty rows to row 1,048,576: that many blank rows is the list's end
+
+
+def _sheet_rows(data, *, data_only):
+    """The first sheet's rows as lists of values (read-only mode: streamed, never the whole sheet's cells)."""
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+    try:
+        rows, filled, blank_run = [], 0, 0
+        for row in wb.worksheets[0].iter_rows(values_only=True):
+            if all(v is None or v == "" for v in row):
+                blank_run += 1
+                if blank_run > MAX_BLANK_RUN:
+                    break
+            else:
+                blank_run = 0
+                filled += 1
+                if filled > MAX_ROWS + HEADER_SEARCH_ROWS:
+                    raise ImportFileError(_("一次最多导入 %(n)s 户，请分几个文件导入。") % {"n": MAX_ROWS})
+            rows.append(list(row))
+        return rows
+    finally:
+        wb.close()
+
+
 def _xlsx_rows(data):
     if data[:4] == b"\xd0\xcf\x11\xe0":
         raise ImportFileError(_("这是旧版 Excel（.xls）文件或加了密码的文件：请在 Excel 里“另存为”.xlsx 再上传。"))
@@ -148,29 +172,24 @@ def _xlsx_rows(data):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED:
                 raise ImportFileError(_("这个 Excel 文件解压后太大，不像是农户名单。"))
-        # Loaded twice: once for the values Excel computed (what the cadre sees), once to know which cells are
-        # formulas, so a formula with no computed value is an error on its row instead of an empty cell.
-        # openpyxl parses through defusedxml (installed), so entity tricks in the XML are refused.
-        values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        # openpyxl parses through defusedxml (installed), so entity tricks in the XML are refused. First as
+        # written (a formula reads "=…"); only if there are formulas, again for the values Excel computed (what
+        # the cadre sees) — a formula with no computed value (a file written by a program) is a row error,
+        # never an empty cell. A text cell "=…" has that text as its computed value too, so it stays text.
+        rows = _sheet_rows(data, data_only=False)
+        if any(isinstance(v, str) and v.startswith("=") for row in rows for v in row):
+            computed = _sheet_rows(data, data_only=True)
+            for r, row in enumerate(rows):
+                for i, written in enumerate(row):
+                    if isinstance(written, str) and written.startswith("="):
+                        value = computed[r][i] if r < len(computed) and i < len(computed[r]) else None
+                        row[i] = FORMULA if value is None else value
+        return rows
     except ImportFileError:
         raise
-    except Exception:  # zipfile.BadZipFile, KeyError (no workbook part), XML errors: all mean "not an .xlsx"
+    except Exception:  # BadZipFile, KeyError (no workbook part), XML and cell errors: all mean "not an .xlsx"
         raise ImportFileError(_("读不了这个文件：它不是有效的 .xlsx 表格。请在 Excel 里“另存为”.xlsx 或 CSV 再上传。")
                               ) from None
-    try:
-        ws_values, ws_formulas = values.worksheets[0], formulas.worksheets[0]
-        for row_values, row_cells in zip(ws_values.iter_rows(values_only=True),
-                                         ws_formulas.iter_rows(), strict=False):
-            out = []
-            for i, value in enumerate(row_values):
-                cell = row_cells[i] if i < len(row_cells) else None
-                is_formula = getattr(cell, "data_type", None) == "f"
-                out.append(FORMULA if is_formula and value is None else value)
-            yield out
-    finally:
-        values.close()
-        formulas.close()
 
 
 def _decode_csv(data):
@@ -329,7 +348,15 @@ def _has_control(text):
     return any(unicodedata.category(ch) == "Cc" for ch in text)
 
 
-def _check_row(cells, villages, today):
+def _words():
+    """The words a row's choice columns may hold, computed once per file (a language switch is not free)."""
+    return {"poverty_status": _choice_words(Farmer.POVERTY_STATUSES),
+            "payout_method": _choice_words(Farmer.PAYOUT_METHODS),
+            "yes": YES | {w.lower() for w in _in_both(gettext_lazy("是"))},
+            "no": NO | {w.lower() for w in _in_both(gettext_lazy("否"))}}
+
+
+def _check_row(cells, villages, today, words):
     """``(values, errors)`` for one row's cells: values are model values for the columns given (blank optional
     cells are left out: a new household gets the default, an existing one keeps what it has)."""
     values, errors = {}, {}
@@ -377,13 +404,13 @@ def _check_row(cells, villages, today):
             values["phone"] = normalize_mobile(phone)
 
     def choice(key, choices):
-        words = _choice_words(choices)
+        known = words[key]
         text = cells.get(key, "")
         if not text:
             return
-        if text in words:
-            values[key] = words[text]
-        elif text in words.values():  # the code itself ("cash"), as an older export may have written it
+        if text in known:
+            values[key] = known[text]
+        elif text in known.values():  # the code itself ("cash"), as an older export may have written it
             values[key] = text
         else:
             errors[key] = _("%(label)s“%(value)s”看不懂，应填：%(choices)s。") % {
@@ -402,9 +429,9 @@ def _check_row(cells, villages, today):
 
     active = cells.get("active", "").strip().lower()
     if active:
-        if active in YES | {w.lower() for w in _in_both(gettext_lazy("是"))}:
+        if active in words["yes"]:
             values["active"] = True
-        elif active in NO | {w.lower() for w in _in_both(gettext_lazy("否"))}:
+        elif active in words["no"]:
             values["active"] = False
         else:
             errors["active"] = _("在册应填“是”或“否”（现在是“%(value)s”）。") % {"value": cells["active"][:30]}
@@ -444,10 +471,11 @@ def plan_import(cooperative, rows, *, ignored=()):
     existing = {f.member_no: f for f in Farmer.objects.filter(cooperative=cooperative).select_related("village")}
     stamps = {f.stamp_code: f.member_no for f in existing.values() if f.stamp_code}
     seen_no, seen_stamp = {}, {}
+    words = _words()
     plans = []
     for raw in rows:
         cells = raw["cells"]
-        values, errors = _check_row(cells, villages, today)
+        values, errors = _check_row(cells, villages, today, words)
         for key in raw.get("formulas", []):
             errors[key] = _("%(label)s是公式，没有算好的值：请在 Excel 里复制这一列，再“选择性粘贴→数值”。") % {
                 "label": BY_KEY[key].header}

@@ -4,11 +4,13 @@ the same shape back out, each manager only into their own cooperative (issue 16 
 import csv
 import io
 import re
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
 
 from coop.models import AuditEvent, Farmer
 from coop.services import imports
@@ -286,3 +288,33 @@ def test_a_list_exported_in_english_and_a_chinese_list_both_import_for_a_manager
         assert plan.counts == {"add": 0, "change": 0, "same": 4, "error": 0}
         chinese = imports.plan_import(personas.coop_a, imports.read_table("a.xlsx", xlsx(household_rows(4)))[0])
         assert chinese.counts == {"add": 1, "change": 0, "same": 3, "error": 0}
+
+
+def test_formatted_empty_rows_down_the_sheet_end_the_list_and_a_broken_sheet_is_refused_in_words(personas):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADERS)
+    for row in household_rows(3):
+        ws.append(row)
+    for r in range(10, 5000):  # Excel keeps the formatting of rows nobody typed in
+        ws.cell(row=r, column=1).font = Font(bold=True)
+    ws.cell(row=6000, column=1, value="EJ999")  # past 200 blank rows: not part of the list
+    out = io.BytesIO()
+    wb.save(out)
+    rows, _ignored = imports.read_table("a.xlsx", out.getvalue())
+    assert [r["cells"]["member_no"] for r in rows] == ["EJ001", "EJ002", "EJ003"]
+
+    broken = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx(household_rows(2)))) as src, zipfile.ZipFile(broken, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item)
+            dst.writestr(item, body[: len(body) // 2] if item.filename == "xl/worksheets/sheet1.xml" else body)
+    with pytest.raises(imports.ImportFileError, match="不是有效的 .xlsx"):
+        imports.read_table("a.xlsx", broken.getvalue())
+
+
+def test_more_rows_than_one_import_takes_is_refused(personas, monkeypatch):
+    monkeypatch.setattr(imports, "MAX_ROWS", 5)
+    for name, content in (("a.xlsx", xlsx(household_rows(6))), ("a.csv", csv_bytes(household_rows(6), "utf-8"))):
+        with pytest.raises(imports.ImportFileError, match="一次最多导入 5 户"):
+            imports.read_table(name, content)
