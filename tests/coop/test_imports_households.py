@@ -12,7 +12,7 @@ from django.utils import translation
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from coop.models import AuditEvent, Farmer
+from coop.models import AuditEvent, Farmer, Staff
 from coop.services import imports
 from coop.services.farmers import update_farmer
 from coop.views.imports import SESSION_KEY
@@ -318,3 +318,11 @@ def test_more_rows_than_one_import_takes_is_refused(personas, monkeypatch):
     for name, content in (("a.xlsx", xlsx(household_rows(6))), ("a.csv", csv_bytes(household_rows(6), "utf-8"))):
         with pytest.raises(imports.ImportFileError, match="一次最多导入 5 户"):
             imports.read_table(name, content)
+
+
+def test_a_manager_who_lost_the_role_after_the_preview_cannot_confirm_it(personas, client_for):
+    client = client_for(personas.manager_a)
+    preview = upload(client, xlsx(household_rows(2)))
+    Staff.objects.filter(user=personas.manager_a).delete()
+    assert confirm_from(client, preview).status_code == 403
+    assert not Farmer.objects.filter(member_no__startswith="EJ").exists() and not imported_events().exists()
