@@ -326,3 +326,18 @@ def test_a_manager_who_lost_the_role_after_the_preview_cannot_confirm_it(persona
     Staff.objects.filter(user=personas.manager_a).delete()
     assert confirm_from(client, preview).status_code == 403
     assert not Farmer.objects.filter(member_no__startswith="EJ").exists() and not imported_events().exists()
+
+
+def test_a_formula_excel_has_computed_is_read_as_the_value_the_cadre_sees(personas):
+    rows = household_rows(2)
+    rows[1][3] = '="139"&"00000099"'
+    content = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx(rows))) as src, zipfile.ZipFile(content, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":  # as Excel saves it: the formula and its result
+                body = body.replace(b"</f><v />", b"</f><v>13900000099</v>")
+                body = body.replace(b'<c r="D3">', b'<c r="D3" t="str">')
+            dst.writestr(item, body)
+    plan = imports.plan_import(personas.coop_a, imports.read_table("a.xlsx", content.getvalue())[0])
+    assert plan.valid and plan.rows[1].values["phone"] == "13900000099"
