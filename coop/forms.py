@@ -150,6 +150,16 @@ class PeriodForm(forms.Form):
         return first, nxt - datetime.timedelta(days=1)
 
 
+class HouseholdImportForm(forms.Form):
+    """The household list to import (coop.services.imports reads it; the type is checked there, by name and bytes)."""
+
+    file = forms.FileField(label=_("农户名单文件（.xlsx 或 .csv）"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+                           error_messages={"required": _("请选择要上传的文件。"),
+                                           "empty": _("文件是空的。"),
+                                           "invalid": _("没有收到文件，请重新选择。")})
+
+
 class FarmerAdminForm(forms.ModelForm):
     """The admin never shows a household's full account number: it can be replaced, not read."""
 

@@ -19,7 +19,7 @@ from coop.api import intake as intake_api
 from coop.api import ledger as ledger_api
 from coop.api import org as org_api
 from coop.api import settlements as settlements_api
-from coop.views import farmers, health, intake, offline, packing, payslips, settlements, site
+from coop.views import farmers, health, imports, intake, offline, packing, payslips, settlements, site
 from orders import urls as orders_urls
 from quality import urls as quality_urls
 
@@ -52,6 +52,11 @@ books_urlpatterns = [
     path("books/settle/run/<int:pk>/", settlements.run_progress, name="books-run"),
     path("books/settlements/", settlements.settlements, name="books-settlements"),
     path("books/settlements/export.xlsx", settlements.export_xlsx, name="books-export"),
+    path("books/farmers/import/", imports.upload, name="books-import"),
+    path("books/farmers/import/confirm/", imports.confirm, name="books-import-confirm"),
+    path("books/farmers/import/<int:pk>/", imports.done, name="books-import-done"),
+    path("books/farmers/template.xlsx", imports.template, name="books-import-template"),
+    path("books/farmers/export.<str:fmt>", imports.export, name="books-farmers-export"),
     path("books/payslip/<int:pk>/", payslips.payslip, name="books-payslip"),
     path("books/payslip/<int:pk>.pdf", payslips.payslip_pdf, name="books-payslip-pdf"),
 ]

@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "farmer.signed_in": _("农户已登录"),
     "farmer.suspended": _("暂停收购"),
     "farmer.suspension_lifted": _("恢复收购"),
+    "farmers.imported": _("农户名单已导入"),
     "signin.locked": _("后台登录已锁定"),
     # intake, packing, batches
     "price.set": _("收购价已设定"),
