@@ -137,5 +137,9 @@ def profile(request):
             return redirect("shop:profile")
     return render(request, "orders/profile.html", {"buyer": buyer, "kinds": Buyer.KINDS,
                                                    "addresses": buyer.addresses.all(),
-                                                   "address_form": address_form, "address_errors": address_errors},
+                                                   "address_form": address_form, "address_errors": address_errors,
+                                                   # Only a WeChat buyer: the grant returns their own openid, so
+                                                   # the same account (a phone buyer would land in another one).
+                                                   "wechat_nickname": bool(buyer.wechat_openid)
+                                                   and wechat_sign_in() is not None},
                   status=status)

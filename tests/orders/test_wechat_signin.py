@@ -2,6 +2,7 @@
 the full journey, the state bound to the session, codes used once — and the same refusals on the sandbox path."""
 
 import datetime
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -56,9 +57,9 @@ def test_it_signs_a_buyer_in_with_the_openid_from_wechat(db, client, wx):  # noq
 
 def test_with_the_buyers_agreement_their_wechat_nickname_becomes_their_name(db, client, wx):  # noqa: F811
     wx.sign_in_as("oBuyer_0000000000000000000002", nickname="阿依莫")
-    location, query = start(client, "scope=userinfo&next=/shop/profile/")
+    location, query = start(client, "scope=userinfo&next=/shop/me/")
     assert query["scope"] == ["snsapi_userinfo"]
-    assert client.get(consent(location))["Location"] == "/shop/profile/"
+    assert client.get(consent(location))["Location"] == "/shop/me/"
     assert Buyer.objects.get().name == "阿依莫"
     assert wx.count("/sns/userinfo") == 1
 
@@ -164,3 +165,18 @@ def test_without_an_official_account_production_offers_no_wechat_sign_in(db, cli
     page = client.get("/shop/login/wechat/", follow=True)
     assert "暂未开通微信登录" in page.content.decode()
     assert client.get("/shop/sandbox/oauth/authorize/?redirect_uri=/shop/login/wechat/callback/").status_code == 404
+
+
+def test_a_wechat_buyer_can_take_their_nickname_from_the_profile_page(db, client, wx):  # noqa: F811
+    wx.sign_in_as("oBuyer_0000000000000000000004", nickname="吉克")
+    client.get(consent(start(client)[0]))
+    page = client.get("/shop/me/").content.decode()
+    link = re.search(r'id="wechat-nickname" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    location = client.get(link)["Location"]
+    assert "scope=snsapi_userinfo" in location
+    assert client.get(consent(location))["Location"] == "/shop/me/"
+    assert Buyer.objects.get().name == "吉克"  # the same buyer, now with a name
+
+
+def test_a_phone_buyer_is_not_offered_the_nickname(db, client, shop, client_for):
+    assert "wechat-nickname" not in client_for(shop.buyer.user).get("/shop/me/").content.decode()
