@@ -39,7 +39,8 @@ def home(request):
 
 def _programme_share(request):
     """A buyer who came through a programme's link shares the programme (以购代捐), with its poster."""
-    programme = programme_service.programme_by_code(request.session.get(programme_service.SESSION_KEY) or "")
+    code = request.session.get(programme_service.SESSION_KEY)
+    programme = programme_service.programme_by_code(code) if code else None
     if programme is None:
         return None
     desc = _("%(org)s 与凉山的结对帮扶：买高山绿壳鸡蛋，钱到农户。") % {"org": programme.east_organisation}

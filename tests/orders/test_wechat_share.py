@@ -141,3 +141,13 @@ def test_a_wechat_that_cannot_be_reached_leaves_the_page_working(shop, client, w
     settings.WECHAT_API_BASE = "http://127.0.0.1:9"
     share, _csp = share_on(client, f"/shop/p/{shop.product.pk}/")
     assert share is None
+
+
+def test_a_hanging_wechat_is_waited_for_once_then_left_alone_for_a_while(shop, client, wx, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(wechat, "TIMEOUT", (0.5, 0.5))
+    wx.delay = 1.0  # answers after our read timeout
+    path = f"/shop/p/{shop.product.pk}/"
+    assert share_on(client, path)[0] is None
+    assert wx.count("/cgi-bin/token") == 1
+    assert share_on(client, path)[0] is None  # the next views do not wait on WeChat again
+    assert wx.count("/cgi-bin/token") == 1

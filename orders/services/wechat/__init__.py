@@ -37,10 +37,13 @@ REFRESH_MARGIN = 300
 # One process fetches; the others wait at most LOCK_WAIT seconds for it. The lock dies by itself after
 # LOCK_TTL seconds, so a worker killed while fetching does not block the rest for long.
 LOCK_TTL = 15
-LOCK_WAIT = 10
+LOCK_WAIT = 5
 POLL = 0.05
 # (connect, read) seconds: a slow WeChat must not hold a gunicorn worker for long.
-TIMEOUT = (3, 6)
+TIMEOUT = (2, 4)
+# After WeChat could not be reached for a token or ticket, pages stop asking for this long: each would
+# otherwise wait out the timeout again (a product page must open even when api.weixin.qq.com does not).
+BACKOFF = 30
 # errcodes that mean "this access_token is no longer good": drop it and fetch a new one once.
 STALE_TOKEN = {40001, 40014, 42001}
 SCOPES = ("snsapi_base", "snsapi_userinfo")
@@ -101,10 +104,14 @@ def _key(name):
 def _fresh(name, fetch):
     """The cached value of ``name``, fetched by ``fetch() -> (value, expires_in)`` when due, by one caller
     at a time across every process sharing the cache."""
-    key, lock = _key(name), _key(name + ":lock")
+    key, lock, down = _key(name), _key(name + ":lock"), _key(name + ":down")
     entry = cache.get(key)
     if entry and time.time() < entry["refresh_at"]:
         return entry["value"]
+    if cache.get(down):
+        if entry and time.time() < entry["expires_at"] - 5:
+            return entry["value"]
+        raise WeChatError(-1, f"WeChat was unreachable for the {name} moments ago; not asking again yet")
     me, deadline = secrets.token_hex(8), time.monotonic() + LOCK_WAIT
     while True:
         if cache.add(lock, me, LOCK_TTL):
@@ -112,7 +119,12 @@ def _fresh(name, fetch):
                 entry = cache.get(key)  # fetched by the holder before us while we waited for the lock
                 if entry and time.time() < entry["refresh_at"]:
                     return entry["value"]
-                value, expires_in = fetch()
+                try:
+                    value, expires_in = fetch()
+                except WeChatError as exc:
+                    if exc.errcode == -2:
+                        cache.set(down, 1, BACKOFF)
+                    raise
                 now = time.time()
                 cache.set(key, {"value": value, "refresh_at": now + max(expires_in - REFRESH_MARGIN, expires_in / 2),
                                 "expires_at": now + expires_in}, timeout=max(int(expires_in), 1))
