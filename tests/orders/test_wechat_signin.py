@@ -12,6 +12,7 @@ from django.test import Client
 
 from orders.models import Buyer
 from orders.services.buyers import WeChatSandboxSignIn
+from orders.services.wechat import check_official_account
 from tests.orders.wechat_local import wx  # noqa: F401 - the fixture
 
 CALLBACK = "/shop/login/wechat/callback/"
@@ -180,3 +181,14 @@ def test_a_wechat_buyer_can_take_their_nickname_from_the_profile_page(db, client
 
 def test_a_phone_buyer_is_not_offered_the_nickname(db, client, shop, client_for):
     assert "wechat-nickname" not in client_for(shop.buyer.user).get("/shop/me/").content.decode()
+
+
+def test_check_reports_an_official_account_that_cannot_pay(settings):
+    settings.PAYMENT_PROVIDER = "wechat"
+    settings.WECHATPAY_APPID = "wxPAY0000000000001"
+    settings.WECHAT_APPID, settings.WECHAT_APP_SECRET = "", ""
+    assert [m.id for m in check_official_account()] == ["greenshell.W101"]
+    settings.WECHAT_APPID, settings.WECHAT_APP_SECRET = "wxOTHER00000000001", "s" * 32
+    assert [m.id for m in check_official_account()] == ["greenshell.E101"]
+    settings.WECHAT_APPID = "wxPAY0000000000001"
+    assert check_official_account() == []

@@ -30,6 +30,7 @@ from urllib.parse import urldefrag, urlencode
 
 import requests
 from django.conf import settings
+from django.core import checks
 from django.core.cache import cache
 
 # Refresh a token or ticket this many seconds before WeChat's ``expires_in`` runs out (7200 s today).
@@ -59,6 +60,25 @@ class WeChatError(Exception):
 
 def configured():
     return bool(settings.WECHAT_APPID and settings.WECHAT_APP_SECRET)
+
+
+def check_official_account(app_configs=None, **kwargs):
+    """``manage.py check``: JSAPI pays with the openid of the WeChat sign-in, and an openid belongs to one appid."""
+    if settings.PAYMENT_PROVIDER != "wechat":
+        return []
+    if not configured():
+        return [checks.Warning(
+            "PAYMENT_PROVIDER=wechat without WECHAT_APPID/WECHAT_APP_SECRET: buyers inside WeChat cannot sign in "
+            "with WeChat, so they have no openid to pay with (JSAPI); only H5 and Native payments work.",
+            hint="Set the official account's WECHAT_APPID and WECHAT_APP_SECRET (docs/PAYMENTS.md).",
+            id="greenshell.W101")]
+    if settings.WECHAT_APPID != settings.WECHATPAY_APPID:
+        return [checks.Error(
+            f"WECHAT_APPID={settings.WECHAT_APPID} differs from WECHATPAY_APPID={settings.WECHATPAY_APPID}: the "
+            "openids buyers sign in with belong to the first, and WeChat Pay refuses them for the second.",
+            hint="Use the official account bound to the merchant account for both (docs/PAYMENTS.md).",
+            id="greenshell.E101")]
+    return []
 
 
 def _get(path, params):
