@@ -150,6 +150,7 @@ def _fresh(name, fetch):
                                 "expires_at": now + expires_in}, timeout=max(int(expires_in), 1))
                 return value
             finally:
+                # Only our own lock: after a fetch longer than LOCK_TTL it has expired and may be another's.
                 if cache.get(lock) == me:
                     cache.delete(lock)
         # Someone else is fetching. The old value is still good at WeChat until its own expiry: use it.
