@@ -69,7 +69,7 @@ def test_the_token_and_ticket_are_refreshed_before_they_expire(wx):  # noqa: F81
     start = datetime.datetime(2026, 12, 3, 8, 0, tzinfo=datetime.UTC)
     with time_machine.travel(start, tick=False) as clock:
         first = wechat.jsapi_ticket()
-        clock.shift(datetime.timedelta(seconds=7200 - wechat.REFRESH_MARGIN - 1))
+        clock.shift(datetime.timedelta(seconds=6899))  # WeChat's 7200 s less five minutes, less one second
         assert wechat.jsapi_ticket() == first
         assert wx.count("/cgi-bin/token") == 1 and wx.count("/cgi-bin/ticket/getticket") == 1
         clock.shift(datetime.timedelta(seconds=2))  # inside the margin: still valid at WeChat, refreshed now
@@ -78,7 +78,7 @@ def test_the_token_and_ticket_are_refreshed_before_they_expire(wx):  # noqa: F81
         assert wx.count("/cgi-bin/token") == 2 and wx.count("/cgi-bin/ticket/getticket") == 2
         # Entries live in the cache (Redis in production) with WeChat's own expiry, not longer.
         entry = cache.get(wechat._key("jsapi_ticket"))
-        assert entry["expires_at"] - entry["refresh_at"] == wechat.REFRESH_MARGIN
+        assert entry["expires_at"] - entry["refresh_at"] == 300
 
 
 def test_a_token_killed_elsewhere_is_replaced_once(wx):  # noqa: F811
