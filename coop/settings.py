@@ -341,6 +341,16 @@ WECHATPAY_PUBLIC_KEY_ID = env_str("WECHATPAY_PUBLIC_KEY_ID", "")
 # (orders/services/payments/apiv3_local.py); production keeps WeChat's own address.
 WECHATPAY_GATEWAY = env_url("WECHATPAY_GATEWAY", "https://api.mch.weixin.qq.com")
 
+# --- WeChat official account (orders/services/wechat/): sign-in (网页授权) and sharing (JS-SDK) ------------
+# Both empty = no real WeChat sign-in: the sandbox's imitation on a DEBUG or demo site, none in production.
+WECHAT_APPID = env_str("WECHAT_APPID", "")
+WECHAT_APP_SECRET = env_str("WECHAT_APP_SECRET", "")
+# WeChat's addresses. Only tests and a developer's fake (orders/services/wechat/local.py) change them.
+WECHAT_API_BASE = env_url("WECHAT_API_BASE", "https://api.weixin.qq.com")
+WECHAT_OPEN_BASE = env_url("WECHAT_OPEN_BASE", "https://open.weixin.qq.com")
+if bool(WECHAT_APPID) != bool(WECHAT_APP_SECRET):
+    raise ImproperlyConfigured("WECHAT_APPID and WECHAT_APP_SECRET go together (docs/PAYMENTS.md)")
+
 # Ordered demo seeders: coop first, then apps that build on it.
 DEMO_SEEDERS = ["coop.demo.seed", "quality.demo.seed", "orders.demo.seed", "coop.demo.seed_household_logins"]
 

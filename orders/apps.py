@@ -12,4 +12,8 @@ class OrdersConfig(AppConfig):
         # Imported here: services need the app registry, which is only ready now.
         from orders.services.payments import check_payment_provider
 
+        # Likewise: the official account's check reads settings through the services.
+        from orders.services.wechat import check_official_account
+
         checks.register(check_payment_provider, checks.Tags.security, deploy=True)
+        checks.register(check_official_account)

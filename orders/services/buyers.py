@@ -1,18 +1,29 @@
-"""Buyer sign-in: a one-time code to a mobile number, or a WeChat-login-shaped openid.
+"""Buyer sign-in: a one-time code to a mobile number, or WeChat's web authorisation (网页授权).
 
-Both are ``SignInProvider``s returning a Buyer, so a real WeChat OAuth provider plugs in beside them.
-Codes are 6 digits, valid 10 minutes, 5 tries, stored only as a keyed hash, sent through the
+Each provider's ``authenticate`` returns a Buyer. WeChat has two behind one interface (``authorize_url``,
+``authenticate(code=, scope=)``): the real official account (``WeChatOAuthSignIn``, orders/services/wechat/)
+when ``WECHAT_APPID`` is set, else the local imitation on a DEBUG or demo site. Both go through
+``begin_wechat_sign_in`` / ``finish_wechat_sign_in``: a random ``state`` bound to the session, single use,
+10 minutes; a ``code`` accepted once (remembered in the cache for its 5-minute life).
+Phone codes are 6 digits, valid 10 minutes, 5 tries, stored only as a keyed hash, sent through the
 notification service (console channel in development: the code appears in the server log).
 """
 
 import datetime
+import hashlib
 import hmac
+import logging
 import secrets
+import time
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -23,9 +34,14 @@ from coop.lib.validators import MOBILE_RE, InvalidPhone, normalize_mobile, norma
 from coop.services.audit import log_action
 from coop.services.notifications import SendLimited, notify, spend_sms_allowance
 from orders.models import Address, Buyer, LoginCode
+from orders.services import wechat
 
 CODE_TTL = datetime.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
+OAUTH_SESSION_KEY = "wx_oauth"
+STATE_TTL = 600  # seconds from leaving for WeChat's consent page to coming back
+WECHAT_CODE_LIFE = 300  # WeChat's codes live 5 minutes: remembered as used that long
+log = logging.getLogger(__name__)
 
 
 class SignInError(DomainError):
@@ -86,25 +102,97 @@ class PhoneCodeSignIn:
 
 
 class WeChatSandboxSignIn:
-    """Shaped like WeChat web OAuth (``snsapi_base``): authorize → ``code`` → exchange for ``openid``.
-
-    The local "authorize" page issues a short-lived signed code carrying an openid derived from a
-    per-browser id; a real provider would call ``sns/oauth2/access_token`` with the appid/secret.
-    """
+    """The local imitation of WeChat web authorisation: the shop's own "authorize" page issues a short-lived
+    signed code carrying an openid derived from a per-browser id (no official account needed)."""
 
     name = "wechat"
     SALT = "greenshell.wechat-sandbox-oauth"
 
+    def authorize_url(self, redirect_uri, state, scope="snsapi_base"):
+        return reverse("shop:wechat-authorize") + "?" + urlencode(
+            {"redirect_uri": redirect_uri, "state": state, "scope": scope})
+
     def issue_code(self, device_id):
         openid = "o" + salted_hmac(self.SALT, device_id, algorithm="sha256").hexdigest()[:27]
-        return signing.dumps({"openid": openid}, salt=self.SALT)
+        return signing.dumps({"openid": openid, "n": secrets.token_hex(4)}, salt=self.SALT)
 
-    def authenticate(self, *, code):
+    def authenticate(self, *, code, scope="snsapi_base"):
         try:
-            data = signing.loads(code, salt=self.SALT, max_age=300)
+            data = signing.loads(code, salt=self.SALT, max_age=WECHAT_CODE_LIFE)
         except signing.BadSignature:
-            raise SignInError(_("微信授权已失效，请重试。"), "bad_code") from None
+            raise SignInError(_("微信授权已失效，请重新登录。"), "bad_code") from None
         return buyer_for(openid=data["openid"])
+
+
+WECHAT_REFUSALS = {
+    40029: ("bad_code", _l("微信授权已失效，请重新登录。")),
+    40163: ("code_used", _l("这次微信授权已用过，请重新登录。")),
+}
+WECHAT_UNAVAILABLE = ("unavailable", _l("暂时连不上微信，请稍后再试，或用手机号登录。"))
+
+
+class WeChatOAuthSignIn:
+    """The official account's web authorisation: the ``code`` is exchanged with WeChat for the openid, and
+    with ``snsapi_userinfo`` (the buyer agreed on WeChat's page) the nickname becomes the buyer's 称呼."""
+
+    name = "wechat"
+
+    def authorize_url(self, redirect_uri, state, scope="snsapi_base"):
+        return wechat.authorize_url(redirect_uri, state, scope)
+
+    def authenticate(self, *, code, scope="snsapi_base"):
+        try:
+            grant = wechat.exchange_code(code)
+        except wechat.WeChatError as exc:
+            log.warning("wechat sign-in refused: %s", exc)
+            kind, message = WECHAT_REFUSALS.get(exc.errcode, WECHAT_UNAVAILABLE)
+            raise SignInError(str(message), kind) from None
+        buyer = buyer_for(openid=grant["openid"])
+        if scope == "snsapi_userinfo" and "snsapi_userinfo" in grant.get("scope", ""):
+            try:
+                nickname = (wechat.userinfo(grant["access_token"], grant["openid"]).get("nickname") or "").strip()
+            except wechat.WeChatError as exc:  # the sign-in stands; only the nickname is missing
+                log.warning("wechat userinfo refused: %s", exc)
+                nickname = ""
+            if nickname:
+                Buyer.objects.filter(pk=buyer.pk).update(name=nickname[:60])
+                buyer.name = nickname[:60]
+        return buyer
+
+
+def wechat_sign_in():
+    """The WeChat sign-in in use: the real official account when configured, the imitation on a DEBUG or demo
+    site, none in production without an official account (the button is not shown, the links refuse)."""
+    if wechat.configured():
+        return WeChatOAuthSignIn()
+    if settings.DEBUG or settings.DEMO_MODE:
+        return WeChatSandboxSignIn()
+    return None
+
+
+def begin_wechat_sign_in(session, *, next_url, scope="snsapi_base"):
+    """A new ``state`` for this browser's session (replacing any earlier one); returns it."""
+    state = secrets.token_urlsafe(16)
+    session[OAUTH_SESSION_KEY] = {"state": state, "scope": scope, "next": next_url, "at": time.time()}
+    return state
+
+
+def finish_wechat_sign_in(session, provider, *, state, code):
+    """``(buyer, next_url)`` for WeChat's return to the callback, or ``SignInError`` with nothing changed.
+
+    Refused: no ``state``, another session's ``state`` (a link that would sign this browser into someone
+    else's account), an old one, one already used (it is taken out of the session first, whatever follows),
+    and a ``code`` seen before (cache.add is atomic: of two identical callbacks at once, one goes on)."""
+    pending = session.pop(OAUTH_SESSION_KEY, None)
+    if not (state and pending and hmac.compare_digest(str(state).encode(), pending["state"].encode())
+            and time.time() - pending["at"] <= STATE_TTL):
+        raise SignInError(_("微信授权已失效，请重新登录。"), "state")
+    if not code:  # WeChat comes back without a code when the buyer refuses on its page
+        raise SignInError(_("你没有同意微信授权，可以用手机号登录。"), "denied")
+    digest = hashlib.sha256(str(code).encode()).hexdigest()[:40]
+    if not cache.add(f"wechat:code:{digest}", 1, WECHAT_CODE_LIFE):
+        raise SignInError(_("这次微信授权已用过，请重新登录。"), "code_used")
+    return provider.authenticate(code=code, scope=pending["scope"]), pending["next"]
 
 
 def buyer_for(*, phone=None, openid=None):

@@ -1,8 +1,9 @@
-"""Buyer sign-in (mobile + code, or the WeChat-shaped sandbox login), profile and addresses."""
+"""Buyer sign-in (mobile + code, or WeChat web authorisation: real or the sandbox's imitation), profile, addresses."""
 
 import secrets
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.shortcuts import redirect, render
@@ -19,8 +20,11 @@ from orders.services.buyers import (
     SignInError,
     WeChatSandboxSignIn,
     add_address,
+    begin_wechat_sign_in,
+    finish_wechat_sign_in,
     send_login_code,
     update_profile,
+    wechat_sign_in,
 )
 from orders.views.base import buyer_required
 
@@ -48,43 +52,55 @@ def sign_in(request):
         else:
             _sign_in(request, buyer)
             return redirect(nxt)
-    return render(request, "orders/login.html", {"phone": phone, "sent": sent, "next": nxt})
+    return render(request, "orders/login.html", {"phone": phone, "sent": sent, "next": nxt,
+                                                 "wechat": wechat_sign_in() is not None})
 
 
 def wechat_start(request):
-    """Like WeChat web OAuth: send the browser to the authorize page with a state to check on return."""
-    state = secrets.token_urlsafe(12)
-    request.session["wx_state"] = state
-    request.session["wx_next"] = safe_next(request, "/shop/")
-    return redirect(reverse("shop:wechat-authorize") + "?" + urlencode(
-        {"redirect_uri": reverse("shop:wechat-callback"), "state": state, "scope": "snsapi_base"}))
+    """Send the browser to WeChat's consent page (or the sandbox's) with a fresh state bound to this session.
+    ``?scope=userinfo`` asks for the nickname too (the profile page's button); otherwise openid only."""
+    provider = wechat_sign_in()
+    if provider is None:
+        messages.error(request, _("本店暂未开通微信登录，请用手机号登录。"))
+        return redirect("shop:login")
+    scope = "snsapi_userinfo" if request.GET.get("scope") == "userinfo" else "snsapi_base"
+    state = begin_wechat_sign_in(request.session, next_url=safe_next(request, "/shop/"), scope=scope)
+    # The address registered as 网页授权域名 in the official account: SITE_URL, not whatever Host was sent.
+    callback = settings.SITE_URL + reverse("shop:wechat-callback")
+    return redirect(provider.authorize_url(callback, state, scope))
 
 
 def wechat_authorize(request):
     """The sandbox's authorize page (plays WeChat). A per-browser id stands in for the WeChat account."""
-    redirect_uri = request.GET.get("redirect_uri", "")
-    if not redirect_uri.startswith("/shop/"):
+    if not isinstance(wechat_sign_in(), WeChatSandboxSignIn):
+        return render(request, "orders/wechat_authorize.html", {"error": True}, status=404)
+    # Only our own callback path, never another site: the code must not leave the shop.
+    back = urlsplit(request.GET.get("redirect_uri", "")).path
+    if not back.startswith("/shop/"):
         return render(request, "orders/wechat_authorize.html", {"error": True}, status=400)
     if request.method == "POST":
         device = request.COOKIES.get("wx_sandbox_device") or secrets.token_hex(16)
         code = WeChatSandboxSignIn().issue_code(device)
-        resp = redirect(redirect_uri + "?" + urlencode({"code": code, "state": request.GET.get("state", "")}))
+        resp = redirect(back + "?" + urlencode({"code": code, "state": request.GET.get("state", "")}))
         resp.set_cookie("wx_sandbox_device", device, max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
         return resp
-    return render(request, "orders/wechat_authorize.html", {})
+    return render(request, "orders/wechat_authorize.html",
+                  {"userinfo": request.GET.get("scope") == "snsapi_userinfo"})
 
 
 def wechat_callback(request):
-    if request.GET.get("state") != request.session.pop("wx_state", None):
-        messages.error(request, _("微信授权已失效，请重试。"))
-        return redirect("shop:login")
+    """WeChat's return (a GET by the protocol). Signs in only with this session's state and a fresh code."""
+    provider = wechat_sign_in()
     try:
-        buyer = WeChatSandboxSignIn().authenticate(code=request.GET.get("code", ""))
+        if provider is None:
+            raise SignInError(_("本店暂未开通微信登录，请用手机号登录。"), "off")
+        buyer, nxt = finish_wechat_sign_in(request.session, provider, state=request.GET.get("state", ""),
+                                           code=request.GET.get("code", ""))
     except SignInError as exc:
         messages.error(request, exc.message)
         return redirect("shop:login")
     _sign_in(request, buyer)
-    return redirect(request.session.pop("wx_next", "/shop/"))
+    return redirect(nxt)
 
 
 @require_POST
@@ -121,5 +137,9 @@ def profile(request):
             return redirect("shop:profile")
     return render(request, "orders/profile.html", {"buyer": buyer, "kinds": Buyer.KINDS,
                                                    "addresses": buyer.addresses.all(),
-                                                   "address_form": address_form, "address_errors": address_errors},
+                                                   "address_form": address_form, "address_errors": address_errors,
+                                                   # Only a WeChat buyer: the grant returns their own openid, so
+                                                   # the same account (a phone buyer would land in another one).
+                                                   "wechat_nickname": bool(buyer.wechat_openid)
+                                                   and wechat_sign_in() is not None},
                   status=status)

@@ -6,6 +6,7 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -17,7 +18,7 @@ from coop.lib.validators import MAX_BOXES, InvalidNumber, parse_int
 from orders.models import Buyer, GroupBuy, OrderError
 from orders.services.groupbuys import LIVE, chain, taken_boxes
 from orders.services.orders import Item, pick_up, place_order
-from orders.views.base import current_buyer
+from orders.views.base import absolute, current_buyer, render_shared, wechat_share
 
 
 def page(request, code):
@@ -46,10 +47,16 @@ def page(request, code):
             return redirect("shop:order", number=order.number)
     taken = taken_boxes(gb)
     mine = gb.orders.filter(buyer=buyer, status__in=LIVE) if buyer else []
-    return render(request, "orders/groupbuy.html", {
+    share = wechat_share(
+        request, title=f"{gb.title} ¥{gb.price}",
+        desc=_("%(d)s 截止 · %(p)s 自提 · 仅剩 %(n)s 盒") % {
+            "d": timezone.localtime(gb.deadline).strftime("%m-%d %H:%M"), "p": gb.pickup_point.name,
+            "n": max(gb.stock_cap - taken, 0)},
+        link=absolute(request.path), image=absolute(reverse("shop:groupbuy-poster", args=[gb.code])))
+    return render_shared(request, "orders/groupbuy.html", {
         "gb": gb, "chain": chain(gb), "taken": taken, "left": max(gb.stock_cap - taken, 0),
         "joinable": gb.is_joinable(), "buyer": buyer, "mine": mine, "key": uuid.uuid4().hex,
-        "is_leader": _may_lead(request.user, gb), "share_url": request.build_absolute_uri(request.path)})
+        "is_leader": _may_lead(request.user, gb), "share_url": request.build_absolute_uri(request.path)}, share)
 
 
 def _may_lead(user, gb):

@@ -19,9 +19,10 @@ from coop.lib.locking import LockTimeout
 from coop.lib.validators import MAX_BOXES, InvalidNumber, optional_id, parse_id, parse_int
 from orders.models import GroupBuy, Order, OrderError, PickupPoint, Product
 from orders.services import payments, stock
+from orders.services import programmes as programme_service
 from orders.services.orders import Item, cancel_order, place_order, trace_batches
 from orders.services.payments.base import Payer
-from orders.views.base import buyer_required, cart_items, save_cart
+from orders.views.base import absolute, buyer_required, cart_items, render_shared, save_cart, wechat_share
 
 
 def home(request):
@@ -31,17 +32,34 @@ def home(request):
 
     group_buys = [g for g in GroupBuy.objects.filter(status=GroupBuy.OPEN).select_related("product")
                   if g.is_joinable()]
-    return render(request, "orders/home.html", {"products": products, "group_buys": group_buys,
-                                                "cart_count": sum(cart_items(request).values())})
+    return render_shared(request, "orders/home.html", {"products": products, "group_buys": group_buys,
+                                                       "cart_count": sum(cart_items(request).values())},
+                         _programme_share(request))
+
+
+def _programme_share(request):
+    """A buyer who came through a programme's link shares the programme (以购代捐), with its poster."""
+    code = request.session.get(programme_service.SESSION_KEY)
+    programme = programme_service.programme_by_code(code) if code else None
+    if programme is None:
+        return None
+    desc = _("%(org)s 与凉山的结对帮扶：买高山绿壳鸡蛋，钱到农户。") % {"org": programme.east_organisation}
+    return wechat_share(request, title=_("%(name)s · 以购代捐") % {"name": programme.name}, desc=desc,
+                        link=absolute(reverse("shop:programme-link", args=[programme.code])),
+                        image=absolute(reverse("shop:programme-poster", args=[programme.code])))
 
 
 def product_detail(request, pk):
     product = get_object_or_404(Product.objects.select_related("cooperative"), pk=pk, active=True)
     product.left = stock.product_availability(product)
     share_url = request.build_absolute_uri(request.path)
-    return render(request, "orders/product.html", {
+    image = product.photo.url if product.photo else reverse("shop:product-poster", args=[product.pk])
+    share = wechat_share(request, title=f"{product.name} ¥{product.price}",
+                         desc=(product.description or product.cooperative.name)[:60],
+                         link=absolute(request.path), image=absolute(image))
+    return render_shared(request, "orders/product.html", {
         "product": product, "share_url": share_url, "limit": min(product.per_order_limit, product.left),
-        "cart_count": sum(cart_items(request).values())})
+        "cart_count": sum(cart_items(request).values())}, share)
 
 
 @require_POST
