@@ -21,6 +21,9 @@ from coop.services.notifications import notify
 from quality.models import Appeal, CharterError, Penalty
 from quality.services import penalties as penalty_service
 
+# Appeals the committee has still to hear (field lookups, shared by the dashboard, the workbench and their links).
+TO_HEAR = {"status": Appeal.PENDING}
+
 
 def _is_household(user, penalty):
     farmer = getattr(user, "farmer", None) if getattr(user, "is_authenticated", False) else None
