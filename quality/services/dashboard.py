@@ -233,7 +233,10 @@ def admin_list(model, lookups):
     """The admin list of ``model`` filtered by exactly ``lookups`` — the same field lookups a count was made with,
     so a card's number and the rows it opens cannot disagree (the admin applies a query string's field lookups to
     its queryset as they are; its own tenant rule still scopes the rows)."""
-    query = urlencode({key: _query_value(value) for key, value in lookups.items()})
+    # A plain field is written "field__exact", the parameter of the admin's own filter for it, so the list's
+    # filter panel shows the choice as made (the rows are the same).
+    query = urlencode({(key if "__" in key else f"{key}__exact"): _query_value(value)
+                       for key, value in lookups.items()})
     return _admin_url(f"{model._meta.app_label}_{model._meta.model_name}_changelist", query)
 
 
