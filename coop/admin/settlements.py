@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -16,6 +17,8 @@ from coop.models import (
     SettlementRun,
 )
 from coop.services.settlements import TO_PAY, SettlementError, approve_settlement, pay_settlement
+
+WORKBENCH = "/admin/workbench/"  # quality's page, linked by path as coop links to quality
 
 
 class SettlementLineInline(ReadOnlyInline):
@@ -87,9 +90,11 @@ class SettlementAdmin(CooperativeScopedAdmin):
 
     @admin.action(description=_("登记付款（填写转账凭证号）"), permissions=["pay"])
     def pay(self, request, queryset, form_action=""):
+        # Started from the workbench (or its approve-then-pay), paying ends back there, where 待付款 now says 0.
+        home = request.POST.get("then") in ("pay", "home")
         reference, page = ask_one_value(self, request, queryset, action="pay", title=gettext("登记付款"),
                                         label=gettext("付款凭证号（转账批次号）"), summary=pay_summary,
-                                        form_action=form_action)
+                                        form_action=form_action, hidden={"then": "home"} if home else None)
         if page is not None:
             return page
         done = 0
@@ -100,7 +105,7 @@ class SettlementAdmin(CooperativeScopedAdmin):
             except SettlementError as exc:
                 self.message_user(request, str(exc), messages.WARNING)
         self.message_user(request, gettext("已付款 %(n)d 张结算单。") % {"n": done})
-        return None
+        return HttpResponseRedirect(WORKBENCH) if home else None
 
     def has_approve_permission(self, request):
         return self._can(request, self.edit_roles)

@@ -168,6 +168,7 @@ def test_the_daily_jobs_take_at_most_three_taps_from_the_workbench(browser, live
     expect(page.locator("#ask-summary")).to_contain_text("¥48.00")
     page.fill("input[name=value]", "WX-20261201-01")
     tap("#ask-form input[type=submit]")
+    page.wait_for_url("**/admin/workbench/")  # paid: back on the workbench, which says so
     expect(page.locator(".messagelist")).to_contain_text("已付款 1 张结算单")
     assert Settlement.objects.get(cooperative=world["coop"]).status == Settlement.PAID
     taps["settle to paid"] = tap.n

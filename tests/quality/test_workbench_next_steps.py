@@ -92,9 +92,11 @@ def test_approve_then_pay_runs_on_exactly_the_listed_drafts_of_the_own_cooperati
     assert 'action="/admin/coop/settlement/?status=approved"' in body
     assert [s.status for s in Settlement.objects.filter(pk__in=[s.pk for s in mine])] == [Settlement.APPROVED] * 2
     assert Settlement.objects.get(pk=theirs[0].pk).status == Settlement.DRAFT  # another cooperative's: untouched
+    assert 'name="then" value="home"' in body
     done = client.post("/admin/coop/settlement/?status=approved", {
-        "action": "pay", "confirm": 1, "value": "WX-1", "_selected_action": [s.pk for s in mine]}, follow=True)
-    assert "已付款 2 张结算单" in done.content.decode()
+        "action": "pay", "confirm": 1, "value": "WX-1", "then": "home", "_selected_action": [s.pk for s in mine]})
+    assert done["Location"] == "/admin/workbench/"  # paid: back home, where 待付款 now says 0
+    assert "已付款 2 张结算单" in client.get("/admin/workbench/").content.decode()
     assert set(Settlement.objects.filter(cooperative=personas.coop_a).values_list("status", flat=True)) == {
         Settlement.PAID}
     # Without "then", approving stays on the list, as before.
