@@ -80,6 +80,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Before the admin: its catch-all would 404 it.
     path("admin/dashboard/", include(quality_urls.dashboard_urlpatterns)),
+    *quality_urls.workbench_urlpatterns,
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: no inline script under the CSP.

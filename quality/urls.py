@@ -1,5 +1,5 @@
 """URLs of the quality app: ``urlpatterns`` (pages), ``api_urlpatterns`` (under /api/) and
-``dashboard_urlpatterns`` (under /admin/dashboard/).
+``dashboard_urlpatterns`` (under /admin/dashboard/) and ``workbench_urlpatterns`` (the staff's home and sign-in).
 
 Public trace URLs are printed on paper; /notice/<village> goes on paper notices in the village; /farmer/…
 is linked from the farmer home page and from penalty notifications. Never change them.
@@ -15,7 +15,7 @@ from quality.api import labels as labels_api
 from quality.api import penalties as penalties_api
 from quality.api import reports as reports_api
 from quality.api import trace as trace_api
-from quality.views import appeals, charter, dashboard, labels, notice, penalties, reports, trace
+from quality.views import appeals, charter, dashboard, labels, notice, penalties, reports, trace, workbench
 
 urlpatterns = [
     # trace
@@ -33,6 +33,7 @@ urlpatterns = [
          name="trace-labels-tspl"),
     path("trace/batches/<int:batch_id>/labels.zpl", labels.labels_printer, {"language": "zpl"},
          name="trace-labels-zpl"),
+    path("trace/batches/<int:batch_id>/print/", labels.print_labels, name="trace-labels-print"),
     path("trace/sheets/<int:sheet_id>.pdf", labels.label_sheet_file, name="trace-sheet-file"),
     # bad-egg reports (linked from the scan page) and the village notice board
     path("t/<str:code>/report/", reports.report_form, name="charter-report"),
@@ -59,4 +60,10 @@ api_urlpatterns = router.urls
 dashboard_urlpatterns = [
     path("", admin.site.admin_view(dashboard.dashboard), name="admin-dashboard"),
     path("export/<slug:what>.<slug:fmt>", admin.site.admin_view(dashboard.export), name="admin-dashboard-export"),
+]
+
+# Mounted by coop/urls.py before the admin: /admin/workbench/ (the staff's home) and /admin/login/ (landing there).
+workbench_urlpatterns = [
+    path("admin/workbench/", admin.site.admin_view(workbench.workbench), name="staff-workbench"),
+    path("admin/login/", workbench.staff_login, name="staff-login"),
 ]

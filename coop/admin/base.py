@@ -163,13 +163,15 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 def ask_one_value(modeladmin, request, queryset, *, action, title, label=None, field=None, form_class=None,
-                  summary=None):
+                  summary=None, form_action="", hidden=None):
     """An intermediate page for an action that needs a value (payment reference, award amount).
 
     Returns the cleaned value (or the form's cleaned data, with ``form_class``) once the manager has
     submitted it, else a response showing the form. ``summary(queryset)`` may return
     ``{"columns": [...], "rows": [[...], ...], "total": [...]}``: a table of what the action will do
     (amounts and their total), shown above the form so the manager checks it before confirming.
+    ``form_action`` is the list the form posts back to (default: this page's own), for a page shown by another
+    action whose list no longer holds the rows (approve, then pay); ``hidden`` are fields the form carries back.
     """
     if form_class is None:
         field = field or forms.CharField(label=label, max_length=64)
@@ -184,5 +186,6 @@ def ask_one_value(modeladmin, request, queryset, *, action, title, label=None, f
     context = {**modeladmin.admin_site.each_context(request), "title": title, "form": form, "objects": queryset,
                "action": action, "ids": [str(pk) for pk in queryset.values_list("pk", flat=True)],
                "checkbox": ACTION_CHECKBOX_NAME, "opts": modeladmin.model._meta,
-               "summary": summary(queryset) if summary else None}
+               "summary": summary(queryset) if summary else None, "form_action": form_action,
+               "hidden": sorted((hidden or {}).items())}
     return None, TemplateResponse(request, "coop/books/admin_ask.html", context)

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -35,9 +36,29 @@ class BatchAdmin(CooperativeScopedAdmin):
     date_hierarchy = "packed_at"
     inlines = [ContributionInline]
     actions = ["mark_sold_out", "mark_expired"]
-    readonly_fields = [f.name for f in Batch._meta.fields if f.name != "id"]
+    readonly_fields = [f.name for f in Batch._meta.fields if f.name != "id"] + ["next_steps"]
     may_change = False  # status changes go through actions (one transition function)
     may_delete = False
+
+    @admin.display(description=_("标签与溯源"))
+    def next_steps(self, obj):
+        """The next steps where the batch is: its labels in each format, certificate, scan page and EPCIS. Linked
+        by path, as coop links to quality's pages (the paths are printed on labels and never change); the trace
+        code's page in the admin has every format and the recall."""
+        b = obj.pk
+        links = [(f"/trace/batches/{b}/print/", gettext("打印标签（选规格和张数）")),
+                 (f"/trace/batches/{b}/labels.pdf", gettext("A4 不干胶标签 PDF")),
+                 (f"/trace/batches/{b}/labels.tspl", gettext("标签机文件 TSPL")),
+                 (f"/trace/batches/{b}/labels.zpl", gettext("标签机文件 ZPL")),
+                 (f"/trace/batches/{b}/label.png", gettext("单张标签 PNG"))]
+        trace = getattr(obj, "trace", None)  # made when the batch was packed; an old row may have none
+        if trace is not None:
+            links += [(f"/t/{trace.code}", gettext("扫码页")),
+                      (f"/t/{trace.code}/certificate.pdf", gettext("承诺达标合格证")),
+                      (f"/t/{trace.code}/epcis.json?private=1", "EPCIS 2.0"),
+                      (reverse("admin:quality_tracecode_change", args=[trace.pk]), gettext("全部标签规格与召回"))]
+        return format_html('<ul id="batch-next-steps">{}</ul>',
+                           format_html_join("", '<li><a href="{}">{}</a></li>', links))
 
     def add_view(self, request, form_url="", extra_context=None):
         return HttpResponseRedirect(reverse("books-pack"))  # packing is the service's job

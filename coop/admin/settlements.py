@@ -3,8 +3,10 @@
 from decimal import Decimal
 
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +16,9 @@ from coop.models import (
     Settlement,
     SettlementRun,
 )
-from coop.services.settlements import SettlementError, approve_settlement, pay_settlement
+from coop.services.settlements import TO_PAY, SettlementError, approve_settlement, pay_settlement
+
+WORKBENCH = "/admin/workbench/"  # quality's page, linked by path as coop links to quality
 
 
 class SettlementLineInline(ReadOnlyInline):
@@ -68,19 +72,29 @@ class SettlementAdmin(CooperativeScopedAdmin):
 
     @admin.action(description=_("审批所选结算单"), permissions=["approve"])
     def approve(self, request, queryset):
-        done = 0
+        done = []
         for s in queryset:
             try:
                 approve_settlement(s, user=request.user)
-                done += 1
+                done.append(s.pk)
             except SettlementError as exc:
                 self.message_user(request, str(exc), messages.WARNING)
-        self.message_user(request, gettext("已审批 %(n)d 张结算单。") % {"n": done})
+        self.message_user(request, gettext("已审批 %(n)d 张结算单。") % {"n": len(done)})
+        if request.POST.get("then") == "pay" and done:
+            # "审批并登记付款" (the settlement run's page, the workbench): the next step where it is — the pay page
+            # for the rows just approved, with its summary to check; it posts to the list of those to pay, since
+            # this list (of drafts) no longer holds them.
+            return self.pay(request, self.get_queryset(request).filter(pk__in=done),
+                            form_action=reverse("admin:coop_settlement_changelist") + "?" + urlencode(TO_PAY))
+        return None
 
     @admin.action(description=_("登记付款（填写转账凭证号）"), permissions=["pay"])
-    def pay(self, request, queryset):
+    def pay(self, request, queryset, form_action=""):
+        # Started from the workbench (or its approve-then-pay), paying ends back there, where 待付款 now says 0.
+        home = request.POST.get("then") in ("pay", "home")
         reference, page = ask_one_value(self, request, queryset, action="pay", title=gettext("登记付款"),
-                                        label=gettext("付款凭证号（转账批次号）"), summary=pay_summary)
+                                        label=gettext("付款凭证号（转账批次号）"), summary=pay_summary,
+                                        form_action=form_action, hidden={"then": "home"} if home else None)
         if page is not None:
             return page
         done = 0
@@ -91,7 +105,7 @@ class SettlementAdmin(CooperativeScopedAdmin):
             except SettlementError as exc:
                 self.message_user(request, str(exc), messages.WARNING)
         self.message_user(request, gettext("已付款 %(n)d 张结算单。") % {"n": done})
-        return None
+        return HttpResponseRedirect(WORKBENCH) if home else None
 
     def has_approve_permission(self, request):
         return self._can(request, self.edit_roles)

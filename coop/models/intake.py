@@ -57,16 +57,22 @@ class PriceSchedule(models.Model):
         return f"{self.weight_class} ¥{self.price_per_egg} ({self.effective_from})"
 
 
+# The two states as field lookups, so a page can also *link* to exactly these rows (an admin list's query string
+# is the same lookups: quality.services.dashboard.admin_list), and a count and its list can never disagree.
+COUNTED = {"flagged": False, "cancelled_at__isnull": True}
+HELD = {"flagged": True, "cancelled_at__isnull": True}
+
+
 class DeliveryQuerySet(models.QuerySet):
     def counted(self):
         """Deliveries whose eggs are in stock and whose money is owed: not held for review, not cancelled.
 
         Stock, packing, the dashboard and the households' figures read deliveries through this, so a
         delivery flagged as implausible counts nowhere until a manager confirms or corrects it."""
-        return self.filter(flagged=False, cancelled_at__isnull=True)
+        return self.filter(**COUNTED)
 
     def held(self):
-        return self.filter(flagged=True, cancelled_at__isnull=True)
+        return self.filter(**HELD)
 
 
 class Delivery(models.Model):

@@ -33,6 +33,11 @@ from coop.services import ledger
 from coop.services.audit import log_action
 from coop.services.notifications import notify
 
+# Settlements waiting for the manager (field lookups: the workbench counts and totals them and links to the admin
+# list, whose approve and pay actions it runs on the same lookups).
+TO_APPROVE = {"status": Settlement.DRAFT}
+TO_PAY = {"status": Settlement.APPROVED}
+
 
 class SettlementError(DomainError):
     """An illegal settlement transition or bad request. The message is shown to the user.

@@ -3,9 +3,12 @@
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -15,7 +18,7 @@ from coop.lib.files import file_response
 from coop.models import Settlement, SettlementRun, Staff
 from coop.services.audit import log_action
 from coop.services.payslips import render_transfer_xlsx
-from coop.services.settlements import month_bounds, start_settlement_run
+from coop.services.settlements import TO_APPROVE, month_bounds, start_settlement_run
 from coop.views.base import LOGIN, manager_cooperative
 
 
@@ -39,7 +42,17 @@ def run_progress(request, pk):
     ids = tenancy.cooperative_ids(request.user, (Staff.MANAGER,))
     run = get_object_or_404(SettlementRun.objects.select_related("cooperative"), pk=pk, cooperative__in=ids)
     finished = run.status in (SettlementRun.DONE, SettlementRun.FAILED)
-    return render(request, "coop/books/run.html", {"run": run, "finished": finished})
+    context = {"run": run, "finished": finished}
+    if finished:
+        # The next step where it is: approve this month's drafts and go on to pay them, as the admin's actions do
+        # (the button posts them to the list of exactly these drafts).
+        lookups = {**TO_APPROVE, "cooperative": run.cooperative_id, "period_start": run.period_start,
+                   "period_end": run.period_end}
+        drafts = Settlement.objects.filter(**lookups).aggregate(n=Count("id"), paid_out=Settlement.paid_out_sum())
+        context.update(drafts=drafts["n"], drafts_paid_out=drafts["paid_out"] or Decimal("0.00"),
+                       drafts_url=reverse("admin:coop_settlement_changelist") + "?" + urlencode(
+                           {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in lookups.items()}))
+    return render(request, "coop/books/run.html", context)
 
 
 def _period_from(request):

@@ -31,6 +31,12 @@ from orders.services.status import set_status
 
 PAY_WITHIN = datetime.timedelta(minutes=30)
 
+# What waits for the manager, as field lookups: the manager's lists filter with them and the workbench counts
+# and links with them (an admin list's query string is the same lookups), so a count opens exactly its rows.
+TO_PACK = {"status": Order.PAID}
+TO_SHIP = {"status": Order.PACKED, "fulfilment": Order.COURIER}
+TO_HAND_OVER = {"fulfilment": Order.PICKUP, "status__in": (Order.PACKED, Order.READY_FOR_PICKUP)}
+
 
 # Pickup codes are read aloud and typed: no 0/O/1/I/L.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

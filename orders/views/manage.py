@@ -18,7 +18,15 @@ from coop.lib.locking import LockTimeout
 from orders.models import Order, OrderError, PickupPoint, Product
 from orders.services import payments, stock
 from orders.services.groupbuys import create_group_buy
-from orders.services.orders import complete, mark_ready_for_pickup, mark_shipped, pack_order, trace_batches
+from orders.services.orders import (
+    TO_HAND_OVER,
+    TO_PACK,
+    complete,
+    mark_ready_for_pickup,
+    mark_shipped,
+    pack_order,
+    trace_batches,
+)
 
 ROLES = (tenancy.Staff.MANAGER,)
 
@@ -56,7 +64,7 @@ def _shortfalls(request):
 
 @manager_required
 def packing_list(request):
-    orders = _orders(request).filter(status=Order.PAID).order_by("placed_at")
+    orders = _orders(request).filter(**TO_PACK).order_by("placed_at")
     totals = {}
     for o in orders:
         for line in o.lines.all():
@@ -67,8 +75,8 @@ def packing_list(request):
 
 @manager_required
 def pickup_list(request):
-    orders = _orders(request).filter(fulfilment=Order.PICKUP, status__in=(Order.PACKED, Order.READY_FOR_PICKUP)
-                                     ).order_by("pickup_point__name", "group_buy_id", "chain_no", "placed_at")
+    orders = _orders(request).filter(**TO_HAND_OVER).order_by("pickup_point__name", "group_buy_id", "chain_no",
+                                                              "placed_at")
     return render(request, "orders/manage_pickup.html", {"orders": orders, "now": timezone.now()})
 
 

@@ -111,6 +111,9 @@ class BadEggReportAdmin(CooperativeScopedAdmin):
                                            and _roles(request, report.cooperative_id, (Staff.MANAGER,)))
             extra_context["report"] = report
             extra_context["penalties"] = report.penalties.select_related("farmer", "clause")
+            # Report → batch → households: whose eggs were in the batch, one tap from the report.
+            extra_context["households"] = sorted(batch_eggs_by_household(report.batch).items(),
+                                                 key=lambda item: (-item[1], item[0].member_no))
         return super().change_view(request, object_id, form_url, extra_context)
 
     def investigate_view(self, request, pk):

@@ -47,6 +47,10 @@ def appeal_grounds(*, reason="", text="", wants_call=False):
     return "；".join(parts)
 
 
+# Appeals the committee has still to hear (field lookups, shared by the dashboard, the workbench and their links).
+TO_HEAR = {"status": Appeal.PENDING}
+
+
 def _is_household(user, penalty):
     farmer = getattr(user, "farmer", None) if getattr(user, "is_authenticated", False) else None
     return farmer is not None and farmer.pk == penalty.farmer_id

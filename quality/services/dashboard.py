@@ -13,14 +13,18 @@ from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from coop.lib import tenancy
 from coop.models import REJECT_CODES, WEIGHT_CLASS_CODES, Batch, BatchContribution, Cooperative, Delivery, Settlement
+from coop.models.intake import COUNTED, HELD
 from coop.services.packing import window_start
 from orders.models import Order, OrderLine
 from orders.services import stock
 from orders.services.programmes import counted_amounts, counted_orders
 from quality.models import Appeal, BadEggReport, Scan
+from quality.services import appeals as appeal_service
+from quality.services import reports as report_service
 
 CHART_DAYS = 14
 
@@ -62,12 +66,12 @@ def _grouped(qs, *keys):
 def deliveries_summary(coop_ids, today):
     start, end = _day_bounds(week_start(today), today)
     # counted(): deliveries held for review or cancelled by a correction are in no figure.
-    week = Delivery.objects.counted().filter(cooperative__in=coop_ids, received_at__gte=start, received_at__lt=end)
+    week = Delivery.objects.filter(cooperative__in=coop_ids, received_at__gte=start, received_at__lt=end, **COUNTED)
     totals = week.aggregate(brought=Sum("eggs_brought"), rejected=_REJECTED, accepted=_ACCEPTED,
                             amount=Sum("amount_due"), deliveries=Count("id"), households=Count("farmer", distinct=True))
     totals = {k: v or 0 for k, v in totals.items()}
     totals["rate"] = _rate(totals["rejected"], totals["brought"])
-    totals["held"] = Delivery.objects.held().filter(cooperative__in=coop_ids).count()  # waiting for a manager
+    totals["held"] = Delivery.objects.filter(cooperative__in=coop_ids, **HELD).count()  # waiting for a manager
     villages = sorted(_grouped(week, "farmer__village_id", "farmer__village__name"), key=lambda r: -r["brought"])
     households = sorted(_grouped(week, "farmer_id", "farmer__member_no", "farmer__head_name",
                                  "farmer__village__name"), key=lambda r: (-r["brought"], r["farmer__member_no"]))
@@ -182,10 +186,9 @@ def orders_summary(coop_ids, today):
 
 
 def quality_summary(coop_ids):
-    reports = dict(BadEggReport.objects.filter(cooperative__in=coop_ids, status__in=[
-        BadEggReport.RECEIVED, BadEggReport.INVESTIGATING]).values("status").annotate(n=Count("id"))
-        .values_list("status", "n"))
-    appeals = Appeal.objects.filter(penalty__cooperative__in=coop_ids, status=Appeal.PENDING).count()
+    reports = dict(BadEggReport.objects.filter(cooperative__in=coop_ids, **report_service.WAITING).values("status")
+                   .annotate(n=Count("id")).values_list("status", "n"))
+    appeals = Appeal.objects.filter(penalty__cooperative__in=coop_ids, **appeal_service.TO_HEAR).count()
     return {"reports_received": reports.get(BadEggReport.RECEIVED, 0),
             "reports_investigating": reports.get(BadEggReport.INVESTIGATING, 0),
             "reports_waiting": sum(reports.values()), "appeals_waiting": appeals}
@@ -214,6 +217,29 @@ def _admin_url(name, query=""):
         return ""
 
 
+def _query_value(value):
+    """A lookup's value as the admin list reads it back from a query string (``__in``: comma-separated; a boolean
+    or ``__isnull``: 1/0; a date or time: ISO 8601)."""
+    if isinstance(value, (list, tuple, set)):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def admin_list(model, lookups):
+    """The admin list of ``model`` filtered by exactly ``lookups`` — the same field lookups a count was made with,
+    so a card's number and the rows it opens cannot disagree (the admin applies a query string's field lookups to
+    its queryset as they are; its own tenant rule still scopes the rows)."""
+    # A plain field is written "field__exact", the parameter of the admin's own filter for it, so the list's
+    # filter panel shows the choice as made (the rows are the same).
+    query = urlencode({(key if "__" in key else f"{key}__exact"): _query_value(value)
+                       for key, value in lookups.items()})
+    return _admin_url(f"{model._meta.app_label}_{model._meta.model_name}_changelist", query)
+
+
 def dashboard_context(user, today=None, coop_id=None):
     today = today or timezone.localdate()
     ids = tenancy.cooperative_ids(user)
@@ -226,7 +252,7 @@ def dashboard_context(user, today=None, coop_id=None):
     eggs_per_day = per_day(Delivery.objects.counted().filter(cooperative__in=ids), "received_at", first, today,
                            value=Sum("eggs_brought"))
     scans_per_day = per_day(Scan.objects.filter(trace__batch__cooperative__in=ids), "scanned_at", first, today)
-    ws = deliveries["week_start"]
+    week_bounds = _day_bounds(deliveries["week_start"], today)
     return {
         "today": today, "cooperatives": Cooperative.objects.filter(pk__in=tenancy.cooperative_ids(user)),
         "coop_id": coop_id, "d": deliveries,
@@ -235,12 +261,14 @@ def dashboard_context(user, today=None, coop_id=None):
         "scans_total": sum(n for _d, n in scans_per_day),
         "stock": stock_summary(ids, today), "orders": orders_summary(ids, today), "q": quality_summary(ids),
         "settlements": settlement_summary(ids),
+        # Each card opens exactly the rows it counts: the list is filtered by the lookups the count used.
         "links": {
-            "deliveries": _admin_url("coop_delivery_changelist", f"received_at__gte={ws:%Y-%m-%d}"),
-            "flagged": _admin_url("coop_delivery_changelist", "flagged__exact=1"),
-            "reports": _admin_url("quality_badeggreport_changelist", "status__exact=received"),
-            "appeals": _admin_url("quality_appeal_changelist", "status__exact=pending"),
-            "orders": _admin_url("orders_order_changelist", "status__exact=paid"),
+            "deliveries": admin_list(Delivery, {**COUNTED, "received_at__gte": week_bounds[0],
+                                                "received_at__lt": week_bounds[1]}),
+            "flagged": admin_list(Delivery, HELD),
+            "reports": admin_list(BadEggReport, report_service.WAITING),
+            "appeals": admin_list(Appeal, appeal_service.TO_HEAR),
+            "orders": admin_list(Order, {"status__in": Order.OPEN}),
             "settlements": _admin_url("coop_settlement_changelist"),
             "batches": _admin_url("coop_batch_changelist", "status__exact=packed"),
             "farmers": _admin_url("coop_farmer_changelist"),

@@ -37,6 +37,11 @@ from coop.services.audit import log_action
 from quality.models import ComplianceCertificate, LabelSheet
 from quality.services.trace import ensure_trace_code, issue_box_codes, label_url, trace_code_of
 
+# Batches on sale for which no label file has been made yet (field lookups of Batch: the workbench counts them and
+# links to the batch list with the same lookups). A label file is made by a POST (the sheet form), never by a GET
+# download, so "made" is a fact the database has.
+WITHOUT_LABELS = {"status": Batch.PACKED, "label_sheets__isnull": True}
+
 FONT_PATH = Path(settings.BASE_DIR) / "static" / "fonts" / "wqy-microhei-gb2312.ttf"
 
 

@@ -28,6 +28,12 @@ from quality.services import charter as rules
 logger = logging.getLogger("greenshell.charter")
 
 
+def in_appeal_window(now):
+    """Penalties told to the household whose appeal window is still open at ``now`` (field lookups: the workbench
+    counts them and links to the admin list with the same lookups)."""
+    return {"status": Penalty.NOTIFIED, "appeal_deadline__gte": now}
+
+
 def _when(dt):
     return date_format(timezone.localtime(dt), "Y-m-d H:i")
 

@@ -46,6 +46,10 @@ PHOTO_EDGE = 1600  # enough to see a blood spot; small enough for weak 3G
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: what some Android cameras save as .jpg
 DUPLICATE_WINDOW = datetime.timedelta(hours=24)
 
+# Reports waiting for a manager's decision, as field lookups: the dashboard and the workbench count them and link
+# to the admin list with the same lookups as its query string, so the count opens exactly its rows.
+WAITING = {"status__in": (BadEggReport.RECEIVED, BadEggReport.INVESTIGATING)}
+
 
 class RateLimited(CharterError):
     """Too many anonymous reports from one client or about one batch: 429."""

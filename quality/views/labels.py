@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseNotFound
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_safe
 
 from coop.lib import tenancy
@@ -48,6 +48,19 @@ def labels_printer(request, batch_id, language):
     except NotTraced as exc:
         return HttpResponseNotFound(str(exc), content_type="text/plain; charset=utf-8")
     return file_response(body, filename, download=True)
+
+
+@login_required
+@require_safe
+def print_labels(request, batch_id):
+    """``/trace/batches/<id>/print/``: the batch's label form (format, copies) — the packing page links here by
+    path, as coop links to quality. Read only: the sheet is made when that form is posted."""
+    batch = manager_batch(request, batch_id)
+    try:
+        trace = trace_code_of(batch)
+    except NotTraced as exc:
+        return HttpResponseNotFound(str(exc), content_type="text/plain; charset=utf-8")
+    return redirect("admin:quality_tracecode_sheet", trace.pk)
 
 
 @login_required

@@ -59,7 +59,7 @@ def sign_in(browser, live_server, user, viewport=None):
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", user.raw_password)
     page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
+    page.wait_for_url("**/admin/workbench/")  # staff land on their workbench
     return page
 
 

@@ -88,7 +88,7 @@ def test_the_admin_works_under_the_policy(watched):
     watched.fill("input[name=username]", "manager")
     watched.fill("input[name=password]", "greenshell")
     watched.get_by_role("button").last.click()
-    watched.wait_for_url("**/admin/")
+    watched.wait_for_url("**/admin/workbench/")  # staff land on their workbench
     # A list with filters and search (the audit trail), and a change form with widgets (a farmer).
     visit(watched, "/admin/coop/auditevent/")
     # An action without words of its own is named by what it acted on, never by its code.

@@ -194,9 +194,11 @@ ROUTES = {
     "admin/dashboard/": Rule(read=STAFF),
     "admin/dashboard/export/<slug:what>.<slug:fmt>": Rule(read=frozenset({"manager_a", "manager_b", "committee"})),
     "admin/jsi18n/": Rule(read=STAFF),
+    # Staff already signed in are sent on to their workbench (a page they may read), everyone else gets the form.
     "admin/login/": Rule(
-        read=frozenset({"farmer", "other_farmer", "buyer", "other_buyer", "coordinator", "anonymous"})
+        read=frozenset({"farmer", "other_farmer", "buyer", "other_buyer", "coordinator", "anonymous"}) | STAFF
     ),
+    "admin/workbench/": Rule(read=STAFF),
     "admin/orders/acceptancerating/": Rule(read=STAFF),
     "admin/orders/acceptancerating/<path:object_id>/": Rule(read=MANAGERS),
     "admin/orders/acceptancerating/<path:object_id>/change/": Rule(read=NOBODY),
@@ -542,6 +544,7 @@ ROUTES = {
     "t/<str:code>/report/": Rule(read=EVERYONE),
     "trace/batches/<int:batch_id>/label.png": Rule(read=STAFF_A),
     "trace/batches/<int:batch_id>/labels.pdf": Rule(read=STAFF_A),
+    "trace/batches/<int:batch_id>/print/": Rule(read=STAFF_A),
     "trace/batches/<int:batch_id>/labels.tspl": Rule(read=STAFF_A),
     "trace/batches/<int:batch_id>/labels.zpl": Rule(read=STAFF_A),
     "trace/sheets/<int:sheet_id>.pdf": Rule(read=NOBODY),
