@@ -464,6 +464,12 @@ ROUTES = {
     "api/payments/notify/<str:provider>/": Rule(read=NOBODY),
     "api/schema/": Rule(read=EVERYONE),
     "books/pack/": Rule(read=MANAGERS),
+    # Household lists in and out (coop.services.imports): a manager, of their own cooperative only.
+    "books/farmers/export.<str:fmt>": Rule(read=MANAGERS),
+    "books/farmers/import/": Rule(read=MANAGERS),
+    "books/farmers/import/<int:pk>/": Rule(read=NOBODY),  # no import of A's exists in this world: 404
+    "books/farmers/import/confirm/": Rule(read=NOBODY),  # POST only
+    "books/farmers/template.xlsx": Rule(read=MANAGERS),
     "books/payslip/<int:pk>.pdf": Rule(read=frozenset({"manager_a", "inspector", "committee", "farmer"})),
     "books/payslip/<int:pk>/": Rule(read=frozenset({"manager_a", "inspector", "committee", "farmer"})),
     "books/settle/": Rule(read=MANAGERS),
