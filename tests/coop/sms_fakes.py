@@ -257,8 +257,8 @@ class FakeAliyunSms(_FakeServer):
             if params is None or set(params) != set(self.templates[query["TemplateCode"]]):
                 code = "isv.TEMPLATE_MISSING_PARAMETERS"
             else:
-                code = self.refuse_number.get(phone) or (
-                    "" if len(phone) == 11 and phone.startswith("1") and phone.isdigit() else "isv.MOBILE_NUMBER_ILLEGAL")
+                mobile = len(phone) == 11 and phone.startswith("1") and phone.isdigit()
+                code = self.refuse_number.get(phone) or ("" if mobile else "isv.MOBILE_NUMBER_ILLEGAL")
         self.requests[-1]["refused"] = code
         if code:  # business refusals: HTTP 200 with a Code
             return 200, {"Code": code, "Message": ALIYUN_MESSAGES.get(code, code), "RequestId": request_id}
