@@ -89,7 +89,8 @@ TEMPLATES = {
                                "处罚执行、免除、撤销、改次数"),
     "appeal_update": Template(("name", "ref", "result"),
                               "${name}：您对坏蛋报告${ref}处罚的申诉${result}，详情请看农户页面。", "申诉受理与裁决"),
-    "order_status": Template(("no", "status"), "您的订单${no}${status}。", "订单状态"),
+    # Two variables side by side are refused ("不支持仅为变量或多个变量的组合"): words between them.
+    "order_status": Template(("no", "status"), "您的订单${no}状态已更新为：${status}。", "订单状态"),
     "order_pickup": Template(("no", "place", "code"), "您的订单${no}已可自提，请到${place}取货，取货码${code}。",
                              "订单待自提"),
     "batch_recalled": Template(("code",), "您购买的鸡蛋批次${code}已召回，请勿食用，我们将为您退换。", "批次召回"),

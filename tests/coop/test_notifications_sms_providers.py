@@ -335,3 +335,23 @@ def test_deploy_check_reports_a_live_provider_without_its_keys_and_passes_a_comp
     partial = {k: v for k, v in live_env(provider).items() if k != "SMS_TEMPLATE_PENALTY_UPDATE"}
     warned = deploy_check("WARNING", **partial)
     assert "greenshell.W002" in warned.stderr and "SMS_TEMPLATE_PENALTY_UPDATE" in warned.stderr
+
+
+@pytest.mark.django_db
+def test_every_message_of_the_demo_fills_its_template(seeded_demo, settings):
+    """The real flows (deliveries, settlements, penalties, appeals, orders, reports) give each template
+    all its variables: nothing the demo sends would be refused for a missing value."""
+    settings.SMS_TEMPLATES = dict(TEMPLATE_IDS)
+    kinds = set()
+    for note in Notification.objects.all():
+        kind, _id, values = sms.template_values(note.event, note.sms_params)
+        kinds.add(kind)
+        assert all(values.values()), (note.event, values)
+    assert {"delivery_receipt", "settlement_paid", "penalty_notified", "penalty_update", "appeal_update",
+            "order_status", "order_pickup", "hygiene_award", "report_decided"} <= kinds
+
+
+def test_the_operator_documentation_lists_every_template_to_register():
+    doc = (ROOT / "docs" / "PAYMENTS.md").read_text(encoding="utf-8")
+    for kind, template in sms.TEMPLATES.items():
+        assert f"`SMS_TEMPLATE_{kind.upper()}`" in doc and template.text in doc and template.tencent_text() in doc
