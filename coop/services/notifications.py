@@ -302,7 +302,9 @@ def deliver(notification_id):
         ref = get_channel(note.channel).send(note) or ""
     except Exception as exc:
         permanent = isinstance(exc, PermanentChannelError) or note.attempts >= MAX_ATTEMPTS
-        error = f"{exc.__class__.__name__}: {exc}"[:300]
+        # A channel's own refusal is written for the manager (the SMS providers' reasons are Chinese);
+        # anything else keeps its type, which is what a developer needs to find it.
+        error = (str(exc) if isinstance(exc, ChannelError) else f"{exc.__class__.__name__}: {exc}")[:300]
         NotificationAttempt.objects.filter(pk=attempt.pk).update(error=error)
         Notification.objects.filter(pk=note.pk, status=Notification.SENDING).update(
             status=Notification.FAILED if permanent else Notification.QUEUED, error=error)
