@@ -18,8 +18,11 @@ import requests
 from coop.models import Notification, NotificationAttempt
 from coop.services import notifications, sms
 from orders.services.buyers import SignInError, send_login_code
+from tests.conftest import requires_postgres
 from tests.coop.sms_fakes import FakeAliyunSms, FakeTencentSms
 from tests.factories import deliver, set_prices
+from tests.orders.test_buyer_code_limits import burst, phones
+from tests.trust.parallel import errors
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_IDS = {kind: str(2000000 + i) for i, kind in enumerate(sms.TEMPLATES)}
@@ -269,6 +272,18 @@ def test_a_burst_of_code_requests_is_stopped_before_the_provider_is_called(live,
             except SignInError:
                 pass
     assert len(live.requests) == 12
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_parallel_burst_reaches_the_provider_no_more_often_than_the_limits(live, settings):
+    """Thirty requests at once from one address (PostgreSQL, the shared race harness): the provider's
+    endpoint is called exactly as often as the limit allows, each call signed and accepted."""
+    settings.SMS_PER_ADDRESS_HOUR = 10
+    codes = burst(phones(30, start=500))
+    assert len(codes) == 30 and not errors(codes), errors(codes)
+    assert len(live.requests) == 10 and len(live.sent) == 10
+    assert all(r["refused"] == "" for r in live.requests)
 
 
 # --- every message the project sends has a template ------------------------------------------------
