@@ -304,10 +304,21 @@ SMS_PROVIDER = env_str("SMS_PROVIDER", "local")
 # The signature (签名, without 【】) and one registered template id per kind of message (coop/services/sms.py
 # TEMPLATES): China's carriers deliver only approved templates, our values filling their variables.
 SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "")
-SMS_TEMPLATE_KINDS = ("login_code", "delivery_receipt", "settlement_paid", "settlement_owed", "hygiene_award",
-                      "penalty_notified", "penalty_update", "appeal_update", "order_status", "order_pickup",
-                      "batch_recalled", "pledge_reminder", "report_decided")
-SMS_TEMPLATES = {kind: env_str(f"SMS_TEMPLATE_{kind.upper()}", "") for kind in SMS_TEMPLATE_KINDS}
+SMS_TEMPLATES = {
+    "login_code": env_str("SMS_TEMPLATE_LOGIN_CODE", ""),
+    "delivery_receipt": env_str("SMS_TEMPLATE_DELIVERY_RECEIPT", ""),
+    "settlement_paid": env_str("SMS_TEMPLATE_SETTLEMENT_PAID", ""),
+    "settlement_owed": env_str("SMS_TEMPLATE_SETTLEMENT_OWED", ""),
+    "hygiene_award": env_str("SMS_TEMPLATE_HYGIENE_AWARD", ""),
+    "penalty_notified": env_str("SMS_TEMPLATE_PENALTY_NOTIFIED", ""),
+    "penalty_update": env_str("SMS_TEMPLATE_PENALTY_UPDATE", ""),
+    "appeal_update": env_str("SMS_TEMPLATE_APPEAL_UPDATE", ""),
+    "order_status": env_str("SMS_TEMPLATE_ORDER_STATUS", ""),
+    "order_pickup": env_str("SMS_TEMPLATE_ORDER_PICKUP", ""),
+    "batch_recalled": env_str("SMS_TEMPLATE_BATCH_RECALLED", ""),
+    "pledge_reminder": env_str("SMS_TEMPLATE_PLEDGE_REMINDER", ""),
+    "report_decided": env_str("SMS_TEMPLATE_REPORT_DECIDED", ""),
+}
 # A template variable's longest value: carriers refuse longer ones (Tencent's rule for your account type,
 # Aliyun's 35); the full text is on the household's /farmer/notifications/ page.
 SMS_PARAM_MAX_CHARS = env_int("SMS_PARAM_MAX_CHARS", 20, minimum=6)

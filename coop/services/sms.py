@@ -99,7 +99,7 @@ TEMPLATES = {
     "report_decided": Template(("ref", "status"), "您反映的坏蛋问题（受理编号${ref}）处理结果：${status}。",
                                "坏蛋反映处理结果"),
 }
-assert set(TEMPLATES) == set(settings.SMS_TEMPLATE_KINDS), "settings.SMS_TEMPLATE_KINDS and TEMPLATES differ"
+assert set(TEMPLATES) == set(settings.SMS_TEMPLATES), "settings.SMS_TEMPLATES and TEMPLATES differ"
 
 # Events whose kind is fixed; the others are decided by ``template_kind``.
 EVENT_KINDS = {
@@ -348,8 +348,17 @@ class AliyunSms(TemplateSmsProvider):
 
 # --- manage.py check --deploy --------------------------------------------------------------------
 
-LIVE = {"tencent": ("SMS_TENCENT_SECRET_ID", "SMS_TENCENT_SECRET_KEY", "SMS_TENCENT_SDK_APP_ID"),
-        "aliyun": ("SMS_ALIYUN_ACCESS_KEY_ID", "SMS_ALIYUN_ACCESS_KEY_SECRET")}
+def _live_settings(provider):
+    """The settings a live provider cannot send without, by name."""
+    if provider == "tencent":
+        needed = {"SMS_TENCENT_SECRET_ID": settings.SMS_TENCENT_SECRET_ID,
+                  "SMS_TENCENT_SECRET_KEY": settings.SMS_TENCENT_SECRET_KEY,
+                  "SMS_TENCENT_SDK_APP_ID": settings.SMS_TENCENT_SDK_APP_ID}
+    else:
+        needed = {"SMS_ALIYUN_ACCESS_KEY_ID": settings.SMS_ALIYUN_ACCESS_KEY_ID,
+                  "SMS_ALIYUN_ACCESS_KEY_SECRET": settings.SMS_ALIYUN_ACCESS_KEY_SECRET}
+    return {**needed, "SMS_SIGN_NAME": settings.SMS_SIGN_NAME,
+            "SMS_TEMPLATE_LOGIN_CODE": settings.SMS_TEMPLATES["login_code"]}
 
 
 def check_sms_provider(app_configs=None, **kwargs):
@@ -364,12 +373,10 @@ def check_sms_provider(app_configs=None, **kwargs):
             hint="Set SMS_PROVIDER=tencent or SMS_PROVIDER=aliyun with its keys, SMS_SIGN_NAME and the "
                  "SMS_TEMPLATE_* ids (docs/PAYMENTS.md, 短信).",
             id="greenshell.E002")]
-    provider = next((name for name in LIVE if sms_provider_path(name) == path), None)
+    provider = next((name for name in ("tencent", "aliyun") if sms_provider_path(name) == path), None)
     if provider is None:
         return []  # a provider of the site's own: its own business
-    missing = [name for name in (*LIVE[provider], "SMS_SIGN_NAME", "SMS_TEMPLATE_LOGIN_CODE")
-               if not (settings.SMS_TEMPLATES["login_code"] if name == "SMS_TEMPLATE_LOGIN_CODE"
-                       else getattr(settings, name))]
+    missing = [name for name, value in _live_settings(provider).items() if not value]
     found = []
     if missing:
         found.append(checks.Error(
