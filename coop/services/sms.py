@@ -252,6 +252,13 @@ class TemplateSmsProvider(SmsProvider):
 
     name = ""
 
+    def require_keys(self):
+        """No text can leave without the keys: say which setting is empty (the deploy check does too)."""
+        missing = [name for name, value in _live_settings(self.name).items()
+                   if not value and name != "SMS_TEMPLATE_LOGIN_CODE"]
+        if missing:
+            raise SmsGiveUp(f"短信平台的设置不全，发不了短信：请设置 {', '.join(missing)}")
+
     def send_sms(self, *, phone, text, client_ref, event="", params=None):
         phone = normalize_mobile(phone)
         if not MOBILE_RE.match(phone):
@@ -276,6 +283,7 @@ class TencentSms(TemplateSmsProvider):
         from tencentcloud.common.profile.http_profile import HttpProfile
         from tencentcloud.sms.v20210111 import sms_client
 
+        self.require_keys()
         endpoint, scheme = split_endpoint(settings.SMS_TENCENT_ENDPOINT)
         http = HttpProfile(protocol=scheme, endpoint=endpoint, reqMethod="POST",
                            reqTimeout=settings.SMS_TIMEOUT_SECONDS)
@@ -316,6 +324,7 @@ class AliyunSms(TemplateSmsProvider):
         from alibabacloud_dysmsapi20170525.client import Client
         from alibabacloud_tea_openapi.utils_models import Config
 
+        self.require_keys()
         endpoint, scheme = split_endpoint(settings.SMS_ALIYUN_ENDPOINT)
         timeout_ms = settings.SMS_TIMEOUT_SECONDS * 1000
         self.client = Client(Config(

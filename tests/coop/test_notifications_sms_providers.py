@@ -253,6 +253,21 @@ def test_a_message_without_a_registered_template_fails_with_the_setting_to_set(l
     assert live.requests == []
 
 
+@pytest.mark.django_db
+def test_a_provider_without_its_keys_fails_the_text_and_names_the_setting(live, personas, settings):
+    if live.provider == "tencent":
+        settings.SMS_TENCENT_SECRET_KEY = ""
+    else:
+        settings.SMS_ALIYUN_ACCESS_KEY_ID = ""
+    notifications.notify(event="hygiene.award", key="hygiene:5:award", farmer=personas.farmer_a, body="…",
+                         sms_params={"name": "吉克拉哈", "amount": "50.00"})
+    assert notifications.deliver(Notification.objects.get(dedupe_key="hygiene:5:award").pk) is False
+    note = Notification.objects.get(dedupe_key="hygiene:5:award")
+    setting = "SMS_TENCENT_SECRET_KEY" if live.provider == "tencent" else "SMS_ALIYUN_ACCESS_KEY_ID"
+    assert note.status == Notification.FAILED and "设置不全" in note.error and setting in note.error
+    assert live.requests == []
+
+
 # --- the limits stand in front of the provider ---------------------------------------------------
 
 @pytest.mark.django_db
