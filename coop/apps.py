@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class CoopConfig(AppConfig):
     name = "coop"
     verbose_name = _("合作社账本")
+
+    def ready(self):
+        from django.core import checks
+
+        # Imported here: services need the app registry, which is only ready now.
+        from coop.services.sms import check_sms_provider
+
+        checks.register(check_sms_provider, checks.Tags.security, deploy=True)

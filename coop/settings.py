@@ -300,8 +300,43 @@ GREENSHELL_LOCKING = env_bool("GREENSHELL_LOCKING", True)
 # Seconds a transaction waits for a row/advisory lock before answering "busy, try again".
 GREENSHELL_LOCK_TIMEOUT = env_int("GREENSHELL_LOCK_TIMEOUT", 5, minimum=1)
 NOTIFICATION_CHANNEL = env_str("NOTIFICATION_CHANNEL", "console")
-# The SMS provider of the "sms" channel, by dotted path (coop/services/notifications.py: a faithful fake).
-SMS_PROVIDER = env_str("SMS_PROVIDER", "coop.services.notifications.LocalSmsGateway")
+# The SMS provider of the "sms" channel (coop/services/sms.py, docs/PAYMENTS.md "短信"): "local" (a faithful
+# fake that sends nothing), "tencent" (Tencent Cloud SMS), "aliyun" (Alibaba Cloud SMS), or a dotted path.
+SMS_PROVIDER = env_str("SMS_PROVIDER", "local")
+# The signature (签名, without 【】) and one registered template id per kind of message (coop/services/sms.py
+# TEMPLATES): China's carriers deliver only approved templates, our values filling their variables.
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "")
+SMS_TEMPLATES = {
+    "login_code": env_str("SMS_TEMPLATE_LOGIN_CODE", ""),
+    "delivery_receipt": env_str("SMS_TEMPLATE_DELIVERY_RECEIPT", ""),
+    "settlement_paid": env_str("SMS_TEMPLATE_SETTLEMENT_PAID", ""),
+    "settlement_owed": env_str("SMS_TEMPLATE_SETTLEMENT_OWED", ""),
+    "hygiene_award": env_str("SMS_TEMPLATE_HYGIENE_AWARD", ""),
+    "penalty_notified": env_str("SMS_TEMPLATE_PENALTY_NOTIFIED", ""),
+    "penalty_update": env_str("SMS_TEMPLATE_PENALTY_UPDATE", ""),
+    "appeal_update": env_str("SMS_TEMPLATE_APPEAL_UPDATE", ""),
+    "order_status": env_str("SMS_TEMPLATE_ORDER_STATUS", ""),
+    "order_pickup": env_str("SMS_TEMPLATE_ORDER_PICKUP", ""),
+    "batch_recalled": env_str("SMS_TEMPLATE_BATCH_RECALLED", ""),
+    "pledge_reminder": env_str("SMS_TEMPLATE_PLEDGE_REMINDER", ""),
+    "report_decided": env_str("SMS_TEMPLATE_REPORT_DECIDED", ""),
+}
+# A template variable's longest value: carriers refuse longer ones (Tencent's rule for your account type,
+# Aliyun's 35); the full text is on the household's /farmer/notifications/ page.
+SMS_PARAM_MAX_CHARS = env_int("SMS_PARAM_MAX_CHARS", 20, minimum=6)
+# Tencent Cloud SMS (SMS_PROVIDER=tencent): the API key pair (访问管理 → API 密钥), the SMS application's
+# SdkAppId and the region. The endpoint changes only in tests (a local fake); "http://" switches the scheme.
+SMS_TENCENT_SECRET_ID = env_str("SMS_TENCENT_SECRET_ID", "")
+SMS_TENCENT_SECRET_KEY = env_str("SMS_TENCENT_SECRET_KEY", "")
+SMS_TENCENT_SDK_APP_ID = env_str("SMS_TENCENT_SDK_APP_ID", "")
+SMS_TENCENT_REGION = env_str("SMS_TENCENT_REGION", "ap-guangzhou")
+SMS_TENCENT_ENDPOINT = env_str("SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com")
+# Alibaba Cloud SMS (SMS_PROVIDER=aliyun): a RAM user's AccessKey with AliyunDysmsFullAccess (or SendSms only).
+SMS_ALIYUN_ACCESS_KEY_ID = env_str("SMS_ALIYUN_ACCESS_KEY_ID", "")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env_str("SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+SMS_ALIYUN_ENDPOINT = env_str("SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com")
+# Seconds to wait for either provider before the send counts as failed (and is retried).
+SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10, minimum=1)
 # Texts cost the collective money (coop/services/notifications.py spend_sms_allowance): counted before sending.
 SMS_PER_PHONE_HOUR = env_int("SMS_PER_PHONE_HOUR", 5, minimum=1)
 SMS_PER_ADDRESS_HOUR = env_int("SMS_PER_ADDRESS_HOUR", 10, minimum=1)

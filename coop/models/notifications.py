@@ -24,6 +24,9 @@ class Notification(models.Model):
     dedupe_key = models.CharField(_("去重键"), max_length=120, unique=True)
     channel = models.CharField(_("渠道"), max_length=20)
     body = models.TextField(_("内容"))
+    # The body's facts by name, for SMS providers that send only registered templates (coop/services/sms.py):
+    # the carrier fills the approved template's variables with these, never our free text.
+    sms_params = models.JSONField(_("短信模板参数"), default=dict, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=STATUSES, default=QUEUED)
     attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
     error = models.CharField(_("错误"), max_length=300, blank=True)

@@ -173,5 +173,6 @@ def award_hygiene(score, *, amount, user=None):
         log_action(score, "hygiene.awarded", user=user, data={"amount": str(amount)}, cooperative=cooperative)
         notify(event="hygiene.award", key=f"hygiene:{score.pk}:award", farmer=score.farmer,
                body=_("【卫生评比】%(name)s：恭喜评为先进户，奖励 ¥%(amount)s 已记入您的账，月底结算时付给您。")
-               % {"name": score.farmer.head_name, "amount": amount})
+               % {"name": score.farmer.head_name, "amount": amount},
+               sms_params={"name": score.farmer.head_name, "amount": amount})
     return entry

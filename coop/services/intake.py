@@ -137,6 +137,13 @@ def _credit(delivery, *, user):
     return entry
 
 
+def _receipt_params(delivery):
+    """The receipt's facts for an SMS template (``coop.services.sms.TEMPLATES["delivery_receipt"]``)."""
+    return {"name": delivery.farmer.head_name, "date": f"{timezone.localtime(delivery.received_at):%m月%d日}",
+            "brought": delivery.eggs_brought, "accepted": delivery.accepted, "amount": delivery.amount_due,
+            "no": delivery.pk}
+
+
 def _receipt_text(delivery):
     local = timezone.localtime(delivery.received_at)
     rejects = "，".join(f"{label}{getattr(delivery, f'rejected_{code}')}枚"
@@ -243,7 +250,7 @@ def record_delivery(*, farmer, laid_from, laid_to=None, accepted=None, rejected=
                 log_action(delivery, "delivery.flagged", user=inspector, reason=flag_reason)
             if send_receipt:
                 notify(event="delivery.receipt", key=f"delivery:{delivery.pk}:receipt",
-                       body=_receipt_text(delivery), farmer=farmer)
+                       body=_receipt_text(delivery), farmer=farmer, sms_params=_receipt_params(delivery))
     except IntegrityError:
         # Two sends of the same offline delivery raced; the first one won.
         if idempotency_key:
@@ -330,7 +337,7 @@ def correct_delivery(delivery, *, accepted, rejected=None, reason, user=None):
             log_action(new, "delivery.amended", user=user, reason=reason, data={"amended_from": old.pk, **change})
             notify(event="delivery.receipt", key=f"delivery:{new.pk}:receipt", farmer=old.farmer,
                    body=_("【更正】回执号 %(old)s 作废（%(reason)s）。") % {"old": old.pk, "reason": reason}
-                   + _receipt_text(new))
+                   + _receipt_text(new), sms_params=_receipt_params(new))
     except LockTimeout:
         raise DeliveryError(_("其他人正在包装，请稍后再试。"), code="busy", status=409) from None
     new.replayed = False

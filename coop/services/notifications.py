@@ -14,13 +14,15 @@ sends it from a Celery task after the transaction commits. Re-notifying the same
    message instead of a second text. The local fakes below do exactly that.
 
 Channels (``settings.NOTIFICATION_CHANNEL``): ``console`` (default: the log), ``sms`` (an
-``SmsProvider`` — ``LocalSmsGateway`` here, a real provider plugs in by dotted path in
-``settings.SMS_PROVIDER``), ``wechat`` (template-message shaped; ``LocalWeChatGateway`` here).
+``SmsProvider`` chosen by ``settings.SMS_PROVIDER``: ``local`` — ``LocalSmsGateway`` here —,
+``tencent`` or ``aliyun`` in ``coop/services/sms.py``, or any dotted path), ``wechat``
+(template-message shaped; ``LocalWeChatGateway`` here).
 Every call to a channel is written to ``NotificationAttempt`` — the log managers read in the
 admin; households read their own messages at /farmer/notifications/.
 """
 
 import datetime
+import inspect
 import logging
 import uuid
 
@@ -116,12 +118,14 @@ class ConsoleChannel:
 
 
 class SmsProvider:
-    """What an SMS gateway must offer. ``client_ref`` is our idempotency key (see module docstring).
+    """What an SMS gateway must offer. ``client_ref`` is our idempotency key (see module docstring);
+    ``event`` and ``params`` (the notification's ``sms_params``) let a provider that sends only
+    registered templates pick the template and fill its variables instead of sending ``text``.
 
     Returns the provider's message id; raises ``ChannelError`` (retry) or ``PermanentChannelError``.
     """
 
-    def send_sms(self, *, phone, text, client_ref):  # pragma: no cover - interface
+    def send_sms(self, *, phone, text, client_ref, event="", params=None):  # pragma: no cover - interface
         raise NotImplementedError
 
 
@@ -134,7 +138,7 @@ class LocalSmsGateway(SmsProvider):
     SIGNATURE = "【绿壳蛋合作社】"
     MAX_CHARS = 500
 
-    def send_sms(self, *, phone, text, client_ref):
+    def send_sms(self, *, phone, text, client_ref, event="", params=None):
         phone = normalize_mobile(phone)
         if not MOBILE_RE.match(phone):
             raise PermanentChannelError(f"not a mainland mobile number: {phone!r}")
@@ -146,17 +150,34 @@ class LocalSmsGateway(SmsProvider):
                                {"PhoneNumbers": phone, "Content": content, "Segments": segments})
 
 
+# ``SMS_PROVIDER`` by name; anything else is a dotted path. Strings, so this module imports no SDK.
+SMS_PROVIDERS = {
+    "local": "coop.services.notifications.LocalSmsGateway",
+    "tencent": "coop.services.sms.TencentSms",
+    "aliyun": "coop.services.sms.AliyunSms",
+}
+
+
+def sms_provider_path(name=None):
+    name = name or settings.SMS_PROVIDER
+    return SMS_PROVIDERS.get(name, name)
+
+
 class SmsChannel:
     name = "sms"
 
     def __init__(self):
-        self.provider = import_string(settings.SMS_PROVIDER)()
+        self.provider = import_string(sms_provider_path())()
 
     def send(self, notification):
         if not notification.phone:
             raise PermanentChannelError("no mobile number for this notification")
+        extra = {"event": notification.event, "params": notification.sms_params}
+        accepted = inspect.signature(self.provider.send_sms).parameters
+        if "params" not in accepted and not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+            extra = {}  # a site's own provider written before templates: it sends the text
         return self.provider.send_sms(phone=notification.phone, text=notification.body,
-                                      client_ref=notification.dedupe_key)
+                                      client_ref=notification.dedupe_key, **extra)
 
 
 class LocalWeChatGateway:
@@ -235,8 +256,11 @@ def get_channel(name=None):
 
 # --- the service -------------------------------------------------------------------------------
 
-def notify(*, event, key, body, cooperative=None, farmer=None, phone=""):
-    """Queue a message for ``farmer`` (or a bare ``phone``) and return the Notification."""
+def notify(*, event, key, body, cooperative=None, farmer=None, phone="", sms_params=None):
+    """Queue a message for ``farmer`` (or a bare ``phone``) and return the Notification.
+
+    ``sms_params`` are the facts of ``body`` by name (``coop.services.sms.TEMPLATES`` lists each event's),
+    for SMS providers that send a registered template rather than free text."""
     if farmer is not None:
         phone = phone or farmer.phone
         cooperative = cooperative or farmer.cooperative
@@ -246,6 +270,7 @@ def notify(*, event, key, body, cooperative=None, farmer=None, phone=""):
             note = Notification.objects.create(
                 cooperative=cooperative, farmer=farmer, phone=phone, event=event,
                 dedupe_key=key, channel=channel, body=body,
+                sms_params={k: str(v) for k, v in (sms_params or {}).items()},
             )
     except IntegrityError:
         return Notification.objects.get(dedupe_key=key)
@@ -281,7 +306,9 @@ def deliver(notification_id):
         ref = get_channel(note.channel).send(note) or ""
     except Exception as exc:
         permanent = isinstance(exc, PermanentChannelError) or note.attempts >= MAX_ATTEMPTS
-        error = f"{exc.__class__.__name__}: {exc}"[:300]
+        # A channel's own refusal is written for the manager (the SMS providers' reasons are Chinese);
+        # anything else keeps its type, which is what a developer needs to find it.
+        error = (str(exc) if isinstance(exc, ChannelError) else f"{exc.__class__.__name__}: {exc}")[:300]
         NotificationAttempt.objects.filter(pk=attempt.pk).update(error=error)
         Notification.objects.filter(pk=note.pk, status=Notification.SENDING).update(
             status=Notification.FAILED if permanent else Notification.QUEUED, error=error)

@@ -198,10 +198,13 @@ def pay_settlement(settlement, *, reference, user=None):
             body = _("【结算】%(name)s：%(period)s 罚款多于收入，这次没有钱付给您。本期应扣 ¥%(owed)s，"
                      "从下次工资里扣。") % {"name": farmer.head_name, "period": period,
                                       "owed": settlement.carried_over}
+            params = {"name": farmer.head_name, "period": period, "owed": settlement.carried_over}
         else:
             body = _("【结算到账】%(name)s：%(period)s 结算实付 ¥%(net)s，凭证号 %(ref)s。") % {
                 "name": farmer.head_name, "period": period, "net": settlement.paid_out, "ref": reference}
-        notify(event="settlement.paid", key=f"settlement:{settlement.pk}:paid", farmer=farmer, body=body)
+            params = {"name": farmer.head_name, "period": period, "amount": settlement.paid_out, "ref": reference}
+        notify(event="settlement.paid", key=f"settlement:{settlement.pk}:paid", farmer=farmer, body=body,
+               sms_params=params)
     return settlement
 
 

@@ -75,7 +75,8 @@ def send_login_code(phone, now=None, *, client_ip=""):
     row = LoginCode.objects.create(phone=phone, code_hash=_hash(phone, code), created_at=now,
                                    expires_at=now + CODE_TTL)
     notify(event="buyer.login_code", key=f"login-code:{row.pk}", phone=phone,
-           body=_("【绿壳蛋】你的登录验证码是 %(code)s，10 分钟内有效。请勿告诉他人。") % {"code": code})
+           body=_("【绿壳蛋】你的登录验证码是 %(code)s，10 分钟内有效。请勿告诉他人。") % {"code": code},
+           sms_params={"code": code, "minutes": int(CODE_TTL.total_seconds() // 60)})
     return row
 
 

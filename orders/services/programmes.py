@@ -223,7 +223,9 @@ def remind_pledges(today=None):
         key = f"pledge:{pledge.pk}:remind:{year}-{week:02d}"
         if Notification.objects.filter(dedupe_key=key).exists():
             continue
-        notify(event="pledge.reminder", key=key, body=body, cooperative=pledge.programme.cooperative, phone=phone)
+        notify(event="pledge.reminder", key=key, body=body, cooperative=pledge.programme.cooperative, phone=phone,
+               sms_params={"org": pledge.organisation.name, "done": progress["done"],
+                           "left": progress["remaining"], "end": f"{pledge.period_end:%Y年%m月%d日}"})
         sent += 1
     return sent
 

@@ -47,8 +47,10 @@ def _notify_buyer(order, status):
     if not phone or status == Order.PENDING_PAYMENT:
         return
     body = _("【绿壳蛋】订单 %(no)s %(status)s。") % {"no": order.number, "status": dict(Order.STATUSES)[status]}
+    params = {"no": order.number, "status": dict(Order.STATUSES)[status]}
     if status == Order.READY_FOR_PICKUP and order.pickup_point_id:
+        params.update(place=order.pickup_point.name, code=order.pickup_code)
         body += _("请到%(place)s取货，取货码 %(code)s。") % {"place": order.pickup_point.name,
                                                           "code": order.pickup_code}
     notify(event=f"order.{status}", key=f"order:{order.pk}:{status}", body=body, cooperative=order.cooperative,
-           phone=phone)
+           phone=phone, sms_params=params)

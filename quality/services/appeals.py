@@ -90,7 +90,9 @@ def file_appeal(penalty, *, user, grounds, on_behalf=None, wants_call=False):
                    data={"penalty": penalty.pk, "on_behalf": on_behalf, "wants_call": bool(wants_call)})
         notify(event="appeal.filed", key=f"appeal:{appeal.pk}:filed", farmer=penalty.farmer, body=_(
             "%(name)s：您对坏蛋报告 %(ref)s 处罚的申诉已收到，村民议事会审理前处罚暂不执行。") % {
-                "name": penalty.farmer.head_name, "ref": penalty.report.reference})
+                "name": penalty.farmer.head_name, "ref": penalty.report.reference},
+            sms_params={"name": penalty.farmer.head_name, "ref": penalty.report.reference,
+                        "result": _("已收到，审理前处罚暂不执行")})
     return appeal
 
 
@@ -139,7 +141,9 @@ def decide_appeal(appeal, *, user, decision, reason, members_present, amount=Non
         summary = _("%(name)s：村民议事会对您的申诉（坏蛋报告 %(ref)s）作出裁决：%(d)s。理由：%(reason)s") % {
             "name": penalty.farmer.head_name, "ref": penalty.report.reference,
             "d": appeal.get_decision_display(), "reason": reason}
-        notify(event="appeal.decided", key=f"appeal:{appeal.pk}:decided", farmer=penalty.farmer, body=summary)
+        notify(event="appeal.decided", key=f"appeal:{appeal.pk}:decided", farmer=penalty.farmer, body=summary,
+               sms_params={"name": penalty.farmer.head_name, "ref": penalty.report.reference,
+                           "result": _("已裁决：%(d)s") % {"d": appeal.get_decision_display()}})
         if decision == Appeal.WAIVED:
             penalty_service.waive_penalty(penalty, user=user, reason=reason)
             return appeal

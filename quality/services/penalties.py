@@ -74,7 +74,9 @@ def notify_penalty(penalty, *, user=None):
         "如有异议，请在 %(deadline)s 前申诉（找合作社管理员或在农户页面提交）。"
     ) % {"name": penalty.farmer.head_name, "batch": report.batch.code, "ref": report.reference,
          "defect": report.get_defect_display(), "eggs": penalty.eggs, "clause": penalty.clause.number,
-         "n": penalty.offence_number, "sanction": penalty.sanction_summary(), "deadline": _when(deadline)})
+         "n": penalty.offence_number, "sanction": penalty.sanction_summary(), "deadline": _when(deadline)},
+        sms_params={"name": penalty.farmer.head_name, "ref": report.reference,
+                    "sanction": penalty.sanction_summary(), "deadline": _when(deadline)})
     return penalty
 
 
@@ -128,7 +130,9 @@ def apply_penalty(penalty, *, user=None, reason="", after_decision=False):
             "%(name)s：坏蛋报告 %(ref)s 的处理已执行：%(sanction)s。%(until)s") % {
                 "name": penalty.farmer.head_name, "ref": penalty.report.reference,
                 "sanction": penalty.sanction_summary(),
-                "until": (_("暂停收购至 %(d)s。") % {"d": penalty.suspended_until}) if penalty.suspended_until else ""})
+                "until": (_("暂停收购至 %(d)s。") % {"d": penalty.suspended_until}) if penalty.suspended_until else ""},
+            sms_params={"name": penalty.farmer.head_name, "ref": penalty.report.reference,
+                        "result": _("已执行：%(s)s") % {"s": penalty.sanction_summary()}})
     return True
 
 
@@ -155,7 +159,8 @@ def waive_penalty(penalty, *, user, reason):
             raise CharterError(_("处罚刚被其他人处理过，请刷新后再看。"))
         notify(event="penalty.waived", key=f"penalty:{penalty.pk}:waived", farmer=penalty.farmer, body=_(
             "%(name)s：坏蛋报告 %(ref)s 的处罚已免除。理由：%(reason)s") % {
-                "name": penalty.farmer.head_name, "ref": penalty.report.reference, "reason": reason})
+                "name": penalty.farmer.head_name, "ref": penalty.report.reference, "reason": reason},
+            sms_params={"name": penalty.farmer.head_name, "ref": penalty.report.reference, "result": _("已免除")})
         renumber_open_penalties(penalty.farmer, user=user)
     return penalty
 
@@ -177,7 +182,9 @@ def reverse_penalty(penalty, *, user, reason):
             _lift_suspension(penalty, user=user)
         notify(event="penalty.reversed", key=f"penalty:{penalty.pk}:reversed", farmer=penalty.farmer, body=_(
             "%(name)s：坏蛋报告 %(ref)s 的处罚已撤销，已扣罚款退回台账。理由：%(reason)s") % {
-                "name": penalty.farmer.head_name, "ref": penalty.report.reference, "reason": reason})
+                "name": penalty.farmer.head_name, "ref": penalty.report.reference, "reason": reason},
+            sms_params={"name": penalty.farmer.head_name, "ref": penalty.report.reference,
+                        "result": _("已撤销，罚款已退回")})
         renumber_open_penalties(penalty.farmer, user=user)
     return penalty
 
@@ -224,7 +231,9 @@ def renumber_open_penalties(farmer, *, user=None):
         notify(event="penalty.renumbered", key=f"penalty:{p.pk}:renumbered:{number}", farmer=farmer, body=_(
             "%(name)s：之前的一次处罚已免除，坏蛋报告 %(ref)s 改为第 %(n)s 次违约，处理改为：%(sanction)s。") % {
                 "name": farmer.head_name, "ref": p.report.reference, "n": number,
-                "sanction": p.sanction_summary()})
+                "sanction": p.sanction_summary()},
+            sms_params={"name": farmer.head_name, "ref": p.report.reference,
+                        "result": _("改为第%(n)s次违约：%(s)s") % {"n": number, "s": p.sanction_summary()}})
         changed.append(p)
     return changed
 

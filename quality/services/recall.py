@@ -69,7 +69,7 @@ def notify_buyers(batch_id):
             "coop": batch.cooperative.short_name or batch.cooperative.name, "code": batch.code,
             "reason": batch.status_reason}
         notify(event="batch.recalled", key=f"recall:{batch.pk}:buyer:{buyer.pk}", body=body,
-               cooperative=batch.cooperative, phone=phone)
+               cooperative=batch.cooperative, phone=phone, sms_params={"code": batch.code})
         sent += 1
     return sent
 

@@ -315,7 +315,8 @@ def _tell_reporter(report):
     notify(event="report.decided", key=f"report:{report.pk}:{report.status}", cooperative=report.cooperative,
            phone=report.contact_phone,
            body=_("您反映的坏蛋问题（受理编号 %(ref)s）处理结果：%(status)s。%(reason)s") % {
-               "ref": report.reference, "status": status, "reason": report.status_reason})
+               "ref": report.reference, "status": status, "reason": report.status_reason},
+           sms_params={"ref": report.reference, "status": status})
 
 
 # --- The buyer's remedy ---------------------------------------------------------------------

@@ -182,3 +182,23 @@ def test_a_message_whose_task_was_lost_is_sent_by_the_sweep(personas, sms):
     note.refresh_from_db()
     fresh.refresh_from_db()
     assert note.status == Notification.SENT and fresh.status == Notification.QUEUED  # its task is still due
+
+
+class TextOnlyGateway:
+    """A site's own provider written before templates existed: ``send_sms(phone, text, client_ref)``."""
+
+    sent = []
+
+    def send_sms(self, *, phone, text, client_ref):
+        type(self).sent.append((phone, text, client_ref))
+        return "own-1"
+
+
+def test_a_provider_written_for_text_only_still_sends(personas, sms, django_capture_on_commit_callbacks):
+    sms.SMS_PROVIDER = "tests.coop.test_notifications.TextOnlyGateway"
+    TextOnlyGateway.sent = []
+    with django_capture_on_commit_callbacks(execute=True):
+        note = notifications.notify(event="hygiene.award", key="own:1", farmer=personas.farmer_a, body="您好",
+                                    sms_params={"name": "吉克拉哈", "amount": "50.00"})
+    note.refresh_from_db()
+    assert note.status == Notification.SENT and TextOnlyGateway.sent == [(personas.farmer_a.phone, "您好", "own:1")]
