@@ -43,7 +43,7 @@ demo: migrate
 run: compile-messages demo
 	@echo ""
 	@echo "Greenshell is running on http://127.0.0.1:$(PORT)/  (admin: /admin/, API docs: /api/docs/)"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) manage.py serve 127.0.0.1:$(PORT)
 
 test: test-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
