@@ -65,8 +65,9 @@ def _grouped(qs, *keys):
 
 def deliveries_summary(coop_ids, today):
     start, end = _day_bounds(week_start(today), today)
-    # counted(): deliveries held for review or cancelled by a correction are in no figure.
-    week = Delivery.objects.filter(cooperative__in=coop_ids, received_at__gte=start, received_at__lt=end, **COUNTED)
+    # counted(): deliveries held for review or cancelled by a correction are in no figure. The one
+    # definition: its lookups (COUNTED) are also what the card's admin link filters by.
+    week = Delivery.objects.counted().filter(cooperative__in=coop_ids, received_at__gte=start, received_at__lt=end)
     totals = week.aggregate(brought=Sum("eggs_brought"), rejected=_REJECTED, accepted=_ACCEPTED,
                             amount=Sum("amount_due"), deliveries=Count("id"), households=Count("farmer", distinct=True))
     totals = {k: v or 0 for k, v in totals.items()}
