@@ -188,6 +188,9 @@ def request_aftersale(order, *, line, reason, unit, quantity, note="", photos=()
         cleaned = [photo_rules.clean_photo(p) for p in photos]  # refuse a bad file before anything is written
     except photo_rules.PhotoError as exc:
         raise AfterSaleError(exc.message, "photos", field="photos") from None
+    if report_reference and Refund.objects.filter(order=order, out_refund_no=f"{report_reference}R").exists():
+        # The report was confirmed and its bad eggs refunded already (quality's grant_remedy): not twice.
+        raise AfterSaleError(_("这份坏蛋报告已经给您退过款了。"), "report_refunded")
     money, boxes = line_left(line)
     if money <= 0 and boxes <= 0:
         raise AfterSaleError(_("这件商品已经全部退款或补发过了。"), "settled")

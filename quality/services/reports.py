@@ -9,17 +9,19 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coop.lib import photos, ratelimit
 from coop.lib.client import client_ip
 from coop.lib.locking import lock_keys
-from coop.lib.validators import normalize_mobile
+from coop.lib.validators import MOBILE_RE, normalize_mobile
 from coop.models import Batch
 from coop.services.audit import log_action
 from coop.services.notifications import notify
-from orders.models import Order, OrderError, Refund
+from orders.models import AfterSale, Order, OrderError, Refund
+from orders.services import aftersale
 from orders.services.payments import refund
 from quality import models as quality_models
 from quality.models import DEFECT_CODES, BadEggReport, CharterError, Penalty, ReportPhoto
@@ -265,11 +267,16 @@ def confirm_report(report, *, user, reason="", households=None):
 
 
 def _tell_reporter(report):
-    if not report.contact_phone:
+    """The reporter's contact phone, else the phone of the buyer whose order the report is linked to."""
+    phone = report.contact_phone
+    if not phone:
+        order = linked_order(report)
+        phone = order.buyer.phone if order is not None else ""
+    if not phone:
         return
     status = report.get_status_display()
     notify(event="report.decided", key=f"report:{report.pk}:{report.status}", cooperative=report.cooperative,
-           phone=report.contact_phone,
+           phone=phone,
            body=_("您反映的坏蛋问题（受理编号 %(ref)s）处理结果：%(status)s。%(reason)s") % {
                "ref": report.reference, "status": status, "reason": report.status_reason})
 
@@ -285,6 +292,55 @@ def order_for_buyer(user, number, batch):
         return None
     return (Order.objects.filter(number=number, buyer__user=user, lines__allocations__batch=batch)
             .distinct().first())
+
+
+def buyers_order_with(user, batch):
+    """The signed-in buyer's latest order whose eggs came from ``batch`` (a report from the scan page is
+    then linked to it without asking), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (Order.objects.filter(buyer__user=user, lines__allocations__batch=batch).distinct()
+            .order_by("-placed_at", "-pk").first())
+
+
+class OrderNotFound(CharterError):
+    """The order number or phone a customer typed names no order with eggs of this batch."""
+
+    code = "order_not_found"
+
+
+def order_for_lookup(text, batch):
+    """The order a customer names by its number or by the phone it was placed with, if it holds eggs of
+    ``batch``; None for a blank answer. Anything else typed raises ``OrderNotFound`` with a message.
+
+    Linking only decides where compensation goes, and a refund always goes back to whoever paid, so a
+    number or phone is enough: nobody gains by naming someone else's order."""
+    text = "".join((text or "").split())
+    if not text:
+        return None
+    orders = Order.objects.filter(cooperative=batch.cooperative, lines__allocations__batch=batch).distinct()
+    found = orders.filter(number=text).first()
+    if found is None:
+        phone = normalize_mobile(text)
+        if MOBILE_RE.match(phone):
+            found = (orders.filter(Q(phone=phone) | Q(buyer__phone=phone)).order_by("-placed_at", "-pk").first())
+    if found is None:
+        raise OrderNotFound(_("没有找到含这批蛋的订单，请核对订单号或下单手机号；不记得的话可以留空，直接提交。"))
+    return found
+
+
+def linked_order(report):
+    """The shop order a report is linked to (by its number), or None."""
+    if not report.order_ref:
+        return None
+    return Order.objects.filter(number=report.order_ref, cooperative=report.cooperative).select_related(
+        "buyer").first()
+
+
+def aftersale_of(report):
+    """The after-sale request the buyer made from this report, if any (the latest)."""
+    return AfterSale.objects.filter(report_reference=report.reference).select_related(
+        "refund", "replacement").first()
 
 
 def bad_egg_value(order, batch, eggs):
@@ -309,6 +365,13 @@ def grant_remedy(report, *, user=None):
     if report.status != BadEggReport.CONFIRMED or not report.order_ref or report.remedy:
         return None
     order = Order.objects.filter(number=report.order_ref, cooperative=report.cooperative).first()
+    if aftersale.report_has_aftersale(report.reference):
+        # The buyer asked for after-sale from this report: the manager decides the remedy there, once.
+        note = _("买家已就这份报告申请售后（订单 %(o)s），按售后的处理结果补偿。") % {"o": report.order_ref}
+        BadEggReport.objects.filter(pk=report.pk, remedy="").update(remedy=note[:200])
+        report.remedy = note[:200]
+        log_action(report, "report.remedy_entitled", user=user, data={"order": report.order_ref, "aftersale": True})
+        return note
     value = bad_egg_value(order, report.batch, report.eggs) if order else None
     data = {"order": report.order_ref, "eggs": report.eggs, "value": str(value) if value is not None else None}
     if order is None or value is None or value <= 0:
