@@ -151,7 +151,10 @@ def can_request(order):
 def _quantity(line, unit, quantity):
     most = line.boxes * line.pack_size if unit == AfterSale.EGGS else line.boxes
     try:
-        return parse_int(quantity, minimum=1, maximum=most)
+        number = parse_int(quantity, minimum=1, maximum=most)
+        if number is None:  # left blank
+            raise InvalidNumber("")
+        return number
     except InvalidNumber:
         raise AfterSaleError(_("数量应在 1 到 %(n)s %(u)s之间。") % {
             "n": most, "u": dict(AfterSale.UNITS)[unit]}, "quantity", field="quantity") from None
@@ -192,7 +195,8 @@ def request_aftersale(order, *, line, reason, unit, quantity, note="", photos=()
         # The report was confirmed and its bad eggs refunded already (quality's grant_remedy): not twice.
         raise AfterSaleError(_("这份坏蛋报告已经给您退过款了。"), "report_refunded")
     money, boxes = line_left(line)
-    if money <= 0 and boxes <= 0:
+    # A ¥0 line (a replacement's) can still be replaced; any other line is done once its money is used up.
+    if boxes <= 0 or (line.unit_price > 0 and money <= 0):
         raise AfterSaleError(_("这件商品已经全部退款或补发过了。"), "settled")
     try:
         with transaction.atomic():
