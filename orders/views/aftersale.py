@@ -53,10 +53,10 @@ def request_form(request, number):
                                         photos=request.FILES.getlist("photos"), user=request.user,
                                         report_reference=report)
         except LockTimeout:
-            errors["__all__"] = _("系统繁忙，请稍后再试。")
+            errors["form"] = _("系统繁忙，请稍后再试。")
             status = 503
         except AfterSaleError as exc:
-            errors[exc.field or "__all__"] = exc.message
+            errors[exc.field or "form"] = exc.message
             status = 400
         else:
             messages.success(request, _("售后申请已提交，合作社会在 2 天内处理，结果会发短信告诉您。"))
