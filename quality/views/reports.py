@@ -77,6 +77,7 @@ def report_status(request, reference):
         "linked": order is not None, "order": order if own else None,
         "value": reports.bad_egg_value(order, report.batch, report.eggs) if order is not None else None,
         "aftersale": reports.aftersale_of(report) if own else None,
+        "paid_offline": order is not None and order.payments.filter(status="succeeded", provider="offline").exists(),
     })
 
 

@@ -34,6 +34,7 @@ def test_a_signed_in_buyer_reporting_from_the_box_is_linked_to_their_order(shop,
     assert (report.order_ref, report.source) == (order.number, BadEggReport.SOURCE_SCAN)
     status = page(buyer.get(resp["Location"]))
     assert "退还这 2 枚坏蛋的钱 ¥7.98" in status and "2 个工作日" in status
+    assert "线下付的款，钱由合作社当面或转账退给您" in status  # paid in cash: not "原路退回"
     assert f"/shop/orders/{order.number}/aftersale/?report={report.reference}" in status  # offers after-sale
     # Someone else with the reference sees the promise but not the buyer's order.
     other = page(client_for(None).get(resp["Location"]))
