@@ -162,6 +162,8 @@ def order_detail(request, number):
             payments.sync_refund(row)
         order.refresh_from_db()
     may_ask, _why = aftersale.can_request(order)
+    # Every line already waiting for a decision: nothing more to ask for until the cooperative decides.
+    may_ask = may_ask and len(aftersale.open_for_lines(order)) < order.lines.count()
     return render(request, "orders/order.html", {
         "order": order, "lines": order.lines.all(), "history": order.history.all(),
         "batches": trace_batches(order), "refunds": order.refunds.all(),

@@ -43,6 +43,7 @@ def test_the_buyer_confirms_receipt_asks_for_after_sale_and_sees_its_state(order
     assert (row.reason, row.quantity, row.photos.count()) == ("broken", 4, 1)
     shown = page(buyer.get(f"/shop/orders/{order.number}/"))
     assert "待合作社处理" in shown and "运输破损 4 枚" in shown
+    assert 'id="ask-aftersale"' not in shown  # its only line is waiting for the cooperative
 
 
 def test_bad_input_on_the_request_form_gets_a_message_and_saves_nothing(order, buyer, personas):
@@ -140,6 +141,26 @@ def test_the_admin_shows_each_cooperative_its_own_requests(order, personas, clie
     assert "已为 1 个售后申请安排补发" in page(resp)
     row.refresh_from_db()
     assert row.status == AfterSale.REPLACED and row.replacement.status == Order.PAID
+
+
+def test_the_admin_refuses_with_the_reason_it_asks_for(order, personas, client_for):
+    aftersale.confirm_receipt(order, user=personas.buyer)
+    row = aftersale.request_aftersale(order, line=order.lines.get(), reason="missing", unit="boxes", quantity=1)
+    mine = client_for(personas.manager_a)
+    ask = mine.post("/admin/orders/aftersale/", {"action": "refuse", "_selected_action": [row.pk]})
+    assert "原因（买家会看到）" in page(ask)
+    row.refresh_from_db()
+    assert row.status == AfterSale.REQUESTED  # asked, not yet decided
+    done = mine.post("/admin/orders/aftersale/", {"action": "refuse", "_selected_action": [row.pk], "confirm": "1",
+                                                  "value": "快递签收时两盒都在"}, follow=True)
+    assert "1 个售后申请不予售后" in page(done)
+    row.refresh_from_db()
+    assert (row.status, row.decision_note, row.decided_by) == (AfterSale.REFUSED, "快递签收时两盒都在",
+                                                               personas.manager_a)
+    inspector = client_for(personas.inspector_a)
+    personas.inspector_a.is_staff = True
+    personas.inspector_a.save()
+    assert "不予售后（需写明原因）" not in page(inspector.get("/admin/orders/aftersale/"))
 
 
 def test_reorder_fills_the_cart_and_says_what_is_missing(shop, order, buyer):
