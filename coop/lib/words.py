@@ -60,6 +60,7 @@ ACTION_LABELS = {
     "aftersale.replaced": _("售后：同意补发"),
     "aftersale.refused": _("售后：不予售后"),
     "aftersale.refund_failed": _("售后退款未成功"),
+    "aftersale.refund_retried": _("售后退款重新发起"),
     "order.pending_payment": _("订单待付款"),
     "order.paid": _("订单已付款"),
     "order.packed": _("订单已打包"),

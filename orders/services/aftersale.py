@@ -279,10 +279,22 @@ def decide_refund(row, *, user, amount=None, note=""):
         if value > money:
             raise AfterSaleError(_("退款金额超过这件商品还可退的 ¥%(n)s。") % {"n": money}, "amount", field="amount")
         _decide(row, AfterSale.REFUNDED, user=user, note=note, amount=value)
+    return _pay_refund(row, value, user=user, note=note)
+
+
+def _refund_no(row):
+    """The refund number of the request's current try: one more than the tries the platform failed. A try
+    that is retried after a crash (its refund written, never linked) gets the same number, so the refund
+    service returns that refund instead of paying twice."""
+    failed = Refund.objects.filter(order_id=row.order_id, out_refund_no__startswith=f"AS{row.pk}-",
+                                   status=Refund.FAILED).count()
+    return f"AS{row.pk}-{failed + 1}"
+
+
+def _pay_refund(row, value, *, user, note):
     order = row.order
-    attempt = Refund.objects.filter(order=order, out_refund_no__startswith=f"AS{row.pk}-").count() + 1
     try:
-        result = refund(order, out_refund_no=f"AS{row.pk}-{attempt}", amount=value, user=user,
+        result = refund(order, out_refund_no=_refund_no(row), amount=value, user=user,
                         reason=_("售后退款：%(what)s") % {"what": describe(row)})
     except OrderError as exc:
         _reopen(row, user=user, why=exc.message)
@@ -302,9 +314,35 @@ def decide_refund(row, *, user, amount=None, note=""):
     return row
 
 
+def needs_refund(row):
+    """A refund decided whose money is not on its way: the platform failed it afterwards, or the decision
+    was recorded and the refund never made (the process stopped in between)."""
+    if row.status != AfterSale.REFUNDED:
+        return False
+    if row.refund_id is None:
+        return row.decided_at is not None and timezone.now() - row.decided_at > RETRY_AFTER
+    return row.refund.status == Refund.FAILED
+
+
+RETRY_AFTER = timezone.timedelta(minutes=2)  # longer than any refund call takes (the provider's timeout)
+
+
+def retry_refund(row, *, user):
+    """Make the refund a manager already decided, again: same amount, through the same refund service."""
+    with transaction.atomic():
+        lock_keys(f"aftersale:line:{row.line_id}")
+        row.refresh_from_db()
+        if not needs_refund(row):
+            raise AfterSaleError(_("这笔售后退款不需要重新发起。"), "not_failed", status=409)
+    log_action(row, "aftersale.refund_retried", user=user, data={"order": row.order.number})
+    return _pay_refund(row, row.amount, user=user, note=row.decision_note)
+
+
 def _reopen(row, *, user, why):
-    AfterSale.objects.filter(pk=row.pk, status=AfterSale.REFUNDED, refund__isnull=True).update(
-        status=AfterSale.REQUESTED, amount=None, decided_by=None, decided_at=None, decision_note="")
+    # Back to open (a failed refund unlinked; its amount is given back by its status): the manager may
+    # decide again, a replacement instead for instance.
+    AfterSale.objects.filter(pk=row.pk, status=AfterSale.REFUNDED).update(
+        status=AfterSale.REQUESTED, amount=None, refund=None, decided_by=None, decided_at=None, decision_note="")
     row.refresh_from_db()
     log_action(row, "aftersale.refund_failed", user=user, reason=why, data={"order": row.order.number})
 

@@ -85,6 +85,7 @@ def order_page(request, number):
         if row.is_open:
             row.suggested_amount = aftersale.suggested_refund(row)
             row.suggested_boxes = aftersale.boxes_for(row.line, row.unit, row.quantity)
+        row.needs_refund = aftersale.needs_refund(row)
     return render(request, "orders/manage_order.html", {
         "order": order, "lines": order.lines.all(), "history": order.history.all(),
         "payments": order.payments.all(), "refunds": order.refunds.all(), "batches": trace_batches(order),
@@ -120,6 +121,8 @@ def order_action(request, number):
             if action == "aftersale_refund":
                 aftersale.decide_refund(row, user=request.user, amount=request.POST.get("amount", "").strip() or None,
                                         note=request.POST.get("note", ""))
+            elif action == "aftersale_retry":
+                aftersale.retry_refund(row, user=request.user)
             elif action == "aftersale_replace":
                 aftersale.decide_replacement(row, user=request.user, note=request.POST.get("note", ""),
                                              boxes=request.POST.get("boxes", "").strip() or None)
@@ -139,7 +142,7 @@ def order_action(request, number):
     return redirect("shop:manage-order", number=number)
 
 
-AFTERSALE_ACTIONS = ("aftersale_refund", "aftersale_replace", "aftersale_refuse")
+AFTERSALE_ACTIONS = ("aftersale_refund", "aftersale_retry", "aftersale_replace", "aftersale_refuse")
 
 
 def _post_id(request, name):

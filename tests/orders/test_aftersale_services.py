@@ -261,3 +261,43 @@ def test_reorder_puts_what_is_still_sold_in_the_cart_and_names_the_rest(shop, re
     other = make_product(personas.coop_b, name="竹核土鸡蛋")
     with pytest.raises(AfterSaleError, match="其他合作社"):
         aftersale.reorder(received, {other.pk: 1})
+
+
+def test_a_refund_decided_but_never_made_is_made_once_on_retry(received, personas):
+    """The process stopped between recording the decision and calling the refund service."""
+    row = ask(received, unit=AfterSale.BOXES, quantity=1)
+    aftersale._decide(row, AfterSale.REFUNDED, user=personas.manager_a, note="", amount=Decimal("39.90"))
+    with pytest.raises(AfterSaleError, match="不需要重新发起"):  # it may still be on its way
+        aftersale.retry_refund(row, user=personas.manager_a)
+    AfterSale.objects.filter(pk=row.pk).update(decided_at=timezone.now() - datetime.timedelta(minutes=5))
+    row.refresh_from_db()
+    assert aftersale.needs_refund(row)
+    aftersale.retry_refund(row, user=personas.manager_a)
+    row.refresh_from_db()
+    assert row.refund.amount_fen == 3990 and not aftersale.needs_refund(row)
+    with pytest.raises(AfterSaleError, match="不需要重新发起"):
+        aftersale.retry_refund(row, user=personas.manager_a)
+    assert Refund.objects.count() == 1
+
+
+def test_a_retry_after_a_crash_that_wrote_the_refund_does_not_pay_twice(received, personas):
+    row = ask(received, unit=AfterSale.BOXES, quantity=1)
+    aftersale._decide(row, AfterSale.REFUNDED, user=personas.manager_a, note="", amount=Decimal("39.90"))
+    # The refund was written, then the process stopped before linking it to the request.
+    payments.refund(received, out_refund_no=f"AS{row.pk}-1", amount="39.90", reason="售后退款",
+                    user=personas.manager_a)
+    AfterSale.objects.filter(pk=row.pk).update(decided_at=timezone.now() - datetime.timedelta(minutes=5))
+    row.refresh_from_db()
+    aftersale.retry_refund(row, user=personas.manager_a)
+    assert Refund.objects.count() == 1 and AfterSale.objects.get().refund.out_refund_no == f"AS{row.pk}-1"
+
+
+def test_a_refund_the_platform_failed_later_can_be_made_again(received, personas):
+    row = ask(received, unit=AfterSale.BOXES, quantity=1)
+    aftersale.decide_refund(row, user=personas.manager_a)
+    Refund.objects.filter(pk=row.refund_id).update(status=Refund.FAILED)  # REFUND.ABNORMAL from the platform
+    row.refresh_from_db()
+    assert aftersale.needs_refund(row) and aftersale.line_left(row.line)[0] == Decimal("79.80")
+    aftersale.retry_refund(row, user=personas.manager_a)
+    row.refresh_from_db()
+    assert row.refund.out_refund_no == f"AS{row.pk}-2" and row.refund.status == Refund.AWAITING_OFFLINE
