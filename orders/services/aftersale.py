@@ -15,8 +15,10 @@
 - The buyer is told at each step (``notify``); every step is in the audit trail.
 """
 
+import datetime
 import math
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from celery import shared_task
 from django.conf import settings
@@ -78,7 +80,7 @@ def confirm_received(now=None):
     """Shipped orders the buyer never confirmed count as received ``ORDER_AUTO_RECEIVE_DAYS`` after shipping.
     ``status_changed_at`` of a shipped order is when it was shipped. Safe to run twice (compare-and-set)."""
     days = settings.ORDER_AUTO_RECEIVE_DAYS
-    due = (now or timezone.now()) - timezone.timedelta(days=days)
+    due = (now or timezone.now()) - datetime.timedelta(days=days)
     done = 0
     for order in Order.objects.filter(status=Order.SHIPPED, status_changed_at__lte=due).select_related("buyer"):
         try:
@@ -143,7 +145,7 @@ def can_request(order):
     if order.status != Order.COMPLETED:
         return False, _("确认收货后可以申请售后。")
     got = received_at(order)
-    if got is not None and timezone.now() > got + timezone.timedelta(days=settings.AFTERSALE_WINDOW_DAYS):
+    if got is not None and timezone.now() > got + datetime.timedelta(days=settings.AFTERSALE_WINDOW_DAYS):
         return False, _("已超过收货后 %(n)s 天的售后期限。") % {"n": settings.AFTERSALE_WINDOW_DAYS}
     return True, ""
 
@@ -247,14 +249,15 @@ def _decide(row, status, *, user, note, **fields):
     return row
 
 
+MONEY_RE = re.compile(r"[0-9]{1,7}(\.[0-9]{1,2})?")
+
+
 def _money(amount):
-    try:
-        value = Decimal(str(amount).strip())
-    except (InvalidOperation, ValueError):
-        raise AfterSaleError(_("请填写正确的退款金额，例如 7.98。"), "amount", field="amount") from None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+    """Yuan as typed: ASCII digits and at most two decimals (Decimal alone would take "1e30", "NaN" or "٣")."""
+    text = str(amount).strip()
+    if not MONEY_RE.fullmatch(text):
         raise AfterSaleError(_("请填写正确的退款金额，例如 7.98。"), "amount", field="amount")
-    return value
+    return Decimal(text)
 
 
 def decide_refund(row, *, user, amount=None, note=""):
@@ -324,7 +327,7 @@ def needs_refund(row):
     return row.refund.status == Refund.FAILED
 
 
-RETRY_AFTER = timezone.timedelta(minutes=2)  # longer than any refund call takes (the provider's timeout)
+RETRY_AFTER = datetime.timedelta(minutes=2)  # longer than any refund call takes (the provider's timeout)
 
 
 def retry_refund(row, *, user):

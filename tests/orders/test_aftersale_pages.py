@@ -177,3 +177,20 @@ def test_get_pages_write_nothing(order, buyer):
     buyer.get(f"/shop/orders/{order.number}/reorder/")
     order.refresh_from_db()
     assert order.status == Order.SHIPPED
+
+
+def test_the_manager_makes_a_failed_refund_again_from_the_order_page(order, personas, client_for):
+    aftersale.confirm_receipt(order, user=personas.buyer)
+    row = aftersale.request_aftersale(order, line=order.lines.get(), reason="broken", unit="boxes", quantity=1)
+    aftersale.decide_refund(row, user=personas.manager_a)
+    url = f"/shop/manage/o/{order.number}/"
+    mine = client_for(personas.manager_a)
+    assert "重新退款" not in page(mine.get(url))
+    Refund.objects.update(status=Refund.FAILED)  # the platform's REFUND.ABNORMAL
+    assert "重新退款" in page(mine.get(url))
+    assert client_for(personas.manager_b).post(f"{url}action/", {"action": "aftersale_retry",
+                                                                  "aftersale": row.pk}).status_code == 404
+    mine.post(f"{url}action/", {"action": "aftersale_retry", "aftersale": row.pk})
+    assert Refund.objects.exclude(status=Refund.FAILED).get().out_refund_no == f"AS{row.pk}-2"
+    resp = mine.post(f"{url}action/", {"action": "aftersale_retry", "aftersale": row.pk}, follow=True)
+    assert "不需要重新发起" in page(resp) and Refund.objects.count() == 2
