@@ -154,6 +154,9 @@ CELERY_BEAT_SCHEDULE = {
     # held at most ~31 minutes.
     "orders-cancel-unpaid": {"task": "orders.tasks.cancel_unpaid_orders", "schedule": 60.0},
     "orders-close-group-buys": {"task": "orders.tasks.close_due_group_buys", "schedule": 60.0},
+    # Shipped orders the buyer never confirmed count as received after ORDER_AUTO_RECEIVE_DAYS (hourly is
+    # plenty for a count of days).
+    "orders-confirm-received": {"task": "orders.tasks.confirm_received_orders", "schedule": 3600.0},
     "orders-remind-pledges": {"task": "orders.tasks_programmes.remind_pledges", "schedule": 24 * 3600.0},
     "flush-scans": {"task": "quality.tasks.flush_scans", "schedule": 10.0},  # scan buffer → database
     "apply-due-penalties": {"task": "quality.tasks.apply_due_penalties", "schedule": 600.0},  # appeal windows
@@ -353,6 +356,11 @@ POSTER_FONT = env_str("POSTER_FONT", "")
 DEMO_MODE = env_bool("DEMO_MODE", TESTING)
 # The provider buyers pay with online: "sandbox" (the local WeChat-shaped platform, no money moves) or
 # "wechat". Unset with DEBUG off: no online payment — managers record transfers (offline payments).
+# After-sale (orders/services/aftersale.py): a shipped order counts as received this many days after it was
+# shipped if the buyer never pressed 确认收货 (WeChat shops use 7–10), and an after-sale request may be made
+# up to this many days after receipt.
+ORDER_AUTO_RECEIVE_DAYS = env_int("ORDER_AUTO_RECEIVE_DAYS", 7, minimum=1)
+AFTERSALE_WINDOW_DAYS = env_int("AFTERSALE_WINDOW_DAYS", 15, minimum=1)
 PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "sandbox" if DEBUG or TESTING else "")
 if PAYMENT_PROVIDER == "sandbox" and not (DEBUG or DEMO_MODE):
     # Fake money in production is the failure this stops: the sandbox marks orders paid with nothing paid.

@@ -11,7 +11,7 @@ from orders.api import groupbuys as groupbuys_api
 from orders.api import orders as orders_api
 from orders.api import payments as payments_api
 from orders.api import programmes as programmes_api
-from orders.views import buyers, groupbuys, manage, payments, posters, programmes, shop
+from orders.views import aftersale, buyers, groupbuys, manage, payments, posters, programmes, shop
 
 app_name = "shop"
 
@@ -26,6 +26,9 @@ urlpatterns = [
     path("shop/orders/<str:number>/", shop.order_detail, name="order"),
     path("shop/orders/<str:number>/pay/", shop.order_pay, name="order-pay"),
     path("shop/orders/<str:number>/cancel/", shop.order_cancel, name="order-cancel"),
+    path("shop/orders/<str:number>/receive/", aftersale.receive, name="order-receive"),
+    path("shop/orders/<str:number>/aftersale/", aftersale.request_form, name="order-aftersale"),
+    path("shop/orders/<str:number>/reorder/", aftersale.reorder, name="order-reorder"),
     path("shop/orders/<str:number>/pickup-qr.png", posters.order_pickup_qr, name="order-pickup-qr"),
     path("shop/login/", buyers.sign_in, name="login"),
     path("shop/login/wechat/", buyers.wechat_start, name="wechat-login"),

@@ -37,6 +37,11 @@ class ReportForm(forms.Form):
                                     validators=[validate_mobile],
                                     widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
 
+    # Asked only when the report is not already linked to the signed-in buyer's order: it is how a customer
+    # gets the refund or replacement the scan page promises (quality.services.reports.order_for_lookup).
+    order_lookup = forms.CharField(label=_("订单号或下单手机号（可选，用于退款或补发）"), max_length=40, required=False,
+                                   widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+
     def __init__(self, *args, batch=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.batch = batch

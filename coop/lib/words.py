@@ -56,6 +56,12 @@ ACTION_LABELS = {
     "buyer.registered": _("买家已注册"),
     "buyer.profile_updated": _("买家资料已修改"),
     "order.placed": _("已下单"),
+    "aftersale.requested": _("买家申请售后"),
+    "aftersale.refunded": _("售后：同意退款"),
+    "aftersale.replaced": _("售后：同意补发"),
+    "aftersale.refused": _("售后：不予售后"),
+    "aftersale.refund_failed": _("售后退款未成功"),
+    "aftersale.refund_retried": _("售后退款重新发起"),
     "order.pending_payment": _("订单待付款"),
     "order.paid": _("订单已付款"),
     "order.packed": _("订单已打包"),
@@ -119,6 +125,8 @@ EVENT_LABELS = {
     "buyer.login_code": _("登录验证码"),
     "order.packed": _("订单已打包"), "order.ready_for_pickup": _("可以取货了"), "order.completed": _("订单已完成"),
     "order.cancelled": _("订单已取消"), "order.refunded": _("已退款"),
+    "aftersale.requested": _("售后申请已收到"), "aftersale.refunded": _("售后退款"),
+    "aftersale.replaced": _("售后补发"), "aftersale.refused": _("售后申请未通过"),
 }
 
 

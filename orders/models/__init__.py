@@ -1,5 +1,6 @@
 """The shop: products, buyers, group buys, orders (with their batch allocations) and payments."""
 
+from .aftersale import AfterSale, AfterSaleError, AfterSalePhoto
 from .buyers import Address, Buyer, LoginCode
 from .catalog import PickupPoint, Product
 from .groupbuys import GroupBuy
@@ -8,6 +9,7 @@ from .payments import Payment, PaymentNotification, Refund, SandboxTransaction, 
 from .programmes import *  # noqa: F401,F403 - pairing programmes (orders/models/programmes.py)
 
 __all__ = [
+    "AfterSale", "AfterSaleError", "AfterSalePhoto",
     "Address", "Allocation", "Buyer", "GroupBuy", "LoginCode", "Order", "OrderError", "OrderLine",
     "OrderStatusChange", "Payment", "PaymentNotification", "PickupPoint", "Product", "Refund",
     "SandboxTransaction", "TradeBillCheck",

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,8 +16,9 @@ from django.views.decorators.http import require_POST
 
 from coop.lib import tenancy
 from coop.lib.locking import LockTimeout
-from orders.models import Order, OrderError, PickupPoint, Product
-from orders.services import payments, stock
+from coop.lib.validators import InvalidNumber, parse_id
+from orders.models import AfterSale, AfterSaleError, Order, OrderError, PickupPoint, Product
+from orders.services import aftersale, payments, stock
 from orders.services.groupbuys import create_group_buy
 from orders.services.orders import (
     TO_HAND_OVER,
@@ -53,9 +55,11 @@ def queue(request):
     status = request.GET.get("status", Order.PAID)
     orders = _orders(request)
     counts = {s: orders.filter(status=s).count() for s, _label in Order.STATUSES}
+    waiting = (tenancy.scope(AfterSale.objects.filter(status__in=AfterSale.OPEN), request.user, roles=ROLES)
+               .select_related("order", "line").order_by("created_at")[:100])
     return render(request, "orders/manage_queue.html", {
         "orders": orders.filter(status=status)[:200], "status": status, "statuses": Order.STATUSES,
-        "counts": counts, "shortfalls": _shortfalls(request)})
+        "counts": counts, "shortfalls": _shortfalls(request), "aftersales": waiting})
 
 
 def _shortfalls(request):
@@ -83,9 +87,17 @@ def pickup_list(request):
 @manager_required
 def order_page(request, number):
     order = get_object_or_404(_orders(request), number=number)
+    rows = list(order.aftersales.select_related("line", "refund", "replacement", "decided_by")
+                .prefetch_related("photos"))
+    for row in rows:
+        if row.is_open:
+            row.suggested_amount = aftersale.suggested_refund(row)
+            row.suggested_boxes = aftersale.boxes_for(row.line, row.unit, row.quantity)
+        row.needs_refund = aftersale.needs_refund(row)
     return render(request, "orders/manage_order.html", {
         "order": order, "lines": order.lines.all(), "history": order.history.all(),
-        "payments": order.payments.all(), "refunds": order.refunds.all(), "batches": trace_batches(order)})
+        "payments": order.payments.all(), "refunds": order.refunds.all(), "batches": trace_batches(order),
+        "aftersales": rows, "replaces": order.replaces.select_related("order").first()})
 
 
 @manager_required
@@ -112,6 +124,18 @@ def order_action(request, number):
             amount = request.POST.get("amount", "").strip() or None
             payments.refund(order, out_refund_no=request.POST.get("out_refund_no") or f"M{order.number}"
                             f"{order.refunds.count() + 1}", amount=amount, reason=reason, user=request.user)
+        elif action in AFTERSALE_ACTIONS:
+            row = get_object_or_404(order.aftersales, pk=_post_id(request, "aftersale"))
+            if action == "aftersale_refund":
+                aftersale.decide_refund(row, user=request.user, amount=request.POST.get("amount", "").strip() or None,
+                                        note=request.POST.get("note", ""))
+            elif action == "aftersale_retry":
+                aftersale.retry_refund(row, user=request.user)
+            elif action == "aftersale_replace":
+                aftersale.decide_replacement(row, user=request.user, note=request.POST.get("note", ""),
+                                             boxes=request.POST.get("boxes", "").strip() or None)
+            else:
+                aftersale.decide_refusal(row, user=request.user, note=request.POST.get("note", ""))
         elif action == "confirm_refund":
             row = get_object_or_404(order.refunds, pk=request.POST.get("refund") or 0)
             payments.confirm_offline_refund(row, user=request.user, confirmation=request.POST.get("confirmation"))
@@ -119,11 +143,21 @@ def order_action(request, number):
             raise OrderError(_("未知操作。"))
     except LockTimeout:
         messages.error(request, _("系统繁忙，请稍后再试。"))
-    except (OrderError, ValueError, ArithmeticError) as exc:
+    except (OrderError, AfterSaleError, ValueError, ArithmeticError) as exc:
         messages.error(request, getattr(exc, "message", None) or _("输入有误。"))
     else:
         messages.success(request, _("已完成。"))
     return redirect("shop:manage-order", number=number)
+
+
+AFTERSALE_ACTIONS = ("aftersale_refund", "aftersale_retry", "aftersale_replace", "aftersale_refuse")
+
+
+def _post_id(request, name):
+    try:
+        return parse_id(request.POST.get(name))
+    except InvalidNumber:
+        raise Http404 from None
 
 
 class GroupBuyForm(forms.Form):

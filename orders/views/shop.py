@@ -4,6 +4,7 @@ import uuid
 from urllib.parse import quote
 
 import qrcode
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +19,7 @@ from coop.lib.errors import DomainError
 from coop.lib.locking import LockTimeout
 from coop.lib.validators import MAX_BOXES, InvalidNumber, optional_id, parse_id, parse_int
 from orders.models import GroupBuy, Order, OrderError, PickupPoint, Product
-from orders.services import payments, stock
+from orders.services import aftersale, payments, stock
 from orders.services import programmes as programme_service
 from orders.services.orders import Item, cancel_order, place_order, trace_batches
 from orders.services.payments.base import Payer
@@ -156,7 +157,8 @@ def my_orders(request):
     return render(request, "orders/my_orders.html", {"orders": orders})
 
 
-def _own_order(request, number):
+def own_order(request, number):
+    """The signed-in buyer's order ``number``; anyone else's answers 404 like a missing one."""
     order = Order.objects.filter(number=number, buyer=request.buyer).select_related(
         "pickup_point", "group_buy", "cooperative").first()
     if order is None:
@@ -166,7 +168,7 @@ def _own_order(request, number):
 
 @buyer_required
 def order_detail(request, number):
-    order = _own_order(request, number)
+    order = own_order(request, number)
     if order.status == Order.PENDING_PAYMENT:
         # The buyer may be back from the cashier before the notification: ask the platform.
         for payment in order.payments.filter(status="created"):
@@ -177,15 +179,21 @@ def order_detail(request, number):
         for row in order.refunds.filter(status="processing").select_related("payment"):
             payments.sync_refund(row)
         order.refresh_from_db()
+    may_ask, _why = aftersale.can_request(order)
+    # Every line already waiting for a decision: nothing more to ask for until the cooperative decides.
+    may_ask = may_ask and len(aftersale.open_for_lines(order)) < order.lines.count()
     return render(request, "orders/order.html", {
         "order": order, "lines": order.lines.all(), "history": order.history.all(),
-        "batches": trace_batches(order), "refunds": order.refunds.all()})
+        "batches": trace_batches(order), "refunds": order.refunds.all(),
+        "aftersales": order.aftersales.select_related("line", "refund", "replacement"),
+        "may_ask": may_ask, "may_receive": order.status in aftersale.RECEIVABLE,
+        "window_days": settings.AFTERSALE_WINDOW_DAYS, "replaces": order.replaces.select_related("order").first()})
 
 
 @buyer_required
 @require_POST
 def order_pay(request, number):
-    order = _own_order(request, number)
+    order = own_order(request, number)
     try:
         _payment, data = payments.start_payment(order, payer=_payer(request))
     except DomainError as exc:  # OrderError (not payable) or ProviderError (WeChat Pay refused or unreachable)
@@ -222,7 +230,7 @@ def _qr_svg(text):
 @buyer_required
 @require_POST
 def order_cancel(request, number):
-    order = _own_order(request, number)
+    order = own_order(request, number)
     try:
         cancel_order(order, user=request.user, actor_label=request.buyer.display_name, reason=_("买家取消"))
         messages.success(request, _("订单已取消。"))

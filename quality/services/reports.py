@@ -3,26 +3,25 @@
 
 import datetime
 import hashlib
-import io
 import logging
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
-from coop.lib import ratelimit
+from coop.lib import photos, ratelimit
 from coop.lib.client import client_ip
 from coop.lib.locking import lock_keys
-from coop.lib.validators import normalize_mobile
+from coop.lib.validators import MOBILE_RE, normalize_mobile
 from coop.models import Batch
 from coop.services.audit import log_action
 from coop.services.notifications import notify
-from orders.models import Order, OrderError, Refund
+from orders.models import AfterSale, Order, OrderError, Refund
+from orders.services import aftersale
 from orders.services.payments import refund
 from quality import models as quality_models
 from quality.models import DEFECT_CODES, BadEggReport, CharterError, Penalty, ReportPhoto
@@ -34,16 +33,9 @@ from quality.services import scanpage
 logger = logging.getLogger("greenshell.charter")
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud on the phone
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
-# Pixel budgets, checked from the file's header before anything is decoded (a 12 KB one-colour PNG can
-# declare 6300×6300 and decode to 120 MB). A JPEG decodes at 1/2…1/8 scale (``draft``), so a 40-Mpx
-# phone photo costs what a 10-Mpx one does; PNG and WebP decode at full size, so they get the budget
-# of a phone screenshot (1440×3200 = 4.6 Mpx) with room to spare — 8 Mpx, at most 32 MB RGBA.
-MAX_PHOTO_PIXELS = 40_000_000
-MAX_FULL_DECODE_PIXELS = 8_000_000
-SCALED_FORMATS = {"JPEG", "MPO"}
-PHOTO_EDGE = 1600  # enough to see a blood spot; small enough for weak 3G
-PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: what some Android cameras save as .jpg
+# The photo rules live in coop/lib/photos.py (after-sale photos use them too); kept here by name because
+# bench/charter.py raises the size limit for its noise picture.
+MAX_PHOTO_BYTES = photos.MAX_PHOTO_BYTES
 DUPLICATE_WINDOW = datetime.timedelta(hours=24)
 
 # Reports waiting for a manager's decision, as field lookups: the dashboard and the workbench count them and link
@@ -77,42 +69,12 @@ def batch_for_code(code):
 # --- Photos ---------------------------------------------------------------------------------
 
 def clean_photo(upload):
-    """Check that ``upload`` is a real picture and return a re-encoded JPEG without any metadata.
-
-    The phone's picture often carries EXIF with the GPS position of the customer's kitchen; we
-    never store it. Re-encoding from pixels (into a fresh image) drops EXIF, XMP and comments.
-    """
-    if upload.size > MAX_PHOTO_BYTES:
-        raise CharterError(_("照片太大（最大 5 MB）：%(name)s") % {"name": upload.name})
+    """``coop.lib.photos.clean_photo`` with the report's own refusal (``CharterError``): checked, re-encoded,
+    no EXIF or GPS."""
     try:
-        upload.seek(0)
-        probe = Image.open(upload)
-        if probe.format not in PHOTO_FORMATS:
-            raise CharterError(_("只能上传 JPEG、PNG 或 WebP 照片：%(name)s") % {"name": upload.name})
-        budget = MAX_PHOTO_PIXELS if probe.format in SCALED_FORMATS else MAX_FULL_DECODE_PIXELS
-        if probe.width * probe.height > budget:
-            raise CharterError(_("照片像素太多（最多 %(n)s 万像素）：%(name)s")
-                               % {"n": budget // 10_000, "name": upload.name})
-        probe.verify()
-        upload.seek(0)
-        img = Image.open(upload)
-        # JPEG can decode straight at 1/2, 1/4 or 1/8 scale: a 12-Mpx phone photo decodes at
-        # 2000×1500 instead of 4000×3000, about three times faster (bench/charter.py).
-        scale = min(1.0, PHOTO_EDGE / max(img.size))
-        img.draft("RGB", (max(1, round(img.width * scale)), max(1, round(img.height * scale))))
-        img.load()
-    except CharterError:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise CharterError(_("“%(name)s”不是有效的图片文件。") % {"name": upload.name}) from None
-    img = ImageOps.exif_transpose(img)  # keep the picture upright once the orientation tag is gone
-    img = img.convert("RGB")
-    img.thumbnail((PHOTO_EDGE, PHOTO_EDGE))
-    clean = Image.new("RGB", img.size)
-    clean.paste(img)
-    out = io.BytesIO()
-    clean.save(out, "JPEG", quality=82, optimize=True)
-    return ContentFile(out.getvalue(), name=f"{secrets.token_hex(6)}.jpg")
+        return photos.clean_photo(upload, max_bytes=MAX_PHOTO_BYTES)
+    except photos.PhotoError as exc:
+        raise CharterError(exc.message) from None
 
 
 # --- Rate limits ----------------------------------------------------------------------------
@@ -309,11 +271,16 @@ def confirm_report(report, *, user, reason="", households=None):
 
 
 def _tell_reporter(report):
-    if not report.contact_phone:
+    """The reporter's contact phone, else the phone of the buyer whose order the report is linked to."""
+    phone = report.contact_phone
+    if not phone:
+        order = linked_order(report)
+        phone = order.buyer.phone if order is not None else ""
+    if not phone:
         return
     status = report.get_status_display()
     notify(event="report.decided", key=f"report:{report.pk}:{report.status}", cooperative=report.cooperative,
-           phone=report.contact_phone,
+           phone=phone,
            body=_("您反映的坏蛋问题（受理编号 %(ref)s）处理结果：%(status)s。%(reason)s") % {
                "ref": report.reference, "status": status, "reason": report.status_reason},
            sms_params={"ref": report.reference, "status": status})
@@ -330,6 +297,55 @@ def order_for_buyer(user, number, batch):
         return None
     return (Order.objects.filter(number=number, buyer__user=user, lines__allocations__batch=batch)
             .distinct().first())
+
+
+def buyers_order_with(user, batch):
+    """The signed-in buyer's latest order whose eggs came from ``batch`` (a report from the scan page is
+    then linked to it without asking), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (Order.objects.filter(buyer__user=user, lines__allocations__batch=batch).distinct()
+            .order_by("-placed_at", "-pk").first())
+
+
+class OrderNotFound(CharterError):
+    """The order number or phone a customer typed names no order with eggs of this batch."""
+
+    code = "order_not_found"
+
+
+def order_for_lookup(text, batch):
+    """The order a customer names by its number or by the phone it was placed with, if it holds eggs of
+    ``batch``; None for a blank answer. Anything else typed raises ``OrderNotFound`` with a message.
+
+    Linking only decides where compensation goes, and a refund always goes back to whoever paid, so a
+    number or phone is enough: nobody gains by naming someone else's order."""
+    text = "".join((text or "").split())
+    if not text:
+        return None
+    orders = Order.objects.filter(cooperative=batch.cooperative, lines__allocations__batch=batch).distinct()
+    found = orders.filter(number=text).first()
+    if found is None:
+        phone = normalize_mobile(text)
+        if MOBILE_RE.match(phone):
+            found = (orders.filter(Q(phone=phone) | Q(buyer__phone=phone)).order_by("-placed_at", "-pk").first())
+    if found is None:
+        raise OrderNotFound(_("没有找到含这批蛋的订单，请核对订单号或下单手机号；不记得的话可以留空，直接提交。"))
+    return found
+
+
+def linked_order(report):
+    """The shop order a report is linked to (by its number), or None."""
+    if not report.order_ref:
+        return None
+    return Order.objects.filter(number=report.order_ref, cooperative=report.cooperative).select_related(
+        "buyer").first()
+
+
+def aftersale_of(report):
+    """The after-sale request the buyer made from this report, if any (the latest)."""
+    return AfterSale.objects.filter(report_reference=report.reference).select_related(
+        "refund", "replacement").first()
 
 
 def bad_egg_value(order, batch, eggs):
@@ -354,6 +370,13 @@ def grant_remedy(report, *, user=None):
     if report.status != BadEggReport.CONFIRMED or not report.order_ref or report.remedy:
         return None
     order = Order.objects.filter(number=report.order_ref, cooperative=report.cooperative).first()
+    if aftersale.report_has_aftersale(report.reference):
+        # The buyer asked for after-sale from this report: the manager decides the remedy there, once.
+        note = _("买家已就这份报告申请售后（订单 %(o)s），按售后的处理结果补偿。") % {"o": report.order_ref}
+        BadEggReport.objects.filter(pk=report.pk, remedy="").update(remedy=note[:200])
+        report.remedy = note[:200]
+        log_action(report, "report.remedy_entitled", user=user, data={"order": report.order_ref, "aftersale": True})
+        return note
     value = bad_egg_value(order, report.batch, report.eggs) if order else None
     data = {"order": report.order_ref, "eggs": report.eggs, "value": str(value) if value is not None else None}
     if order is None or value is None or value <= 0:

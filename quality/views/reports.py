@@ -15,27 +15,35 @@ from quality.services.reports import RateLimited
 def report_form(request, code):
     """``/t/<code>/report/``: a customer with a box in hand reports bad eggs. No account needed.
 
-    From a buyer's order page the link carries ``?order=<number>``: when the signed-in buyer owns
-    that order and it holds this batch, the report is linked to it (for the buyer's remedy).
+    The report is linked to a shop order, for the buyer's remedy (refund or replacement): the order of the
+    ``?order=<number>`` link of the buyer's order page, else the signed-in buyer's latest order holding this
+    batch (a scan from the box), else the order the customer names by its number or phone.
     """
     batch = reports.batch_for_code(code)
     if batch is None:
         raise Http404(_("找不到这个溯源码。"))
+    from_order_page = reports.order_for_buyer(request.user, request.GET.get("order") or request.POST.get("order", ""),
+                                              batch)
+    order = from_order_page or reports.buyers_order_with(request.user, batch)
     status = 200
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, batch=batch)
         if form.is_valid():
             data = form.cleaned_data
             staff = request.user.is_authenticated and request.user.is_staff
-            order = reports.order_for_buyer(request.user, request.POST.get("order", ""), batch)
             try:
+                if order is None:
+                    order = reports.order_for_lookup(data["order_lookup"], batch)
                 report, merged = reports.submit_report(
                     batch=batch, eggs=data["eggs"], defect=data["defect"], photos=data["photos"],
                     stamp_code=data["stamp_code"], note=data["note"], contact_name=data["contact_name"],
                     contact_phone=data["contact_phone"], trace_code=code, user=request.user,
-                    source=BadEggReport.SOURCE_ORDER if order else BadEggReport.SOURCE_SCAN,
+                    source=BadEggReport.SOURCE_ORDER if from_order_page else BadEggReport.SOURCE_SCAN,
                     order_ref=order.number if order else "", fingerprint=reports.fingerprint_for(request),
                     client=reports.client_key(request), rate_limited=not staff)
+            except reports.OrderNotFound as exc:
+                form.add_error("order_lookup", str(exc))
+                status = 400
             except RateLimited as exc:
                 form.add_error(None, str(exc))
                 status = 429
@@ -49,9 +57,9 @@ def report_form(request, code):
             status = 400
     else:
         form = ReportForm(batch=batch)
-    order = reports.order_for_buyer(request.user, request.GET.get("order") or request.POST.get("order", ""), batch)
     return render(request, "quality/charter/report_form.html",
-                  {"form": form, "batch": batch, "code": code, "order": order}, status=status)
+                  {"form": form, "batch": batch, "code": code, "order": order,
+                   "from_order_page": from_order_page}, status=status)
 
 
 @require_GET
@@ -59,9 +67,17 @@ def report_status(request, reference):
     """``/report/<reference>/``: where the reporter follows their report. Shows nothing personal."""
     report = get_object_or_404(BadEggReport.objects.select_related("batch"), reference=reference.upper())
     steps = [BadEggReport.RECEIVED, BadEggReport.INVESTIGATING]
+    order = reports.linked_order(report)
+    # The order's details (and the after-sale button) only for its buyer: the reference alone shows
+    # nothing personal.
+    own = order is not None and request.user.is_authenticated and order.buyer.user_id == request.user.pk
     return render(request, "quality/charter/report_status.html", {
         "report": report, "merged": request.GET.get("merged") == "1", "steps": steps,
         "done": report.status in (BadEggReport.CONFIRMED, BadEggReport.DISMISSED),
+        "linked": order is not None, "order": order if own else None,
+        "value": reports.bad_egg_value(order, report.batch, report.eggs) if order is not None else None,
+        "aftersale": reports.aftersale_of(report) if own else None,
+        "paid_offline": order is not None and order.payments.filter(status="succeeded", provider="offline").exists(),
     })
 
 

@@ -28,6 +28,13 @@
       }).catch(function () { start.hidden = true; });
     });
   }
+  // Buttons that give money back or refuse a buyer ask first (data-confirm holds the question).
+  // Without JavaScript they submit at once: the services still refuse anything twice.
+  document.querySelectorAll("[data-confirm]").forEach(function (b) {
+    b.addEventListener("click", function (e) {
+      if (!window.confirm(b.getAttribute("data-confirm"))) { e.preventDefault(); }
+    });
+  });
   // Forms submit once: a double tap on a slow network must not post twice (the server is
   // idempotent anyway, this just saves the round trip).
   document.querySelectorAll("form").forEach(function (f) {

@@ -27,6 +27,7 @@ TASK_NAMES = {
     "coop.tasks.send_notification",
     "orders.tasks.cancel_unpaid_orders",
     "orders.tasks.close_due_group_buys",
+    "orders.tasks.confirm_received_orders",
     "orders.tasks.deliver_sandbox_notification",
     "orders.tasks.reconcile_trade_bill",
     "orders.tasks_programmes.remind_pledges",

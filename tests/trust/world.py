@@ -19,7 +19,7 @@ from coop.services import fund, ledger
 from coop.services.intake import record_delivery
 from coop.services.notifications import notify
 from coop.services.settlements import month_bounds, settle_period, start_settlement_run
-from orders.models import Buyer, GroupBuy, PickupPoint, Product
+from orders.models import AfterSale, Buyer, GroupBuy, PickupPoint, Product
 from orders.models.programmes import (
     AcceptanceRating,
     BuyerAffiliation,
@@ -117,6 +117,9 @@ def _populate(world, side, buyer_user):
     order.refresh_from_db()
     payments.refund(order, out_refund_no=f"R{side}1", amount="1.00", reason="坏蛋赔付", user=manager)
     world.orders[side] = order
+    # An after-sale request on it (made directly: the service wants a received order, the walk only pages).
+    AfterSale.objects.create(cooperative=coop, order=order, line=order.lines.first(), reason=AfterSale.BAD_EGGS,
+                             unit=AfterSale.EGGS, quantity=1)
     month_ago, in_a_month = today - datetime.timedelta(days=30), today + datetime.timedelta(days=30)
     Pledge.objects.create(organisation=org, programme=programme, amount=Decimal("1000"), period_start=month_ago,
                           period_end=in_a_month)
