@@ -113,6 +113,18 @@ else:
             },
         }
     }
+# A read replica (a PostgreSQL streaming standby): the scan page, dashboards, reports and exports read
+# from it; everything that writes or locks stays on the primary (coop/lib/replica.py, docs/DEPLOY.md
+# "Scaling out"). Unset: one database, nothing routed.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    try:
+        DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    except Exception as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a database URL: {exc}") from None
+    if DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must name the same kind of database as DATABASE_URL.")
+    DATABASE_ROUTERS = ["coop.lib.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from coop.forms import LockoutAuthenticationForm
 from coop.lib import tenancy
 from coop.lib.files import file_response
+from coop.lib.replica import reads_from_replica
 from coop.lib.validators import InvalidNumber, optional_id, parse_int
 from coop.models import Cooperative, Village
 from orders.models import Order, Product
@@ -114,6 +115,7 @@ def _date(value):
 
 @_login_required
 @require_GET
+@reads_from_replica
 def programme_list(request):
     programmes = svc.visible_programmes(request.user).select_related("cooperative").prefetch_related("villages")
     is_staff = tenancy.is_staff_of_any(request.user) or request.user.is_superuser
@@ -125,6 +127,7 @@ def programme_list(request):
 
 @_login_required
 @require_GET
+@reads_from_replica
 def programme_report(request, pk):
     programme = _programme_for(request, pk)
     start, end = _date(request.GET.get("start")), _date(request.GET.get("end"))
@@ -148,6 +151,7 @@ def programme_report(request, pk):
 
 @_login_required
 @require_GET
+@reads_from_replica
 def programme_report_xlsx(request, pk):
     programme = _programme_for(request, pk)
     village_id = optional_id(request.GET.get("village"))
@@ -210,6 +214,7 @@ def verify(request, code):
 
 @_login_required
 @require_GET
+@reads_from_replica
 def monitoring_report(request):
     """防返贫监测 for the staff of a cooperative (managers, inspectors, committee: the village cadres)."""
     ids = tenancy.cooperative_ids(request.user)
