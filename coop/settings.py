@@ -155,6 +155,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # How long Redis keeps a taken-but-unacknowledged task (its worker died) before handing it out again.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = "Asia/Shanghai"
+# Queues, so that a label sheet of 2,000 boxes or a month's settlement never waits in front of a text
+# telling a household it was paid: one worker may take all four queues (deploy/greenshell-worker.service),
+# a bigger installation runs a worker per queue (docs/DEPLOY.md, "Scaling out"). Unlisted tasks (payments,
+# timeouts, scans, the ping) stay on the default queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "quality.tasks.make_label_sheet": {"queue": "labels"},
+    "coop.tasks.run_settlement": {"queue": "settlements"},
+    "coop.tasks.send_notification": {"queue": "notifications"},
+    "coop.notifications.requeue_stuck": {"queue": "notifications"},
+    "quality.tasks.notify_recall_buyers": {"queue": "notifications"},
+}
+WORKER_QUEUES = ("celery", "notifications", "labels", "settlements")  # what `celery worker -Q` names (deploy files)
 
 
 # Periodic work. Task names are pinned where each task is defined (beside its service), so this table and
