@@ -148,3 +148,24 @@ def test_reads_under_a_lock_or_in_a_transaction_go_to_the_primary(personas):
             assert Batch.objects.select_for_update().get(pk=batch.pk).status == Batch.SOLD_OUT
             assert Batch.objects.get(pk=batch.pk).status == Batch.SOLD_OUT  # read after the lock, same transaction
     assert Batch.objects.get(pk=batch.pk).status == Batch.SOLD_OUT  # outside replica_reads: the primary
+
+
+@requires_replica
+@two_databases
+def test_programme_reports_and_exports_read_the_replica(personas, pairing, client_for):
+    from tests.factories import pay, place
+
+    pay(place(pairing, 2), personas.manager_a)
+    _replicate()
+    pay(place(pairing, 3), personas.manager_a)  # after the snapshot: only the primary has it
+    client = client_for(personas.manager_a)
+    for url in (f"/programmes/{pairing.programme.pk}/", "/programmes/", "/programmes/monitoring/",
+                f"/programmes/{pairing.programme.pk}/report.xlsx", "/admin/dashboard/export/orders.csv"):
+        with CaptureQueriesContext(connections[PRIMARY]) as primary, \
+                CaptureQueriesContext(connections[REPLICA]) as replica:
+            r = client.get(url)
+        assert r.status_code == 200, url
+        assert replica.captured_queries, url
+        assert '"orders_order"' not in _tables(primary.captured_queries), url
+    rows = client.get("/admin/dashboard/export/orders.csv").content.decode("utf-8-sig").strip().splitlines()
+    assert len(rows) == 1 + 1  # the header and the one order the replica has
