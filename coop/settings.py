@@ -113,6 +113,18 @@ else:
             },
         }
     }
+# A read replica (a PostgreSQL streaming standby): the scan page, dashboards, reports and exports read
+# from it; everything that writes or locks stays on the primary (coop/lib/replica.py, docs/DEPLOY.md
+# "Scaling out"). Unset: one database, nothing routed.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    try:
+        DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    except Exception as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a database URL: {exc}") from None
+    if DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must name the same kind of database as DATABASE_URL.")
+    DATABASE_ROUTERS = ["coop.lib.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
@@ -143,6 +155,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # How long Redis keeps a taken-but-unacknowledged task (its worker died) before handing it out again.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = "Asia/Shanghai"
+# Queues, so that a label sheet of 2,000 boxes or a month's settlement never waits in front of a text
+# telling a household it was paid: one worker may take all four queues (deploy/greenshell-worker.service),
+# a bigger installation runs a worker per queue (docs/DEPLOY.md, "Scaling out"). Unlisted tasks (payments,
+# timeouts, scans, the ping) stay on the default queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "quality.tasks.make_label_sheet": {"queue": "labels"},
+    "coop.tasks.run_settlement": {"queue": "settlements"},
+    "coop.tasks.send_notification": {"queue": "notifications"},
+    "coop.notifications.requeue_stuck": {"queue": "notifications"},
+    "quality.tasks.notify_recall_buyers": {"queue": "notifications"},
+}
+WORKER_QUEUES = ("celery", "notifications", "labels", "settlements")  # what `celery worker -Q` names (deploy files)
 
 
 # Periodic work. Task names are pinned where each task is defined (beside its service), so this table and

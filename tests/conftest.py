@@ -271,7 +271,7 @@ def celery_worker(transactional_db):
 
         def start(self):
             self.process = subprocess.Popen(
-                [celery_bin, "-A", "coop", "worker", "--pool=solo", "--loglevel=warning", "-Q", queue,
+                [celery_bin, "-A", "coop", "worker", "--pool=solo", "--loglevel=warning", "-Q", ",".join(queues),
                  "-n", f"{queue}@%h", "--without-gossip", "--without-mingle"],
                 cwd=ROOT, env=env,
             )
@@ -295,14 +295,27 @@ def celery_worker(transactional_db):
             self.stop()
             self.start()
 
+    # The test's own copy of every queue (CELERY_TASK_ROUTES), so a test's tasks reach only its worker.
+    routes = {name: {"queue": f"{queue}-{r['queue']}"} for name, r in settings.CELERY_TASK_ROUTES.items()}
+    queues = [queue, *sorted({r["queue"] for r in routes.values()})]
     handle = Handle()
     handle.queue = queue
-    previous = (app.conf.task_always_eager, app.conf.task_default_queue)
+    handle.queues = queues
+    previous = (app.conf.task_always_eager, app.conf.task_default_queue, app.conf.task_routes)
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
+    use_routes(app, routes)
     handle.start()
     try:
         yield handle
     finally:
         handle.stop()
-        app.conf.task_always_eager, app.conf.task_default_queue = previous
+        app.conf.task_always_eager, app.conf.task_default_queue = previous[:2]
+        use_routes(app, previous[2])
+
+
+def use_routes(app, routes):
+    """Route tasks by ``routes`` from now on: Celery prepares its routing table once, so it is rebuilt."""
+    app.conf.task_routes = routes
+    app.amqp.flush_routes()
+    app.amqp.router = app.amqp.Router()

@@ -4,6 +4,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -17,6 +18,26 @@ from coop.lib.words import yuan
 from coop.models import (
     Cooperative,
 )
+
+
+class PageFiguresChangeList(ChangeList):
+    """Lets the admin compute a column for the whole page at once (see ``PageFiguresAdmin``)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        # Evaluating the page here fills result_list's cache: the template then renders these very rows.
+        self.model_admin.page_figures(list(self.result_list))
+
+
+class PageFiguresAdmin:
+    """For a changelist column computed from other rows (a programme's income, a pledge's progress):
+    ``page_figures(rows)`` sets it on the page's rows in a fixed number of queries; the column reads it."""
+
+    def get_changelist(self, request, **kwargs):
+        return PageFiguresChangeList
+
+    def page_figures(self, rows):
+        raise NotImplementedError
 
 
 def money(field, description):

@@ -29,6 +29,7 @@ class DonationForm(forms.ModelForm):
 class DonationAdmin(CooperativeScopedAdmin):
     form = DonationForm
     list_display = ("received_on", "donor", "amount", "hygiene_reserve", "purpose", "recorded_by")
+    list_select_related = ("recorded_by",)  # nullable: Django's own select_related() would skip it
     search_fields = ("donor", "purpose")
     date_hierarchy = "received_on"
     may_delete = False
@@ -49,6 +50,7 @@ class DonationAdmin(CooperativeScopedAdmin):
 @admin.register(FundEntry)
 class FundEntryAdmin(AppendOnlyAdmin):
     list_display = ("occurred_on", "pool", "kind", money("amount", _("金额")), "reason", "farmer", "created_by")
+    list_select_related = ("farmer", "created_by")  # nullable: Django's own select_related() would skip them
     list_filter = ("pool", "kind")
     search_fields = ("reason", "farmer__head_name", "farmer__member_no")
 

@@ -15,4 +15,4 @@ class LedgerEntryAdmin(AppendOnlyAdmin):
     list_filter = ("kind", "farmer__village", "occurred_on")
     search_fields = ("farmer__head_name", "farmer__member_no", "farmer__phone", "reason", "dedupe_key")
     date_hierarchy = "occurred_on"
-    list_select_related = ("farmer", "settlement", "created_by")
+    list_select_related = ("farmer", "settlement__farmer", "created_by")  # a settlement is named by its household

@@ -51,6 +51,7 @@ class ChannelFilter(WordsFilter):
 @admin.register(Notification)
 class NotificationAdmin(AppendOnlyAdmin):
     list_display = ("created_at", "event_words", "farmer", "phone", "channel_words", "status", "attempts", "sent_at")
+    list_select_related = ("farmer",)
     list_filter = ("status", EventFilter, ChannelFilter)
     search_fields = ("dedupe_key", "phone", "farmer__head_name", "farmer__member_no")  # log (issue 8)
     inlines = [NotificationAttemptInline]

@@ -80,6 +80,8 @@ class OrderAdmin(CooperativeScopedAdmin):
     form = OrderForm
     list_display = ["number", "buyer", "status", "total", "fulfilment", "pickup_point", "group_buy", "chain_no",
                     "short_note", "placed_at"]
+    # Named explicitly: Django's own select_related() skips the nullable pickup point and group buy.
+    list_select_related = ["buyer", "pickup_point", "group_buy"]
     list_filter = ["status", "fulfilment", "group_buy"]
     search_fields = ["number", "buyer__name", "buyer__phone", "pickup_code", "tracking_no"]
     date_hierarchy = "placed_at"

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from coop.admin.base import AppendOnlyAdmin, CooperativeScopedAdmin
+from coop.admin.base import AppendOnlyAdmin, CooperativeScopedAdmin, PageFiguresAdmin
 from coop.lib import tenancy
 from coop.models import Batch
 from coop.services.audit import log_action
@@ -48,7 +48,7 @@ class LoggedAdmin(CooperativeScopedAdmin):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(LoggedAdmin):
+class ProgrammeAdmin(PageFiguresAdmin, LoggedAdmin):
     list_display = ["name", "east_organisation", "starts_on", "ends_on", "status", "code", "income", "report"]
     list_filter = ["status", "east_province"]
     search_fields = ["name", "east_organisation", "code"]
@@ -56,7 +56,13 @@ class ProgrammeAdmin(LoggedAdmin):
 
     @admin.display(description=_("已计入（元）"))
     def income(self, obj):
-        return svc.counted_total(obj)
+        income = getattr(obj, "counted_income", None)
+        return income if income is not None else svc.counted_total(obj)
+
+    def page_figures(self, rows):
+        incomes = svc.counted_totals([p.pk for p in rows])
+        for p in rows:
+            p.counted_income = incomes[p.pk]
 
     @admin.display(description=_("报告"))
     def report(self, obj):
@@ -78,7 +84,7 @@ class BuyerOrganisationAdmin(LoggedAdmin):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(LoggedAdmin):
+class PledgeAdmin(PageFiguresAdmin, LoggedAdmin):
     cooperative_path = "programme__cooperative"
     list_display = ["organisation", "programme", "amount", "period_start", "period_end", "progress"]
     list_filter = ["programme"]
@@ -86,8 +92,13 @@ class PledgeAdmin(LoggedAdmin):
 
     @admin.display(description=_("进度"))
     def progress(self, obj):
-        p = svc.pledge_progress(obj)
+        p = getattr(obj, "progress", None) or svc.pledge_progress(obj)
         return f"¥{p['done']} / ¥{p['amount']}（{p['percent']}%）"
+
+    def page_figures(self, rows):
+        progress = svc.pledges_progress(rows)
+        for p in rows:
+            p.progress = progress[p.pk]
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -115,6 +126,7 @@ class ProgrammeCoordinatorAdmin(LoggedAdmin):
 class ProgrammeAttributionAdmin(AppendOnlyAdmin):
     cooperative_path = "programme__cooperative"
     list_display = ["order", "programme", "organisation", "source", "order_status", "created_at"]
+    list_select_related = ["order", "programme", "organisation"]
     list_filter = ["programme", "source"]
     search_fields = ["order__number", "organisation__name"]
 

@@ -2,6 +2,7 @@
 
 from rest_framework import permissions, serializers, viewsets
 
+from coop.api.base import PageFiguresMixin
 from orders.models import Product
 from orders.services import stock
 
@@ -15,13 +16,17 @@ class ProductSerializer(serializers.ModelSerializer):
                   "per_order_limit", "boxes_left"]
 
     def get_boxes_left(self, obj) -> int:
-        return stock.product_availability(obj)
+        left = getattr(obj, "left", None)  # set for a whole page by ProductViewSet
+        return left if left is not None else stock.product_availability(obj)
 
 
-class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+class ProductViewSet(PageFiguresMixin, viewsets.ReadOnlyModelViewSet):
     """Products on sale, with boxes left computed from packed batches and open orders."""
 
     queryset = Product.objects.filter(active=True)
     serializer_class = ProductSerializer
     permission_classes = [permissions.AllowAny]
     filterset_fields = ["cooperative", "weight_class", "pack_size"]
+
+    def page_figures(self, rows):
+        stock.with_availability(rows)

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import permissions, serializers, viewsets
 
 from orders.models import GroupBuy
-from orders.services.groupbuys import chain
+from orders.services.groupbuys import chain, with_chains
 
 
 class ChainEntrySerializer(serializers.Serializer):
@@ -32,7 +32,7 @@ class GroupBuySerializer(serializers.ModelSerializer):
 class GroupBuyViewSet(viewsets.ReadOnlyModelViewSet):
     """Group buys (接龙) with their public chain (names masked as 张**)."""
 
-    queryset = GroupBuy.objects.select_related("pickup_point", "product")
+    queryset = with_chains(GroupBuy.objects.select_related("pickup_point", "product"))
     serializer_class = GroupBuySerializer
     permission_classes = [permissions.AllowAny]
     lookup_field = "code"

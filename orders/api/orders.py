@@ -8,13 +8,14 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from coop.api.base import PageFiguresMixin
 from coop.lib import tenancy
 from coop.lib.locking import LockTimeout
 from orders.api.payments import _busy
 from orders.models import GroupBuy, Order, OrderError, PickupPoint, Product
 from orders.services import payments
 from orders.services.buyers import buyer_of
-from orders.services.orders import Item, cancel_order, place_order, trace_batches
+from orders.services.orders import Item, batch_codes_by_order, cancel_order, place_order, trace_batches
 
 
 class OrderLineSerializer(serializers.Serializer):
@@ -37,7 +38,10 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_trace_codes(self, obj) -> list[str]:
-        return [b.code for b in trace_batches(obj)] if obj.status not in Order.HOLDING else []
+        if obj.status in Order.HOLDING:
+            return []
+        codes = getattr(obj, "batch_codes", None)  # set for a whole page by OrderViewSet
+        return codes if codes is not None else [b.code for b in trace_batches(obj)]
 
 
 class OrderItemInput(serializers.Serializer):
@@ -58,13 +62,18 @@ class OrderCreateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class OrderViewSet(PageFiguresMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                    viewsets.GenericViewSet):
     """Buyers create and see their own orders; managers see their cooperative's orders."""
 
     serializer_class = OrderSerializer
     lookup_field = "number"
     filterset_fields = ["status", "cooperative"]
+
+    def page_figures(self, rows):
+        codes = batch_codes_by_order([o.pk for o in rows])
+        for o in rows:
+            o.batch_codes = codes[o.pk]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

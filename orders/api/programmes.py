@@ -15,6 +15,7 @@ from rest_framework import exceptions, mixins, permissions, serializers, viewset
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from coop.api.base import PageFiguresMixin
 from coop.lib import tenancy
 from coop.lib.validators import optional_id
 from orders.models.programmes import BuyerOrganisation, Pledge, Programme, Statement
@@ -41,7 +42,8 @@ class ProgrammeSerializer(serializers.ModelSerializer):
                   "framework", "villages", "starts_on", "ends_on", "status", "counted_income"]
 
     def get_counted_income(self, obj) -> str:
-        return str(svc.counted_total(obj))
+        income = getattr(obj, "counted_income", None)  # set for a whole page by ProgrammeViewSet
+        return str(income if income is not None else svc.counted_total(obj))
 
 
 MonthRow = inline_serializer("ProgrammeReportMonth", {
@@ -79,11 +81,16 @@ def _money(rows, keys):
             for r in rows]
 
 
-class ProgrammeViewSet(viewsets.ReadOnlyModelViewSet):
+class ProgrammeViewSet(PageFiguresMixin, viewsets.ReadOnlyModelViewSet):
     """Pairing programmes you may see (staff: your cooperatives'; coordinators: your own)."""
 
     serializer_class = ProgrammeSerializer
     permission_classes = [permissions.IsAuthenticated]
+
+    def page_figures(self, rows):
+        incomes = svc.counted_totals([p.pk for p in rows])
+        for p in rows:
+            p.counted_income = incomes[p.pk]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -118,7 +125,7 @@ class PledgeSerializer(serializers.ModelSerializer):
         fields = ["id", "organisation", "programme", "amount", "period_start", "period_end", "note", "progress"]
 
     def get_progress(self, obj) -> dict:
-        p = svc.pledge_progress(obj)
+        p = getattr(obj, "progress", None) or svc.pledge_progress(obj)  # a page's: set by PledgeViewSet
         return {k: (str(v) if not isinstance(v, (bool, int)) else v) for k, v in p.items()}
 
     def validate(self, attrs):
@@ -130,11 +137,16 @@ class PledgeSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class PledgeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class PledgeViewSet(PageFiguresMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Reserved shares (预留份额) with their progress from paid, unrefunded orders. Managers register them."""
 
     serializer_class = PledgeSerializer
     permission_classes = [permissions.IsAuthenticated]
+
+    def page_figures(self, rows):
+        progress = svc.pledges_progress(rows)
+        for p in rows:
+            p.progress = progress[p.pk]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -348,6 +348,18 @@ def trace_batches(order):
     return batches
 
 
+def batch_codes_by_order(order_ids):
+    """``{order_id: [batch code, …]}`` — ``trace_batches``' batches, in its order, for a whole list of
+    orders in one query (the API's order list)."""
+    rows = (Allocation.objects.filter(line__order__in=list(order_ids))
+            .values_list("line__order_id", "batch__code", "batch__best_before")
+            .distinct().order_by("line__order_id", "batch__best_before", "batch__code"))
+    codes = {pk: [] for pk in order_ids}
+    for order_id, code, _best_before in rows:
+        codes[order_id].append(code)
+    return codes
+
+
 def close_due_group_buys(now=None):
     now = now or timezone.now()
     due = GroupBuy.objects.filter(status=GroupBuy.OPEN, deadline__lte=now)

@@ -69,6 +69,38 @@ def product_availability(product):
     return available_boxes(product.cooperative_id, product.weight_class, product.pack_size)
 
 
+def pools_available(pools, today=None):
+    """``{(cooperative_id, weight_class, pack_size): available_boxes(...)}`` for many stock pools in three
+    grouped queries — the shop's product list and the API's, whatever their length. The same rule as
+    ``available_boxes`` (tests/ops/test_query_counts.py checks they agree); that one stays the single-pool
+    query ``place_order`` runs under its lock."""
+    pools = set(pools)
+    if not pools:
+        return {}
+    coop_ids = {c for c, _w, _p in pools}
+    today = today or timezone.localdate()
+    batches = Batch.objects.filter(cooperative_id__in=coop_ids, status=Batch.PACKED, best_before__gte=today)
+    pool = ("cooperative_id", "weight_class", "pack_size")
+
+    def grouped(qs, *keys):
+        return {tuple(row[:3]): row[3] or 0 for row in qs.order_by().values_list(*keys).annotate(n=Sum("boxes"))}
+
+    packed = grouped(batches, *pool)
+    allocated = grouped(live_allocations(batch__in=batches), *(f"batch__{k}" for k in pool))
+    held = grouped(OrderLine.objects.filter(order__cooperative_id__in=coop_ids, order__status__in=Order.HOLDING),
+                   "order__cooperative_id", "weight_class", "pack_size")
+    return {p: max(packed.get(p, 0) - allocated.get(p, 0) - held.get(p, 0), 0) for p in pools}
+
+
+def with_availability(products, today=None):
+    """The products (a list), each with ``left``: its boxes for sale (``product_availability``)."""
+    products = list(products)
+    left = pools_available({(p.cooperative_id, p.weight_class, p.pack_size) for p in products}, today)
+    for p in products:
+        p.left = left[(p.cooperative_id, p.weight_class, p.pack_size)]
+    return products
+
+
 def batches_with_room(cooperative_id, weight_class, pack_size, today=None):
     """Sellable batches with unallocated boxes, earliest best-before first (the packing order)."""
     batches = list(sellable_batches(cooperative_id, weight_class, pack_size, today)

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from coop.forms import LockoutAuthenticationForm
 from coop.lib import tenancy
 from coop.lib.files import file_response
+from coop.lib.replica import reads_from_replica
 from coop.lib.validators import InvalidNumber, optional_id, parse_int
 from coop.models import Cooperative, Village
 from orders.models import Order, Product
@@ -114,25 +115,29 @@ def _date(value):
 
 @_login_required
 @require_GET
+@reads_from_replica
 def programme_list(request):
     programmes = svc.visible_programmes(request.user).select_related("cooperative").prefetch_related("villages")
     is_staff = tenancy.is_staff_of_any(request.user) or request.user.is_superuser
     if not programmes and not is_staff:
         raise PermissionDenied
-    rows = [{"programme": p, "income": svc.counted_total(p)} for p in programmes]
+    incomes = svc.counted_totals([p.pk for p in programmes])
+    rows = [{"programme": p, "income": incomes[p.pk]} for p in programmes]
     return render(request, "orders/programmes/list.html", {"rows": rows, "is_staff": is_staff})
 
 
 @_login_required
 @require_GET
+@reads_from_replica
 def programme_report(request, pk):
     programme = _programme_for(request, pk)
     start, end = _date(request.GET.get("start")), _date(request.GET.get("end"))
     village_id = optional_id(request.GET.get("village"))
     village = programme.cooperative.villages.filter(pk=village_id).first() if village_id else None
     report = impact.programme_report(programme, start=start, end=end, village=village)
-    pledges = [{"pledge": p, **svc.pledge_progress(p)}
-               for p in programme.pledges.select_related("organisation").order_by("period_end")]
+    pledge_rows = list(programme.pledges.select_related("organisation").order_by("period_end"))
+    progress = svc.pledges_progress(pledge_rows)
+    pledges = [{"pledge": p, **progress[p.pk]} for p in pledge_rows]
     ratings = (AcceptanceRating.objects.filter(order__attribution__programme=programme)
                .select_related("order", "order__attribution__organisation")[:20])
     manager = svc.can_manage(request.user, programme)
@@ -148,6 +153,7 @@ def programme_report(request, pk):
 
 @_login_required
 @require_GET
+@reads_from_replica
 def programme_report_xlsx(request, pk):
     programme = _programme_for(request, pk)
     village_id = optional_id(request.GET.get("village"))
@@ -210,6 +216,7 @@ def verify(request, code):
 
 @_login_required
 @require_GET
+@reads_from_replica
 def monitoring_report(request):
     """防返贫监测 for the staff of a cooperative (managers, inspectors, committee: the village cadres)."""
     ids = tenancy.cooperative_ids(request.user)
@@ -240,8 +247,9 @@ def my_programmes(request):
     org = svc.organisation_of(buyer) if buyer else None
     if org is None:
         return render(request, "orders/programmes/my.html", {"org": None})
-    pledges = [{"pledge": p, **svc.pledge_progress(p)} for p in Pledge.objects.filter(organisation=org)
-               .select_related("programme")]
+    pledge_rows = list(Pledge.objects.filter(organisation=org).select_related("programme"))
+    progress = svc.pledges_progress(pledge_rows)
+    pledges = [{"pledge": p, **progress[p.pk]} for p in pledge_rows]
     orders = (Order.objects.filter(attribution__organisation=org)
               .select_related("attribution__programme", "acceptance", "institutional_terms")
               .order_by("-placed_at")[:30])

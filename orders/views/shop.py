@@ -27,9 +27,7 @@ from orders.views.base import absolute, buyer_required, cart_items, render_share
 
 
 def home(request):
-    products = list(Product.objects.filter(active=True).select_related("cooperative"))
-    for p in products:
-        p.left = stock.product_availability(p)
+    products = stock.with_availability(Product.objects.filter(active=True).select_related("cooperative"))
 
     group_buys = [g for g in GroupBuy.objects.filter(status=GroupBuy.OPEN).select_related("product")
                   if g.is_joinable()]
@@ -92,11 +90,11 @@ def _cart_lines(request):
     items = cart_items(request)
     products = Product.objects.in_bulk(list(items))
     lines = []
+    stock.with_availability(products.values())
     for pk, boxes in items.items():
         p = products.get(pk)
         if p is None or not p.active:
             continue
-        p.left = stock.product_availability(p)
         lines.append({"product": p, "boxes": boxes, "total": p.price * boxes})
     return lines
 

@@ -23,7 +23,7 @@ class PenaltyAdmin(CooperativeScopedAdmin):
     list_display = ["id", "farmer", "report", "offence_number", "sanction", "status", "appeal_deadline", "applied_at"]
     list_filter = ["status", "public_notice", "warning"]
     search_fields = ["farmer__head_name", "farmer__member_no", "report__reference"]
-    list_select_related = ["farmer", "report"]
+    list_select_related = ["farmer", "report__batch"]  # a report names its batch
     change_form_template = "quality/charter/admin/penalty_change.html"
     actions = ["apply_due"]
     fields = ["farmer", "report", "charter", "clause", "clause_text", "offence_number", "eggs", "warning",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coop.lib import tenancy
+from coop.lib.replica import reads_from_replica
 from coop.lib.validators import InvalidNumber, optional_id, parse_int
 from coop.services import exports as coop_exports
 from coop.services.exports import table_response
@@ -19,6 +20,7 @@ from quality.services.dashboard import dashboard_context
 MAX_EXPORT_DAYS = 3660  # ten years: more than the collective has existed, far below a date overflow
 
 
+@reads_from_replica
 def dashboard(request):
     if not tenancy.is_staff_of_any(request.user) and not request.user.is_superuser:
         raise Http404
@@ -42,6 +44,7 @@ def _exports():
     }
 
 
+@reads_from_replica
 def export(request, what, fmt):
     """Excel (xlsx) or CSV of one list, for the manager's own cooperatives. ``?days=`` limits dated lists."""
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 
 from coop.lib import tenancy
 from coop.lib.files import file_response
+from coop.lib.replica import reads_from_replica
 from quality.models import TraceCode
 from quality.services import scanpage, scans
 from quality.services.epcis import batch_document
@@ -80,6 +81,7 @@ def _serve(request, entry):
 
 
 @require_safe
+@reads_from_replica
 def scan_page(request, code):
     cleaned = clean_code(code)
     key = f"c:{cleaned}"
@@ -104,6 +106,7 @@ def _serve_or_forget(request, key, entry):
 
 
 @require_safe
+@reads_from_replica
 def digital_link(request, gtin, lot, serial=None):
     try:  # the syntax is checked on every request: a bad date is a bad link even for a known lot
         parse_digital_link(gtin, lot, serial, request.GET)
@@ -134,6 +137,7 @@ def _public_trace(code):
 
 
 @require_safe
+@reads_from_replica
 def epcis_export(request, code):
 
     resolved = _public_trace(code)
@@ -146,6 +150,7 @@ def epcis_export(request, code):
 
 
 @require_safe
+@reads_from_replica
 def certificate_pdf(request, code):
 
     resolved = _public_trace(code)
