@@ -7,11 +7,13 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coop.admin.base import CooperativeScopedAdmin
+from coop.admin.base import CooperativeScopedAdmin, ask_one_value
 from coop.forms import FarmerAdminForm
 from coop.lib import tenancy
+from coop.lib.errors import DomainError
 from coop.models import Cooperative, Farmer, Staff, Village
 from coop.services import farmers as pin_service
+from coop.services import twofactor
 from coop.services.farmers import card_context, create_farmer, search_farmers, update_farmer
 
 
@@ -60,11 +62,37 @@ class VillageAdmin(CooperativeScopedAdmin):
     search_fields = ("name",)
 
 
+@action(description=gettext_lazy("重置两步验证（手机丢了或换了）"))
+def reset_second_factor(modeladmin, request, queryset):
+    """Remove the selected people's authenticator and recovery codes; they set up a new phone at their next
+    sign-in. The service decides who may (a manager: other staff of their cooperatives) and audits each one."""
+    reason, response = ask_one_value(modeladmin, request, queryset, action="reset_second_factor",
+                                     title=_("重置两步验证"), label=_("原因（例如：手机丢了）"))
+    if response is not None:
+        return response
+    done = 0
+    for user in {staff.user for staff in queryset.select_related("user")}:
+        try:
+            twofactor.reset(user, by=request.user, reason=reason)
+        except DomainError as exc:
+            messages.error(request, f"{user.get_username()}：{exc.message}")
+        else:
+            done += 1
+    if done:
+        messages.success(request, _("已重置 %(n)d 人的两步验证。他们下次登录时重新扫码设置。") % {"n": done})
+    return None
+
+
 @admin.register(Staff)
 class StaffAdmin(CooperativeScopedAdmin):
-    list_display = ("user", "cooperative", "role")
+    list_display = ("user", "cooperative", "role", "second_factor")
     list_filter = ("role",)
     autocomplete_fields = ()
+    actions = [reset_second_factor]
+
+    @admin.display(description=gettext_lazy("两步验证"))
+    def second_factor(self, obj):
+        return _("已设置") if twofactor.confirmed_device(obj.user) else _("未设置")
 
 
 @admin.register(Farmer)

@@ -15,12 +15,15 @@ from django.views.decorators.http import require_POST
 
 from coop.lib import tenancy
 from coop.lib.locking import LockTimeout
+from coop.services import twofactor
 from orders.models import Order, OrderError, PickupPoint, Product
 from orders.services import payments, stock
 from orders.services.groupbuys import create_group_buy
 from orders.services.orders import complete, mark_ready_for_pickup, mark_shipped, pack_order, trace_batches
 
 ROLES = (tenancy.Staff.MANAGER,)
+# What moves money (a refund out, a transfer recorded as paid): these wait for the second factor.
+MONEY_ACTIONS = {"offline", "refund", "confirm_refund"}
 
 
 def manager_required(view):
@@ -85,6 +88,8 @@ def order_page(request, number):
 def order_action(request, number):
     order = get_object_or_404(_orders(request), number=number)
     action = request.POST.get("action")
+    if action in MONEY_ACTIONS:
+        twofactor.check_verified(request.user)  # the middleware answers the page that says how to verify
     try:
         if action == "pack":
             pack_order(order, user=request.user)
