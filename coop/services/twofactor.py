@@ -124,14 +124,19 @@ def _key(user):
     return f"otp-fail:{user.pk}"
 
 
+def _locked():
+    _failures, seconds = _limit()
+    return SecondFactorLocked(
+        _("验证码输错太多次，已暂停 %(minutes)d 分钟。请稍后再试；手机丢了请找另一位管理员重置两步验证。")
+        % {"minutes": seconds // 60}, retry_after=seconds)
+
+
 def _count_attempt(user):
     """Count one typed code *before* it is checked; refuse without checking past the limit."""
     failures, seconds = _limit()
     n = ratelimit.hit(_key(user), seconds)
     if n > failures:
-        raise SecondFactorLocked(
-            _("验证码输错太多次，已暂停 %(minutes)d 分钟。请稍后再试；手机丢了请找另一位管理员重置两步验证。")
-            % {"minutes": seconds // 60}, retry_after=seconds)
+        raise _locked()
     return n
 
 
@@ -147,6 +152,8 @@ def _failed(user, n):
         log.warning("second factor locked for user %s after %d wrong codes", user.pk, failures)
         log_action(user, "otp.locked", user=user, cooperative=_cooperative_of(user),
                    data={"failures": failures, "minutes": seconds // 60})
+    if n >= failures:
+        raise _locked()  # the failure that locks says so, as the password lockout does
     raise SecondFactorError(_("验证码不对，或已经用过。请看手机验证器上最新的 6 位数字再输入。"))
 
 
