@@ -6,6 +6,8 @@ from django.contrib.admin import action
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coop.admin.base import CooperativeScopedAdmin, ask_one_value
 from coop.forms import FarmerAdminForm
@@ -81,6 +83,14 @@ def reset_second_factor(modeladmin, request, queryset):
     if done:
         messages.success(request, _("已重置 %(n)d 人的两步验证。他们下次登录时重新扫码设置。") % {"n": done})
     return None
+
+
+# django-otp's own admin pages show each authenticator's secret key (and its QR code) to whoever may open
+# them: an operator could then make any manager's codes. Devices are managed only by their owner on
+# /account/2fa/ and removed by the reset above (or `manage.py reset_2fa`), both audited.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 
 @admin.register(Staff)
