@@ -263,6 +263,17 @@ def test_a_refund_waits_for_the_second_factor(personas, required, shop):
     assert signed_in(personas.manager_a).post(url, {"action": "pack"}).status_code == 302
 
 
+def test_the_transfer_list_with_full_account_numbers_waits_for_the_second_factor(personas, required, approved):
+    device, _codes = enrolled(personas.manager_a)
+    month = f"{approved.period_start:%Y-%m}"
+    r = signed_in(personas.manager_a).get("/books/settlements/export.xlsx", {"month": month})
+    assert r.status_code == 403 and "需要两步验证" in r.content.decode()
+    assert f'href="{VERIFY}?next=' in r.content.decode()  # enrolled: straight to the code, then back here
+    assert not AuditEvent.objects.filter(action="settlement.exported").exists()
+    ok = verified(personas.manager_a, device).get("/books/settlements/export.xlsx", {"month": month})
+    assert ok.status_code == 200 and ok["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
 def test_applying_or_reversing_a_fine_over_the_api_waits_for_the_second_factor(personas, required, charter,
                                                                                farmer_a_batch):
     penalty = confirm(report_on(farmer_a_batch), personas.manager_a)[0]
