@@ -297,6 +297,8 @@ def test_another_manager_resets_a_lost_phone_in_the_admin_and_it_is_audited(pers
     own, _ = enrolled(personas.manager_a)
     admin = verified(personas.manager_a, own)
     staff_row = Staff.objects.get(user=deputy)
+    listing = admin.get("/admin/coop/staff/").content.decode()
+    assert "已设置" in listing and "未设置" in listing  # who has a phone set up, at a glance
     asked = admin.post("/admin/coop/staff/", {"action": "reset_second_factor", "_selected_action": [staff_row.pk]})
     assert asked.status_code == 200 and "原因" in asked.content.decode()
     done = admin.post("/admin/coop/staff/", {"action": "reset_second_factor", "_selected_action": [staff_row.pk],
