@@ -371,3 +371,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Error reporting to Sentry (or a self-hosted Sentry / GlitchTip) when SENTRY_DSN is set; nothing is sent, and
+# the SDK is not even imported, without it. No personal data: no user, cookies or address (send_default_pii
+# off) and no request bodies, which carry PINs, codes and payout accounts that Sentry's scrubber would not
+# recognise by name. Django and Celery errors are reported by the SDK's integrations, enabled by default.
+SENTRY_DSN = env_url("SENTRY_DSN", "", schemes=("https", "http"))
+if SENTRY_DSN:
+    import sentry_sdk  # here: only a site that reports errors loads the SDK
+
+    sentry_sdk.init(dsn=SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT", "production"),
+                    send_default_pii=False, max_request_body_size="never", traces_sample_rate=0)
