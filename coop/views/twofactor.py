@@ -127,7 +127,7 @@ class SecondFactorMiddleware:
         admin = reverse("admin:index")
         path = request.path
         if (path.startswith(admin) and path not in (reverse("admin:login"), reverse("admin:logout"))
-                and twofactor.required_for(request.user) and not twofactor.is_verified(request.user)):
+                and not twofactor.is_verified(request.user) and twofactor.asked_of(request.user)):
             target = "twofactor-verify" if twofactor.confirmed_device(request.user) else "twofactor-enrol"
             return redirect(_with_next(reverse(target), request.get_full_path()))
         return self.get_response(request)

@@ -189,6 +189,9 @@ def test_roles_that_do_not_pay_out_are_not_asked_but_may_enrol(personas, require
     inspector = signed_in(personas.inspector_a)
     assert inspector.get("/admin/").status_code == 200
     assert "可选" in inspector.get(ENROL).content.decode()
+    # Once they have chosen to set up a phone, their sign-in asks for it like a manager's.
+    enrolled(personas.inspector_a)
+    assert signed_in(personas.inspector_a).get("/admin/")["Location"].startswith(VERIFY)
     assert signed_in(personas.committee_a).get("/admin/").status_code == 200
     # Not for buyers or households.
     assert signed_in(personas.buyer).get(ENROL).status_code == 403
@@ -209,9 +212,12 @@ def test_it_is_required_in_production_and_off_for_make_run_and_tests(settings):
     assert dev.stdout.strip() == "False"
 
 
-def test_without_the_requirement_a_manager_signs_in_with_the_password_alone(personas):
-    enrolled(personas.manager_a)
+def test_without_the_requirement_a_manager_signs_in_with_the_password_alone(personas, api_for, approved):
+    enrolled(personas.manager_a)  # even one who tried enrolling on a demo: the next visitor is not locked out
     assert signed_in(personas.manager_a).get("/admin/").status_code == 200
+    paid = api_for(personas.manager_a).post(f"/api/settlements/{approved.pk}/pay/", {"payment_reference": "WX1"},
+                                            format="json")
+    assert paid.status_code == 200
 
 
 # --- the money waits for it -----------------------------------------------------------------------------
