@@ -135,6 +135,6 @@ class SecondFactorMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, twofactor.SecondFactorRequired):
             return render(request, "coop/twofactor/required.html", {
-                "message": exception.message, "next": request.get_full_path() if request.method == "GET" else "",
+                "next": request.get_full_path() if request.method == "GET" else "",
                 "enrolled": twofactor.confirmed_device(request.user) is not None}, status=403)
         return None

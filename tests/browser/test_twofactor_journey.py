@@ -1,6 +1,8 @@
 """The manager's second factor on a 360×640 phone: password, then setting up the authenticator (QR code),
 the recovery codes, and the next sign-in asking for the 6 digits — under the content security policy."""
 
+import re
+
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
@@ -26,7 +28,7 @@ def test_a_manager_sets_up_the_phone_then_signs_in_with_the_code(phone, personas
     manager = personas.manager_a
 
     password_step(phone, manager)
-    phone.wait_for_url("**/account/2fa/?next=*")  # the admin waits: set up the phone first
+    phone.wait_for_url(re.compile(r"/account/2fa/\?next="))  # the admin waits: set up the phone first
     expect(phone.locator("h1")).to_have_text("两步验证")
     phone.get_by_role("button", name="开始设置").click()
     qr = phone.locator("img.qr")
@@ -46,7 +48,7 @@ def test_a_manager_sets_up_the_phone_then_signs_in_with_the_code(phone, personas
     expect(phone.locator("body")).to_contain_text("合作社管理")
 
     password_step(phone, manager)
-    phone.wait_for_url("**/account/2fa/verify/?next=*")
+    phone.wait_for_url(re.compile(r"/account/2fa/verify/\?next="))
     phone.fill("#code", "000000")
     phone.get_by_role("button", name="验证").click()
     expect(phone.locator("[role=alert]")).to_contain_text("验证码不对")
@@ -56,3 +58,15 @@ def test_a_manager_sets_up_the_phone_then_signs_in_with_the_code(phone, personas
     phone.get_by_role("button", name="验证").click()
     phone.wait_for_url("**/admin/")
     assert blocked == []
+
+
+def test_the_transfer_list_says_why_it_waits_and_links_to_the_code(phone, personas, settings):
+    settings.STAFF_2FA_REQUIRED = True
+    password_step(phone, personas.manager_a)
+    phone.wait_for_url(re.compile(r"/account/2fa/\?next="))
+    response = phone.goto(phone.url_for("/books/settlements/export.xlsx"))
+    assert response.status == 403
+    expect(phone.locator("[role=alert]")).to_contain_text("需要先完成两步验证")
+    screenshot(phone, "twofactor-required")
+    phone.get_by_role("link", name="设置手机验证器").click()
+    phone.wait_for_url(re.compile(r"/account/2fa/\?next="))
