@@ -237,7 +237,9 @@ def confirm_enrolment(request, code):
             log_action(user, "otp.enrolled", user=user, cooperative=_cooperative_of(user), data={"device": device.pk})
     if not ok:
         _failed(user, n)
-    ratelimit.clear(_key(user))
+    # The right code gives back its own count only: wrong guesses made meanwhile (by whoever has the password)
+    # still count until the window ends, as the sign-in's per-name ceiling does.
+    ratelimit.refund(_key(user))
     otp_login(request, device)
     return codes
 
@@ -286,7 +288,7 @@ def verify(request, code):
                            data={"left": left})
     if device is None:
         _failed(user, n)
-    ratelimit.clear(_key(user))
+    ratelimit.refund(_key(user))  # as in confirm_enrolment
     otp_login(request, device)
     return device
 

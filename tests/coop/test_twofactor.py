@@ -340,3 +340,13 @@ def test_the_operator_resets_the_only_manager_with_a_command(personas):
     assert event.actor_label == "manage.py reset_2fa" and event.reason == "唯一的管理员换了手机"
     with pytest.raises(CommandError):
         call_command("reset_2fa", "nobody", reason="x")
+
+
+def test_a_right_code_does_not_wipe_the_wrong_guesses_made_before_it(personas, required):
+    device, _codes = enrolled(personas.manager_a)
+    thief, owner = signed_in(personas.manager_a), signed_in(personas.manager_a)
+    right = code_for(device)
+    wrong = [f"{n:06d}" for n in range(6) if f"{n:06d}" != right]
+    assert [thief.post(VERIFY, {"code": c}).status_code for c in wrong[:4]] == [400] * 4
+    assert owner.post(VERIFY, {"code": right}).status_code == 302  # the owner signs in meanwhile
+    assert thief.post(VERIFY, {"code": wrong[4]}).status_code == 429  # the thief's fifth guess still locks
