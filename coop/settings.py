@@ -53,6 +53,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Staff second factor (coop/services/twofactor.py): TOTP devices and recovery codes (static devices).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "coop",
     "orders",
     "quality",
@@ -67,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): this session passed the second factor
+    "coop.views.twofactor.SecondFactorMiddleware",  # the admin waits for the second factor where it is required
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "coop.lib.outage.DatabaseOutageMiddleware",  # last: it sees what the view raised
@@ -318,6 +324,7 @@ CONTENT_SECURITY_POLICY = {
 LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_USERNAME_FAILURES = env_int("LOGIN_LOCKOUT_USERNAME_FAILURES", 20, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+
 # Behind nginx: the META key of the header carrying the client address (HTTP_X_REAL_IP). Empty = REMOTE_ADDR.
 CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
 
@@ -379,6 +386,19 @@ POSTER_FONT = env_str("POSTER_FONT", "")
 # A demo site: buyers "pay" through the sandbox and every shop page says no money is taken. The only
 # way to run the sandbox with DEBUG off; tests run as a demo unless a test switches it off.
 DEMO_MODE = env_bool("DEMO_MODE", TESTING)
+
+# The second factor (coop/services/twofactor.py, docs/DEPLOY.md "Second factor"). Required for the staff who
+# move money (managers and the platform operator) unless switched off: on by default in production, off
+# under DEBUG, on a demo site and in tests, so `make run` and the demo users still sign in with a password
+# alone (they may enrol; tests that switch it on prove the refusals).
+STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", not (DEBUG or TESTING or DEMO_MODE))
+OTP_VERIFY_FAILURES = env_int("OTP_VERIFY_FAILURES", 5, minimum=1)  # wrong codes per person in the window
+OTP_VERIFY_MINUTES = env_int("OTP_VERIFY_MINUTES", 15, minimum=1)
+OTP_TOTP_ISSUER = "绿壳蛋合作社"  # the name the authenticator app shows beside the code
+# django-otp's own throttle is read-then-write on the device row (a burst reads the same count); ours is
+# counted in the cache before any code is checked (coop/lib/ratelimit.py), so theirs is switched off.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # The provider buyers pay with online: "sandbox" (the local WeChat-shaped platform, no money moves) or
 # "wechat". Unset with DEBUG off: no online payment — managers record transfers (offline payments).
 # After-sale (orders/services/aftersale.py): a shipped order counts as received this many days after it was
@@ -431,3 +451,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Error reporting to Sentry (or a self-hosted Sentry / GlitchTip) when SENTRY_DSN is set; nothing is sent, and
+# the SDK is not even imported, without it. No personal data: no user, cookies or address (send_default_pii
+# off) and no request bodies, which carry PINs, codes and payout accounts that Sentry's scrubber would not
+# recognise by name. Django and Celery errors are reported by the SDK's integrations, enabled by default.
+SENTRY_DSN = env_url("SENTRY_DSN", "", schemes=("https", "http"))
+if SENTRY_DSN:
+    import sentry_sdk  # here: only a site that reports errors loads the SDK
+
+    sentry_sdk.init(dsn=SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT", "production"),
+                    send_default_pii=False, max_request_body_size="never", traces_sample_rate=0)

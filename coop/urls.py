@@ -19,7 +19,7 @@ from coop.api import intake as intake_api
 from coop.api import ledger as ledger_api
 from coop.api import org as org_api
 from coop.api import settlements as settlements_api
-from coop.views import farmers, health, imports, intake, offline, packing, payslips, settlements, site
+from coop.views import farmers, health, imports, intake, offline, packing, payslips, settlements, site, twofactor
 from orders import urls as orders_urls
 from quality import urls as quality_urls
 
@@ -61,6 +61,16 @@ books_urlpatterns = [
     path("books/payslip/<int:pk>.pdf", payslips.payslip_pdf, name="books-payslip-pdf"),
 ]
 
+# The staff second factor (coop/services/twofactor.py): the addresses are in its ENROL_URL / VERIFY_URL too,
+# which the API's refusal names.
+account_urlpatterns = [
+    path("account/2fa/", twofactor.enrol, name="twofactor-enrol"),
+    path("account/2fa/start/", twofactor.start, name="twofactor-start"),
+    path("account/2fa/confirm/", twofactor.confirm, name="twofactor-confirm"),
+    path("account/2fa/verify/", twofactor.verify, name="twofactor-verify"),
+    path("account/2fa/recovery-codes/", twofactor.recovery_codes, name="twofactor-codes"),
+]
+
 router = DefaultRouter()
 router.register("cooperatives", org_api.CooperativeViewSet, basename="cooperative")
 router.register("villages", org_api.VillageViewSet, basename="village")
@@ -89,6 +99,7 @@ urlpatterns = [
     path("api/", include(quality_urls.api_urlpatterns)),
     path("api/", include(orders_urls.api_urlpatterns)),
     *books_urlpatterns,
+    *account_urlpatterns,
     *farmer_urlpatterns,
     path("", include("quality.urls")),
     path("", include("orders.urls")),

@@ -3,15 +3,20 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin import action
+from django.db.models import Exists, OuterRef
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from coop.admin.base import CooperativeScopedAdmin
+from coop.admin.base import CooperativeScopedAdmin, ask_one_value
 from coop.forms import FarmerAdminForm
 from coop.lib import tenancy
+from coop.lib.errors import DomainError
 from coop.models import Cooperative, Farmer, Staff, Village
 from coop.services import farmers as pin_service
+from coop.services import twofactor
 from coop.services.farmers import card_context, create_farmer, search_farmers, update_farmer
 
 
@@ -60,11 +65,51 @@ class VillageAdmin(CooperativeScopedAdmin):
     search_fields = ("name",)
 
 
+@action(description=gettext_lazy("重置两步验证（手机丢了或换了）"))
+def reset_second_factor(modeladmin, request, queryset):
+    """Remove the selected people's authenticator and recovery codes; they set up a new phone at their next
+    sign-in. The service decides who may (a manager: other staff of their cooperatives) and audits each one."""
+    reason, response = ask_one_value(modeladmin, request, queryset, action="reset_second_factor",
+                                     title=_("重置两步验证"), label=_("原因（例如：手机丢了）"))
+    if response is not None:
+        return response
+    done = 0
+    for user in {staff.user for staff in queryset.select_related("user")}:
+        try:
+            twofactor.reset(user, by=request.user, reason=reason)
+        except DomainError as exc:
+            messages.error(request, f"{user.get_username()}：{exc.message}")
+        else:
+            done += 1
+    if done:
+        messages.success(request, _("已重置 %(n)d 人的两步验证。他们下次登录时重新扫码设置。") % {"n": done})
+    return None
+
+
+# django-otp's own admin pages show each authenticator's secret key (and its QR code) to whoever may open
+# them: an operator could then make any manager's codes. Devices are managed only by their owner on
+# /account/2fa/ and removed by the reset above (or `manage.py reset_2fa`), both audited.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
+
+
 @admin.register(Staff)
 class StaffAdmin(CooperativeScopedAdmin):
-    list_display = ("user", "cooperative", "role")
+    list_display = ("user", "cooperative", "role", "second_factor")
     list_filter = ("role",)
     autocomplete_fields = ()
+    actions = [reset_second_factor]
+
+    def get_queryset(self, request):
+        # One query for the list, not one per row: whether each person has a confirmed authenticator.
+        enrolled = TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True)
+        return super().get_queryset(request).select_related("user", "cooperative").annotate(
+            has_second_factor=Exists(enrolled))
+
+    @admin.display(description=gettext_lazy("两步验证"))
+    def second_factor(self, obj):
+        return _("已设置") if obj.has_second_factor else _("未设置")
 
 
 @admin.register(Farmer)

@@ -12,6 +12,7 @@ from coop.lib.drf import body_text
 from coop.models import (
     Settlement,
 )
+from coop.services import twofactor
 from coop.services.settlements import approve_settlement, pay_settlement
 
 
@@ -44,6 +45,7 @@ class SettlementViewSet(ScopedReadOnlyViewSet):
     @extend_schema(request=None, responses={200: SettlementSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
+        twofactor.check_verified(request.user)  # approving a payout is a money decision: 403 until verified
         s = approve_settlement(self.get_object(), user=request.user)
         return Response(SettlementSerializer(s).data)
 
@@ -51,6 +53,7 @@ class SettlementViewSet(ScopedReadOnlyViewSet):
                    responses={200: SettlementSerializer})
     @action(detail=True, methods=["post"])
     def pay(self, request, pk=None):
+        twofactor.check_verified(request.user)
         ref = body_text(request.data, "payment_reference")
         s = pay_settlement(self.get_object(), reference=ref, user=request.user)
         return Response(SettlementSerializer(s).data)

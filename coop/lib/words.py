@@ -25,6 +25,11 @@ ACTION_LABELS = {
     "farmer.suspension_lifted": _("恢复收购"),
     "farmers.imported": _("农户名单已导入"),
     "signin.locked": _("后台登录已锁定"),
+    "otp.enrolled": _("已设置两步验证"),
+    "otp.locked": _("两步验证码输错太多次，已暂停"),
+    "otp.recovery_used": _("用恢复码完成了两步验证"),
+    "otp.recovery_codes_renewed": _("已换新的恢复码"),
+    "otp.reset": _("两步验证已重置"),
     # intake, packing, batches
     "price.set": _("收购价已设定"),
     "delivery.recorded": _("交蛋已登记"),

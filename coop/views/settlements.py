@@ -16,6 +16,7 @@ from coop.forms import PeriodForm
 from coop.lib import tenancy
 from coop.lib.files import file_response
 from coop.models import Settlement, SettlementRun, Staff
+from coop.services import twofactor
 from coop.services.audit import log_action
 from coop.services.payslips import render_transfer_xlsx
 from coop.services.settlements import TO_APPROVE, month_bounds, start_settlement_run
@@ -84,6 +85,7 @@ def settlements(request):
 @require_GET
 def export_xlsx(request):
     coop = manager_cooperative(request)
+    twofactor.check_verified(request.user)  # the transfer list: every household's full account number
     start, end = _period_from(request)
     rows = (Settlement.objects.filter(cooperative=coop, period_start=start, period_end=end,
                                       status__in=[Settlement.APPROVED, Settlement.PAID])

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from coop.lib import tenancy
 from coop.lib.locking import LockTimeout
 from coop.lib.validators import InvalidNumber, parse_id
+from coop.services import twofactor
 from orders.models import AfterSale, AfterSaleError, Order, OrderError, PickupPoint, Product
 from orders.services import aftersale, payments, stock
 from orders.services.groupbuys import create_group_buy
@@ -31,6 +32,8 @@ from orders.services.orders import (
 )
 
 ROLES = (tenancy.Staff.MANAGER,)
+# What moves money (a refund out, a transfer recorded as paid): these wait for the second factor.
+MONEY_ACTIONS = {"offline", "refund", "confirm_refund"}
 
 
 def manager_required(view):
@@ -105,6 +108,8 @@ def order_page(request, number):
 def order_action(request, number):
     order = get_object_or_404(_orders(request), number=number)
     action = request.POST.get("action")
+    if action in MONEY_ACTIONS:
+        twofactor.check_verified(request.user)  # the middleware answers the page that says how to verify
     try:
         if action == "pack":
             pack_order(order, user=request.user)

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from coop.lib.drf import body_text
+from coop.services import twofactor
 from quality.models import Appeal
 from quality.services import appeals as appeal_service
 from quality.services import penalties as penalty_service
@@ -54,6 +55,7 @@ class AppealViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=DecideRequest, responses=AppealSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
+        twofactor.check_verified(request.user)  # upholds or waives a fine (asked only of the roles that pay out)
         appeal = self.get_object()
         appeal_service.decide_appeal(
             appeal, user=request.user, decision=body_text(request.data, "decision"),

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from coop.lib import tenancy
 from coop.lib.drf import body_text
 from coop.models import Staff
+from coop.services import twofactor
 from quality.api.base import ReasonRequest
 from quality.models import CharterError, Penalty
 from quality.services import penalties as penalty_service
@@ -44,6 +45,7 @@ class PenaltyViewSet(viewsets.ReadOnlyModelViewSet):
                 .select_related("farmer", "report", "clause").order_by("-created_at", "-id"))
 
     def _manager_penalty(self):
+        twofactor.check_verified(self.request.user)  # a fine moves a household's money: 403 until verified
         penalty = self.get_object()
         if penalty.cooperative_id not in tenancy.cooperative_ids(self.request.user, (Staff.MANAGER,)):
             raise CharterError(_("只有合作社管理员可以执行或撤销处罚。"))

@@ -478,6 +478,12 @@ ROUTES = {
     "books/farmers/template.xlsx": Rule(read=MANAGERS),
     "books/payslip/<int:pk>.pdf": Rule(read=frozenset({"manager_a", "inspector", "committee", "farmer"})),
     "books/payslip/<int:pk>/": Rule(read=frozenset({"manager_a", "inspector", "committee", "farmer"})),
+    # The second factor: for the collective's staff (any role may enrol); its steps are POST only.
+    "account/2fa/": Rule(read=STAFF),
+    "account/2fa/start/": Rule(read=NOBODY),
+    "account/2fa/confirm/": Rule(read=NOBODY),
+    "account/2fa/recovery-codes/": Rule(read=NOBODY),
+    "account/2fa/verify/": Rule(read=STAFF),
     "books/settle/": Rule(read=MANAGERS),
     "books/settle/run/<int:pk>/": Rule(read=MANAGER_A),
     "books/settlements/": Rule(read=MANAGERS),
