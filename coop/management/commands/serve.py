@@ -6,8 +6,6 @@ when there is no broker (no ``REDIS_URL``: tasks run eagerly), Celery beat embed
 `make beat`, as in production, and this command says so.
 """
 
-import os
-
 from django.conf import settings
 from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
 
@@ -18,9 +16,8 @@ class Command(RunserverCommand):
     help = "Run the development server; without Redis, also the periodic work (expiring orders, flushing scans…)."
 
     def inner_run(self, *args, **options):
-        # With the autoreloader, inner_run runs in the reloaded child only (RUN_MAIN): one beat, not two.
-        if options.get("use_reloader") and os.environ.get("RUN_MAIN") != "true":
-            return super().inner_run(*args, **options)
+        # With the autoreloader, Django calls inner_run in the reloaded child process only: one beat, not two
+        # (and a new one after each reload, as the old child exits).
         if settings.CELERY_TASK_ALWAYS_EAGER:
             start_embedded_beat()
             self.stdout.write("定时任务在本进程里运行（未付款订单过期、团购截单、申诉期满执行、扫码写入等）。")
