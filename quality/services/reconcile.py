@@ -16,6 +16,7 @@ thousands of rows a month) that is seconds, run at night.
 import datetime
 from collections import defaultdict
 from decimal import Decimal
+from fractions import Fraction
 
 from celery import shared_task
 from django.db import connection, transaction
@@ -38,11 +39,12 @@ from coop.models import (
     LedgerEntry,
     Settlement,
 )
+from coop.models.intake import REJECT_CODES
 from coop.services import fund, ledger
 from orders.models import Allocation, Order, Programme, ProgrammeAttribution, Refund
 from orders.services import impact
-from quality.models import BoxCode, ComplianceCertificate, ReconciliationRun
-from quality.services import dashboard, epcis
+from quality.models import BadEggReport, BoxCode, ComplianceCertificate, ReconciliationRun, TraceCode
+from quality.services import dashboard, epcis, scanpage
 
 ZERO = Decimal("0.00")
 # Orders whose boxes may have gone back on the shelf (orders.services.stock says when exactly).
@@ -337,6 +339,79 @@ def check_programmes():
     return found
 
 
+def check_programme_households():
+    """Each programme's "money that reached households" = for its paid, unrefunded orders, every box packed
+    for them (allocation) × each contributing delivery's share of the batch × what the household was
+    credited per egg of that class (its ledger credit spread by the day's prices), summed exactly and
+    rounded once — the definition of ``orders.services.impact``, recomputed here from the raw rows."""
+    credited = defaultdict(Fraction)
+    for source_id, amount in LedgerEntry.objects.filter(
+            kind__in=(LedgerEntry.DELIVERY, LedgerEntry.ADJUSTMENT), source_type=DELIVERY_SOURCE).values_list(
+            "source_id", "amount").iterator():
+        credited[source_id] += Fraction(amount)
+    prices = {row[0]: row[1:] for row in Delivery.objects.values_list(
+        "pk", "amount_due", "price_xl", "price_l", "price_m", "price_s").iterator()}
+    batches = {pk: (eggs, wc) for pk, eggs, wc in Batch.objects.values_list("pk", "eggs", "weight_class")}
+    contributions = defaultdict(list)
+    for batch_id, delivery_id, eggs in BatchContribution.objects.values_list("batch_id", "delivery_id", "eggs"):
+        contributions[batch_id].append((delivery_id, eggs))
+    column = {"XL": 1, "L": 2, "M": 3, "S": 4}
+
+    def per_egg(delivery_id, wc):
+        due, *day_prices = prices[delivery_id]
+        return credited[delivery_id] * Fraction(day_prices[column[wc] - 1]) / Fraction(due) if due else Fraction(0)
+
+    reached = defaultdict(Fraction)
+    for programme_id, boxes, pack_size, batch_id in Allocation.objects.filter(
+            line__order__attribution__isnull=False, line__order__status__in=PROGRAMME_COUNTED,
+            line__order__paid_at__isnull=False).values_list(
+            "line__order__attribution__programme_id", "boxes", "line__pack_size", "batch_id").iterator():
+        batch_eggs, wc = batches[batch_id]
+        for delivery_id, c_eggs in contributions[batch_id]:
+            reached[programme_id] += Fraction(boxes * pack_size * c_eggs, batch_eggs) * per_egg(delivery_id, wc)
+    found = []
+    for programme in Programme.objects.all():
+        expected = to_money(reached[programme.pk])
+        published = to_money(impact.programme_report(programme)["totals"]["reached"])
+        if published != expected:
+            found.append(_mismatch("programme.reached_households", programme.cooperative_id, programme.name,
+                                   expected, published, f"/programmes/{programme.pk}/"))
+    return found
+
+
+def check_scan_pages():
+    """What each batch's scan page says about where its eggs came from — households, villages, eggs
+    brought and rejected at intake, confirmed bad-egg reports — against the contribution, delivery and
+    report rows (``scanpage.page_context`` is called for the published side)."""
+    rows = defaultdict(dict)  # batch → {delivery: (farmer, village, brought, rejected)}
+    reject_fields = [f"delivery__rejected_{code}" for code in REJECT_CODES]
+    for batch_id, delivery_id, farmer_id, village_id, brought, *rejects in BatchContribution.objects.values_list(
+            "batch_id", "delivery_id", "delivery__farmer_id", "delivery__farmer__village_id",
+            "delivery__eggs_brought", *reject_fields).iterator():
+        rows[batch_id][delivery_id] = (farmer_id, village_id, brought, sum(rejects))
+    reports = defaultdict(lambda: [0, 0])
+    for batch_id, eggs in BadEggReport.objects.filter(status=BadEggReport.CONFIRMED).values_list("batch_id", "eggs"):
+        reports[batch_id][0] += 1
+        reports[batch_id][1] += eggs or 0
+    found = []
+    for trace in TraceCode.objects.select_related("batch").iterator():
+        batch = trace.batch
+        mine = rows[batch.pk].values()
+        expected = {"households": len({r[0] for r in mine}), "villages": len({r[1] for r in mine}),
+                    "brought": sum(r[2] for r in mine), "rejected": sum(r[3] for r in mine),
+                    "reports": reports[batch.pk][0], "report_eggs": reports[batch.pk][1]}
+        page = scanpage.page_context(trace)
+        shown = {"households": page["household_count"], "villages": len(page["villages"]),
+                 "brought": page["intake_brought"], "rejected": page["intake_rejected"],
+                 "reports": (page["bad_egg_reports"] or {}).get("reports", 0),
+                 "report_eggs": (page["bad_egg_reports"] or {}).get("eggs", 0)}
+        for key, value in expected.items():
+            if shown[key] != value:
+                found.append(_mismatch(f"scan_page.{key}", batch.cooperative_id, f"{batch.code} · /t/{trace.code}",
+                                       value, shown[key], f"/t/{trace.code}"))
+    return found
+
+
 # --- (4) the dashboard ----------------------------------------------------------------------------------
 
 def check_dashboard(today=None):
@@ -417,6 +492,8 @@ CHECKS = [
     ("epcis", check_epcis),
     ("fund", check_fund),
     ("programmes", check_programmes),
+    ("programme_households", check_programme_households),
+    ("scan_pages", check_scan_pages),
     ("dashboard", check_dashboard),
 ]
 

@@ -138,7 +138,8 @@ def page_context(trace):
     batch = (Batch.objects.select_related("cooperative").get(pk=trace.batch_id))
     coop = batch.cooperative
     contributions = list(batch.contributions.select_related("delivery__farmer__village"))
-    deliveries = [c.delivery for c in contributions]
+    # Each delivery once, even if it reached this batch in two contributions.
+    deliveries = list({c.delivery_id: c.delivery for c in contributions}.values())
     villages = {}
     for d in deliveries:
         villages[d.farmer.village_id] = d.farmer.village

@@ -67,8 +67,7 @@ def test_it_finds_nothing_wrong_in_a_true_world(world):
     assert run.mismatches == []
     assert run.mismatch_count == 0
     assert run.checks == ["settlements", "balances", "delivery_credits", "batches", "certificates", "epcis", "fund",
-                          "programmes",
-                          "dashboard"]
+                          "programmes", "programme_households", "scan_pages", "dashboard"]
     assert run.finished_at >= run.started_at
 
 
@@ -233,6 +232,40 @@ def test_programme_income_reconciles_and_a_refund_left_out_is_found(world, pairi
     assert (m["kind"], m["object"], m["found"]) == ("programme.income", pairing.programme.name,
                                                     str(order.total))
     assert m["expected"] == str(order.total - Decimal("10.00"))
+
+
+def test_money_reaching_households_reconciles_and_a_share_counted_twice_is_found(world, pairing, personas,
+                                                                               monkeypatch):
+    buy(pairing, 2, personas.manager_a)  # paid and packed: its boxes came from batches of the programme's village
+    assert impact.programme_report(pairing.programme)["totals"]["reached"] > 0
+    assert reconcile.run_reconciliation(checks=["programme_households"]).mismatches == []
+    real = impact.household_shares
+
+    def counts_one_share_twice(order_ids):  # a join that repeats a contribution
+        rows = real(order_ids)
+        return rows + rows[:1]
+
+    monkeypatch.setattr(impact, "household_shares", counts_one_share_twice)
+    [m] = reconcile.run_reconciliation(checks=["programme_households"]).mismatches
+    assert m["kind"] == "programme.reached_households" and m["object"] == pairing.programme.name
+    assert Decimal(m["found"]) > Decimal(m["expected"])
+
+
+def test_a_scan_page_that_miscounts_the_households_is_found(world, monkeypatch):
+    from quality.services import scanpage, trace
+
+    trace.trace_code_of(world["batch"])  # the batch's scan page exists
+    assert reconcile.run_reconciliation(checks=["scan_pages"]).mismatches == []
+    real = scanpage.page_context
+
+    def counts_deliveries_as_households(code):
+        page = real(code)
+        page["household_count"] = len(page["batch"].contributions.all()) + 1
+        return page
+
+    monkeypatch.setattr(scanpage, "page_context", counts_deliveries_as_households)
+    found = {m["kind"] for m in reconcile.run_reconciliation(checks=["scan_pages"]).mismatches}
+    assert found == {"scan_page.households"}
 
 
 def test_runs_are_never_edited_or_deleted(world):
