@@ -123,7 +123,7 @@ def template_kind(event, params):
     """The kind of template a notification is sent with, or "" if the project has none for it."""
     if event == "settlement.paid":
         return "settlement_owed" if "owed" in params else "settlement_paid"
-    if event.startswith("order."):
+    if event.startswith("order.") or event.startswith("aftersale."):  # an after-sale step is the order's status
         return "order_pickup" if "place" in params else "order_status"
     return EVENT_KINDS.get(event, "")
 

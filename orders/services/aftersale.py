@@ -231,7 +231,7 @@ def _tell_buyer(row, body):
         return
     notify(event=f"aftersale.{row.status}", key=f"aftersale:{row.pk}:{row.status}",
            body=_("【绿壳蛋】订单 %(no)s ") % {"no": row.order.number} + body, cooperative=row.order.cooperative,
-           phone=phone)
+           phone=phone, sms_params={"no": row.order.number, "status": str(row.get_status_display())})
 
 
 # --- Deciding -------------------------------------------------------------------------------
