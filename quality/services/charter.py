@@ -172,6 +172,13 @@ def check_charter(adopted_on, effective_from, clauses=None):
         raise CharterError(_("生效日期不能早于通过日期。"), field="effective_from")
     if clauses is not None and not clauses:
         raise CharterError(_("公约至少要有一条处罚条款。"), field="clauses")
+    seen = set()
+    for c in clauses or ():
+        step = (c.get("defect"), c.get("from_offence"))
+        if step in seen:  # one clause per defect and offence number (the ladder); the table refuses a second
+            raise CharterError(_("同一种问题、同一违约次数只能有一条条款（第 %(n)s 次起的条款重复了）。")
+                               % {"n": c.get("from_offence")}, field="clauses")
+        seen.add(step)
 
 
 def next_version(cooperative):

@@ -217,3 +217,19 @@ def test_a_waiver_and_a_new_offence_at_once_are_counted_right(personas, charter,
     assert not errors(results), errors(results)
     numbers = sorted(Penalty.objects.exclude(pk=first.pk).values_list("offence_number", flat=True))
     assert numbers == [1, 2]
+
+
+def test_a_charter_with_two_clauses_for_the_same_step_is_refused_not_a_server_error(personas, api_for):
+    """Found by the API fuzz: two clauses for the same defect and offence number answered 500 (the unique
+    constraint); now a 400 naming the clause, and no charter saved."""
+    from quality.models import Charter
+
+    clause = {"number": "第五条", "defect": "any", "from_offence": 1, "text": "初次交坏蛋的，警告。", "warning": True}
+    body = {"cooperative": personas.coop_a.pk, "text": "第一条 交蛋须新鲜干净", "adopted_on": "2026-11-01",
+            "effective_from": "2026-12-01", "assembly_attendance": 20, "votes_for": 18, "votes_against": 1,
+            "votes_abstain": 1, "appeal_window_days": 7, "notice_days": 30, "clauses": [clause, dict(clause)]}
+    before = Charter.objects.count()
+    r = api_for(personas.manager_a).post("/api/charters/", body, format="json")
+    assert r.status_code == 400, r.content
+    assert "只能有一条条款" in r.content.decode()
+    assert Charter.objects.count() == before
