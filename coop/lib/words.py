@@ -181,3 +181,18 @@ def yuan(value):
     if value < 0:
         return f"−¥{-value:,}"
     return f"¥{value:,}"
+
+
+def person_name(user):
+    """A person as others know them: the name on their account ("吉克阿依"), never the login ("inspector")
+    unless no name was ever given. Receipts, the audit trail and decision records show this."""
+    if user is None:
+        return ""
+    name = (f"{user.last_name}{user.first_name}" if _is_chinese(user.last_name + user.first_name)
+            else user.get_full_name()).strip()
+    return name or user.get_username()
+
+
+def _is_chinese(text):
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+

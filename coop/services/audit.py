@@ -1,5 +1,6 @@
 """Record who did what. Every service that changes state calls ``log_action``."""
 
+from coop.lib.words import person_name
 from coop.models import AuditEvent
 
 
@@ -15,7 +16,7 @@ def log_action(obj, action, *, user=None, actor_label="", data=None, reason="", 
     return AuditEvent.objects.create(
         cooperative=cooperative,
         actor=user,
-        actor_label=actor_label or (user.get_username() if user else ""),
+        actor_label=actor_label or person_name(user),
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),

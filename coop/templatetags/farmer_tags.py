@@ -42,3 +42,10 @@ def icon(name, label=""):
 def event_label(event):
 
     return label(event)
+
+
+@register.filter
+def person_name(user):
+    """``{{ delivery.inspector|person_name }}`` → the person's name, not their login."""
+    return words.person_name(user)
+
