@@ -9,6 +9,7 @@ No household is named anywhere on a statement: it says how many households, neve
 import io
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -21,7 +22,7 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from coop.models import Batch, Village
@@ -85,13 +86,16 @@ def verify_url(statement):
 
 # --- PDF ------------------------------------------------------------------------------------------
 
-FONT = "STSong-Light"
+# The shipped WenQuanYi subset, embedded in the PDF (as the labels and payslips do): a certificate opened on
+# a phone or printed at an institution shows its Chinese whatever fonts that machine has. (The built-in
+# STSong-Light CID font it used before is not embedded; a viewer without it showed boxes.)
+FONT = "GreenshellCJK"
+FONT_PATH = Path(settings.BASE_DIR) / "static" / "fonts" / "wqy-microhei-gb2312.ttf"
 
 
 def _register_font():
-
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH)))
 
 
 def render_pdf(statement):

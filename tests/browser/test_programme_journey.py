@@ -15,9 +15,14 @@ from orders.services import orders as order_service
 from orders.services.statements import issue_statement
 from tests.browser.conftest import PHONE, screenshot
 from tests.factories import make_pairing, make_user
-from tests.orders.pdftext import pdf_text
+from tests.orders.pdftext import draw_statements_readably, pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _readable_pdf(monkeypatch):
+    draw_statements_readably(monkeypatch)
 
 
 @pytest.fixture

@@ -49,3 +49,15 @@ def pdf_text(data):
                 text = raw.decode("latin-1")
             lines.append(text)
     return "\n".join(lines)
+
+
+def draw_statements_readably(monkeypatch):
+    """Have statement PDFs drawn in the built-in CID font, whose strings ``pdf_text`` reads back (the
+    embedded TTF subset the real PDF carries re-encodes every glyph); the words drawn are the same."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    from orders.services import statements
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    monkeypatch.setattr(statements, "FONT", "STSong-Light")

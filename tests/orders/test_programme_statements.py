@@ -11,7 +11,21 @@ from orders.services import payments
 from orders.services import statements as svc
 from tests.factories import buy
 
-from .pdftext import pdf_text
+from .pdftext import draw_statements_readably, pdf_text
+
+
+@pytest.fixture(autouse=True)
+def _readable_pdf(monkeypatch):
+    draw_statements_readably(monkeypatch)
+
+
+def test_the_statement_pdf_carries_its_chinese_font(pairing, personas, client_for, monkeypatch):
+    """The real PDF embeds the shipped font (as the labels and payslips do), so any viewer shows the Chinese."""
+    monkeypatch.undo()
+    buy(pairing, 2, personas.manager_a)
+    s = issue(pairing, personas.manager_a)
+    pdf = svc.render_pdf(s)
+    assert pdf.startswith(b"%PDF") and b"/FontFile2" in pdf
 
 
 def issue(pairing, manager):
