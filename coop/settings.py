@@ -57,12 +57,14 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_prometheus",  # request counts and latencies for /metrics (quality/views/metrics.py)
     "coop",
     "orders",
     "quality",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: times the whole request
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -75,7 +77,8 @@ MIDDLEWARE = [
     "coop.views.twofactor.SecondFactorMiddleware",  # the admin waits for the second factor where it is required
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "coop.lib.outage.DatabaseOutageMiddleware",  # last: it sees what the view raised
+    "coop.lib.outage.DatabaseOutageMiddleware",  # it sees what the view raised
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last: counts the response by view and status
 ]
 
 ROOT_URLCONF = "coop.urls"
@@ -451,6 +454,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# /metrics for Prometheus (quality/views/metrics.py): answered to a bearer token or an allowed address only.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])
+# Several processes (gunicorn workers, Celery workers) on one machine share their counters through this
+# directory (prometheus_client's multiprocess mode; it reads the same variable itself). Unset: one process.
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
 
 # Error reporting to Sentry (or a self-hosted Sentry / GlitchTip) when SENTRY_DSN is set; nothing is sent, and
 # the SDK is not even imported, without it. No personal data: no user, cookies or address (send_default_pii

@@ -15,9 +15,11 @@ from quality.api import labels as labels_api
 from quality.api import penalties as penalties_api
 from quality.api import reports as reports_api
 from quality.api import trace as trace_api
-from quality.views import appeals, charter, dashboard, labels, notice, penalties, reports, trace, workbench
+from quality.views import appeals, charter, dashboard, labels, metrics, notice, penalties, reports, trace, workbench
 
 urlpatterns = [
+    # the operator's Prometheus (a token or an allowed address; 404 to anyone else)
+    path("metrics", metrics.metrics, name="metrics"),
     # trace
     re_path(r"^t/(?P<code>[A-Za-z0-9\-]{1,40})/?$", trace.scan_page, name="trace-scan"),
     path("t/<str:code>/epcis.json", trace.epcis_export, name="trace-epcis"),

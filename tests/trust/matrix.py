@@ -573,6 +573,7 @@ ROUTES = {
     # Uploaded files in development (DEBUG) only; the probe asks for a file that does not exist.
     "^media/(?P<path>.*)$": Rule(read=NOBODY),
     # Not requested: they sign the persona out (or switch its language) for the rest of the walk.
+    "metrics": Rule(read=NOBODY),  # the operator's Prometheus only (a bearer token or an allowed address)
     "admin/logout/": Rule(skip="ends the session; Django's admin logout is POST-only"),
     "farmer/logout/": Rule(skip="ends the session"),
     "shop/logout/": Rule(skip="ends the session"),
