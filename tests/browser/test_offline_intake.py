@@ -93,6 +93,9 @@ def test_two_deliveries_recorded_offline_arrive_once_when_the_signal_returns(pho
     saved_queue = phone.evaluate("localStorage.getItem('gs-intake-queue')")
 
     signal.restore(phone)
+    # As going offline, coming back reaches the page's navigator.onLine asynchronously: an "online" event
+    # fired before it does finds the phone still offline and sends nothing until the 20-second retry.
+    phone.wait_for_function("() => navigator.onLine === true")
     phone.evaluate("window.dispatchEvent(new Event('online'))")
     expect(phone.locator("#offline-queue")).to_be_hidden(timeout=15000)
     screenshot(phone, "offline-intake-sent")
@@ -134,6 +137,9 @@ def test_three_households_recorded_from_the_cached_page_after_offline_reloads_al
     assert Delivery.objects.count() == 0
 
     signal.restore(phone)
+    # As going offline, coming back reaches the page's navigator.onLine asynchronously: an "online" event
+    # fired before it does finds the phone still offline and sends nothing until the 20-second retry.
+    phone.wait_for_function("() => navigator.onLine === true")
     phone.evaluate("window.dispatchEvent(new Event('online'))")
     expect(phone.locator("#offline-queue")).to_be_hidden(timeout=15000)
     expect(phone.locator("#offline-sent li")).to_have_count(3)
