@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
+from django.forms import ClearableFileInput
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
@@ -82,3 +83,26 @@ def serve_public_media(request, path, document_root=None, show_indexes=False):
     if target == private_root().resolve() or private_root().resolve() in target.parents:
         raise Http404
     return serve(request, path, document_root=document_root, show_indexes=show_indexes)
+
+
+class _CheckedFile:
+    """What ``PrivateFileInput`` shows as the current file: its name, linked to the checked view."""
+
+    def __init__(self, name, url):
+        self.name, self.url = name, url
+
+    def __str__(self):
+        return posixpath.basename(self.name)
+
+
+class PrivateFileInput(ClearableFileInput):
+    """The admin's file box for a private file: its "currently" link goes to the checked view (``checked_url``,
+    set per object by the admin) instead of the storage's ``/media/private/…``, which answers 404."""
+
+    checked_url = None
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        if value and self.checked_url:
+            return _CheckedFile(value.name, self.checked_url)
+        return value

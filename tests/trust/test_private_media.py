@@ -92,6 +92,8 @@ def test_pages_link_to_the_checked_address_never_to_media(world):
     programme = world.obj("orders.programme")
     assert _client(p.manager_a).get(f"/programmes/{programme.pk}/agreement/").status_code == 200
     assert _client(p.manager_b).get(f"/programmes/{programme.pk}/agreement/").status_code in (302, 404)
+    programme_admin = _client(p.manager_a).get(f"/admin/orders/programme/{programme.pk}/change/").content.decode()
+    assert f'href="/programmes/{programme.pk}/agreement/"' in programme_admin and "/media/" not in programme_admin
 
 
 @pytest.fixture
