@@ -234,6 +234,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 BACKUP_DIR = Path(env_str("BACKUP_DIR", str(BASE_DIR / "backups")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # MEDIA_ROOT/private/: photos of reports and after-sale requests, label sheets, agreements; only served
+    # through views that check who asks (coop/lib/media.py, docs/DEPLOY.md "Private files").
+    "private": {"BACKEND": "coop.lib.media.PrivateStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
@@ -241,6 +244,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# Production: a checked private file is sent by nginx from its `internal` location (X-Accel-Redirect), not
+# streamed through a gunicorn worker. Needs the location of deploy/nginx-greenshell.conf; off, Django streams.
+PRIVATE_MEDIA_X_ACCEL = env_bool("PRIVATE_MEDIA_X_ACCEL", default=False)
+PRIVATE_MEDIA_X_ACCEL_PREFIX = env_str("PRIVATE_MEDIA_X_ACCEL_PREFIX", "/media/private/")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -19,6 +19,7 @@ from coop.api import intake as intake_api
 from coop.api import ledger as ledger_api
 from coop.api import org as org_api
 from coop.api import settlements as settlements_api
+from coop.lib.media import serve_public_media
 from coop.views import farmers, health, imports, intake, offline, packing, payslips, settlements, site, twofactor
 from orders import urls as orders_urls
 from quality import urls as quality_urls
@@ -106,4 +107,5 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Public uploads only: serve_public_media refuses MEDIA_ROOT/private/ (the checked views serve those).
+    urlpatterns += static(settings.MEDIA_URL, view=serve_public_media, document_root=settings.MEDIA_ROOT)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("shop/orders/<str:number>/receive/", aftersale.receive, name="order-receive"),
     path("shop/orders/<str:number>/aftersale/", aftersale.request_form, name="order-aftersale"),
     path("shop/orders/<str:number>/reorder/", aftersale.reorder, name="order-reorder"),
+    path("files/aftersale-photos/<int:pk>/", aftersale.aftersale_photo, name="aftersale-photo"),
     path("shop/orders/<str:number>/pickup-qr.png", posters.order_pickup_qr, name="order-pickup-qr"),
     path("shop/login/", buyers.sign_in, name="login"),
     path("shop/login/wechat/", buyers.wechat_start, name="wechat-login"),
@@ -63,6 +64,7 @@ urlpatterns += [
     path("programmes/monitoring/", programmes.monitoring_report, name="programme-monitoring"),
     path("programmes/<int:pk>/", programmes.programme_report, name="programme-report"),
     path("programmes/<int:pk>/report.xlsx", programmes.programme_report_xlsx, name="programme-report-xlsx"),
+    path("programmes/<int:pk>/agreement/", programmes.programme_agreement, name="programme-agreement"),
     path("programmes/<int:pk>/statements/issue", programmes.issue_statement, name="programme-issue"),
     path("programmes/statements/<str:code>.pdf", programmes.statement_pdf, name="programme-statement-pdf"),
 ]

@@ -74,4 +74,4 @@ class AfterSaleAdmin(CooperativeScopedAdmin):
         if not photos:
             return "—"
         return format_html_join(" ", '<a href="{}"><img src="{}" alt="" width="120"></a>',
-                                ((p.image.url, p.image.url) for p in photos)) or format_html("—")
+                                ((p.private_url, p.private_url) for p in photos)) or format_html("—")

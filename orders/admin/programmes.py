@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coop.admin.base import AppendOnlyAdmin, CooperativeScopedAdmin, PageFiguresAdmin
 from coop.lib import tenancy
+from coop.lib.media import PrivateFileInput
 from coop.models import Batch
 from coop.services.audit import log_action
 from orders.models.programmes import (
@@ -53,6 +54,14 @@ class ProgrammeAdmin(PageFiguresAdmin, LoggedAdmin):
     list_filter = ["status", "east_province"]
     search_fields = ["name", "east_organisation", "code"]
     filter_horizontal = ["villages"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and "agreement" in form.base_fields:  # a private file: link to the checked view
+            widget = PrivateFileInput()
+            widget.checked_url = reverse("shop:programme-agreement", args=[obj.pk])
+            form.base_fields["agreement"].widget = widget
+        return form
 
     @admin.display(description=_("已计入（元）"))
     def income(self, obj):

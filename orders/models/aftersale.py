@@ -6,10 +6,12 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coop.lib.errors import DomainError
+from coop.lib.media import private_storage
 
 
 class AfterSaleError(DomainError):
@@ -90,7 +92,9 @@ class AfterSalePhoto(models.Model):
 
     aftersale = models.ForeignKey(AfterSale, on_delete=models.CASCADE, related_name="photos",
                                   verbose_name=_("售后申请"))
-    image = models.ImageField(_("照片"), upload_to=_photo_path, width_field="width", height_field="height")
+    # Private: the buyer's photo of their delivery, for the buyer and the cooperative that decides.
+    image = models.ImageField(_("照片"), upload_to=_photo_path, width_field="width", height_field="height",
+                              storage=private_storage)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
@@ -102,3 +106,8 @@ class AfterSalePhoto(models.Model):
 
     def __str__(self):
         return self.image.name
+
+    @property
+    def private_url(self):
+        """Where pages link to it: the view that checks who asks (orders.views.aftersale.aftersale_photo)."""
+        return reverse("shop:aftersale-photo", args=[self.pk])

@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coop.lib.media import private_storage
+
 from .orders import OrderError
 
 __all__ = [
@@ -73,7 +75,9 @@ class Programme(models.Model):
     villages = models.ManyToManyField("coop.Village", related_name="programmes", verbose_name=_("西部结对村"))
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"), null=True, blank=True)
-    agreement = models.FileField(_("协议文件"), upload_to="programmes/agreements/", blank=True)
+    # Private: a signed agreement, for the people who may read the programme's report (programme_agreement).
+    agreement = models.FileField(_("协议文件"), upload_to="programmes/agreements/", blank=True,
+                                 storage=private_storage)
     status = models.CharField(_("状态"), max_length=10, choices=STATUSES, default=ACTIVE)
     description = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coop.lib import photos as photo_rules
+from coop.lib import tenancy
 from coop.lib.locking import lock_keys
 from coop.lib.validators import InvalidNumber, parse_int
 from coop.services.audit import log_action
@@ -458,3 +459,12 @@ def reorder(order, cart):
             cart[product.pk] = have + take
             added += take
     return added, problems
+
+
+def photos_visible_to(user):
+    """The after-sale photos ``user`` may open: any of the cooperatives they work for (all for a superuser),
+    and the buyer's own requests. Everyone else: none — the photo view answers 404, as for a missing one."""
+    rule = Q(aftersale__cooperative_id__in=tenancy.cooperative_ids(user))
+    if getattr(user, "is_authenticated", False):  # by the user, not buyer_of (which creates a profile: no write on GET)
+        rule |= Q(aftersale__order__buyer__user_id=user.pk)
+    return AfterSalePhoto.objects.filter(rule)

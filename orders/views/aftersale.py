@@ -2,11 +2,12 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from coop.lib.locking import LockTimeout
+from coop.lib.media import private_file_response
 from coop.lib.validators import InvalidNumber, parse_id
 from orders.models import AfterSale, AfterSaleError
 from orders.services import aftersale
@@ -87,3 +88,10 @@ def reorder(request, number):
     else:
         messages.error(request, _("这单的商品现在都买不了，购物车没有变化。"))
     return redirect("shop:cart")
+
+
+@require_safe
+def aftersale_photo(request, pk):
+    """``/files/aftersale-photos/<pk>/``: an after-sale photo for the buyer who sent it and the cooperative's
+    staff. Anyone else (signed in or not) gets the same 404 as for a photo that does not exist."""
+    return private_file_response(get_object_or_404(aftersale.photos_visible_to(request.user), pk=pk).image)

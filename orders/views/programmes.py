@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from coop.forms import LockoutAuthenticationForm
 from coop.lib import tenancy
 from coop.lib.files import file_response
+from coop.lib.media import private_file_response
 from coop.lib.replica import reads_from_replica
 from coop.lib.validators import InvalidNumber, optional_id, parse_int
 from coop.models import Cooperative, Village
@@ -124,6 +125,13 @@ def programme_list(request):
     incomes = svc.counted_totals([p.pk for p in programmes])
     rows = [{"programme": p, "income": incomes[p.pk]} for p in programmes]
     return render(request, "orders/programmes/list.html", {"rows": rows, "is_staff": is_staff})
+
+
+@_login_required
+@require_GET
+def programme_agreement(request, pk):
+    """The signed agreement, for whoever may read the programme's report (a private file: never /media/)."""
+    return private_file_response(_programme_for(request, pk).agreement)
 
 
 @_login_required

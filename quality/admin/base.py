@@ -26,7 +26,7 @@ def _photos_html(report, size=160):
     if not photos:
         return _("（没有照片）")
     return format_html_join(" ", '<a href="{}" target="_blank"><img src="{}" alt="" width="{}" class="gs-photo"></a>',
-                            ((p.image.url, p.image.url, size) for p in photos))
+                            ((p.private_url, p.private_url, size) for p in photos))
 
 
 # The admin's tables grouped by the jobs of the workbench, in the order of the egg's day, instead of Django's

@@ -32,7 +32,8 @@ class ReportSerializer(serializers.ModelSerializer):
                             "duplicates_merged", "remedy", "created_at", "photos"]
 
     def get_photos(self, obj) -> list[str]:
-        return [p.image.url for p in obj.photos.all()]
+        # The checked view's address: the file itself is private, never a /media/ path.
+        return [p.private_url for p in obj.photos.all()]
 
 
 ConfirmRequest = inline_serializer("ReportConfirmRequest", {

@@ -12,11 +12,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coop.lib.errors import DomainError
+from coop.lib.media import private_storage
 
 # Defects a customer or inspector can name. Codes match coop's REJECT_DEFECTS where they overlap.
 DEFECTS = [
@@ -252,7 +254,9 @@ class ReportPhoto(models.Model):
 
     report = models.ForeignKey(BadEggReport, on_delete=models.CASCADE, related_name="photos",
                                verbose_name=_("坏蛋报告"))
-    image = models.ImageField(_("照片"), upload_to=_photo_path, width_field="width", height_field="height")
+    # Private: a photo of a household's eggs, shown to the cooperative and the household fined for it.
+    image = models.ImageField(_("照片"), upload_to=_photo_path, width_field="width", height_field="height",
+                              storage=private_storage)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
@@ -264,6 +268,11 @@ class ReportPhoto(models.Model):
 
     def __str__(self):
         return self.image.name
+
+    @property
+    def private_url(self):
+        """Where pages link to it: the view that checks who asks (quality.views.reports.report_photo)."""
+        return reverse("report-photo", args=[self.pk])
 
 
 class Penalty(models.Model):

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coop.lib.media import private_storage
+
 # Upper-case letters and digits a person can read back from a small label: no 0/O, 1/I/L.
 TRACE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 # 31^10 ≈ 8.2·10^14 codes (49 bits): guessing one of a few thousand live codes takes ~10^11 tries,
@@ -149,7 +151,8 @@ class LabelSheet(models.Model):
     copies = models.PositiveIntegerField(_("张数"))
     status = models.CharField(_("状态"), max_length=10, choices=STATUSES, default=QUEUED)
     done = models.PositiveIntegerField(_("已完成"), default=0)
-    file = models.FileField(_("文件"), upload_to="labels/", blank=True)
+    # Private: staff print it (quality.views.labels.label_sheet_file checks the cooperative); its name is guessable.
+    file = models.FileField(_("文件"), upload_to="labels/", blank=True, storage=private_storage)
     error = models.CharField(_("错误"), max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("创建人"))

@@ -34,6 +34,15 @@ TASKS = Counter("greenshell_celery_tasks", "Celery tasks by outcome", ["task", "
 class CollectiveCollector:
     """Figures read when Prometheus scrapes (``prometheus_client`` calls ``collect``)."""
 
+    def describe(self):
+        # What registering needs to know: the names, without reading the database or Redis (registering
+        # happens at import, before a migrate or with the database away).
+        yield GaugeMetricFamily("greenshell_scan_buffer_pending", "Scans waiting in Redis for the flush")
+        yield GaugeMetricFamily("greenshell_notifications", "Messages to households and buyers not yet sent",
+                                labels=["status"])
+        yield GaugeMetricFamily("greenshell_celery_queue_length", "Tasks waiting on each Celery queue",
+                                labels=["queue"])
+
     def collect(self):
         pending = GaugeMetricFamily("greenshell_scan_buffer_pending", "Scans waiting in Redis for the flush")
         try:

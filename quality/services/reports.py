@@ -13,12 +13,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coop.lib import photos, ratelimit
+from coop.lib import photos, ratelimit, tenancy
 from coop.lib.client import client_ip
 from coop.lib.locking import lock_keys
 from coop.lib.validators import MOBILE_RE, normalize_mobile
 from coop.models import Batch
 from coop.services.audit import log_action
+from coop.services.farmers import household_of
 from coop.services.notifications import notify
 from orders.models import AfterSale, Order, OrderError, Refund
 from orders.services import aftersale
@@ -404,3 +405,15 @@ def grant_remedy(report, *, user=None):
     report.remedy = note[:200]
     log_action(report, action, user=user, data=data)
     return note
+
+
+def photos_visible_to(user):
+    """The report photos ``user`` may open: any of the cooperatives they work for (all for a superuser), and
+    those of the reports behind the household's own decided penalties (a proposal is not shown to it yet,
+    as on its penalty page). Everyone else: none — the photo view answers 404, as for a missing one."""
+    rule = Q(report__cooperative_id__in=tenancy.cooperative_ids(user))
+    household = household_of(user) if getattr(user, "is_authenticated", False) else None
+    if household is not None:
+        cited = Penalty.objects.filter(farmer=household).exclude(status=Penalty.PROPOSED).values("report_id")
+        rule |= Q(report_id__in=cited)
+    return ReportPhoto.objects.filter(rule)

@@ -3,8 +3,9 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
+from coop.lib.media import private_file_response
 from quality.forms import ReportForm
 from quality.models import BadEggReport, CharterError
 from quality.services import reports
@@ -87,3 +88,10 @@ def report_lookup(request):
     if ref:
         return redirect(f"/report/{ref}/")
     return render(request, "quality/charter/report_lookup.html")
+
+
+@require_safe
+def report_photo(request, pk):
+    """``/files/report-photos/<pk>/``: a report photo for the cooperative's staff and the household fined for
+    it. Anyone else (signed in or not) gets the same 404 as for a photo that does not exist."""
+    return private_file_response(get_object_or_404(reports.photos_visible_to(request.user), pk=pk).image)

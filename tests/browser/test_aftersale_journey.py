@@ -94,6 +94,10 @@ def test_receipt_then_after_sale_then_a_replacement_the_buyer_sees(phone, browse
     cadre.locator("#aftersales-waiting a").first.click()
     expect(cadre.locator("#aftersales")).to_contain_text("运输破损 1 盒")
     expect(cadre.locator("#aftersales img")).to_be_visible()
+    # The buyer's photo is private (/files/aftersale-photos/…, checked for this cooperative) and really loads.
+    cadre.wait_for_function("() => [...document.querySelectorAll('#aftersales img')].every(i => i.complete)")
+    assert cadre.locator("#aftersales img").evaluate("img => img.naturalWidth") > 0
+    assert "/files/aftersale-photos/" in cadre.locator("#aftersales img").get_attribute("src")
     screenshot(cadre, "aftersale-5-manager-decides")
     cadre.get_by_role("button", name="同意补发").click()
     expect(cadre.get_by_text("已完成。")).to_be_visible()

@@ -57,6 +57,10 @@ def test_a_household_signs_in_sees_its_fine_and_appeals(phone, personas, live_se
     phone.locator(".item.warn").click()
     expect(phone.get_by_text("交臭蛋的，每枚罚款2元。")).to_be_visible()
     expect(phone.locator("figure.photo img")).to_be_visible()
+    # The report's photo is private (/files/report-photos/…, checked for this household) and really loads.
+    phone.wait_for_function("() => [...document.querySelectorAll('figure.photo img')].every(i => i.complete)")
+    assert phone.locator("figure.photo img").evaluate("img => img.naturalWidth") > 0
+    assert "/files/report-photos/" in phone.locator("figure.photo img").get_attribute("src")
     screenshot(phone, "farmer-penalty")
     phone.fill("#grounds", "那天的蛋是路上碰坏的，不是臭蛋。")
     phone.get_by_role("button", name="提交申诉").click()

@@ -12,7 +12,7 @@ def test_the_queue_and_report_page_show_photo_previews(personas, client_for, cha
     admin = client_for(personas.manager_a)
     assert report.reference in admin.get("/admin/quality/badeggreport/").content.decode()
     page = admin.get(f"/admin/quality/badeggreport/{report.pk}/change/").content.decode()
-    assert report.photos.get().image.url in page and "确认并按公约处罚" in page
+    assert report.photos.get().private_url in page and "确认并按公约处罚" in page
 
 
 def test_confirm_shows_the_proposed_penalties_with_the_clause_before_deciding(personas, client_for, charter,
@@ -62,7 +62,7 @@ def test_manager_files_for_the_household_and_committee_hears_side_by_side(person
 
     committee = client_for(personas.committee_a)
     page = committee.get(f"/admin/quality/appeal/{appeal.pk}/change/").content.decode()
-    assert 'id="hearing"' in page and penalty.report.photos.get().image.url in page
+    assert 'id="hearing"' in page and penalty.report.photos.get().private_url in page
     assert "户主说蛋是当天的" in page and "第二次的，每枚坏蛋罚款。" in page and 'id="decide"' in page
     # The manager sees the hearing but cannot decide it.
     assert 'id="decide"' not in manager.get(f"/admin/quality/appeal/{appeal.pk}/change/").content.decode()

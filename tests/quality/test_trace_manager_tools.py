@@ -69,6 +69,8 @@ def test_a_big_sheet_is_made_in_the_background_and_reused(batch, api_for, client
     assert again.json()["id"] == sheet.pk
     assert client_for(personas.manager_a).get(f"/trace/sheets/{sheet.pk}.pdf").content.startswith(b"%PDF")
     assert client_for(personas.manager_b).get(f"/trace/sheets/{sheet.pk}.pdf").status_code == 404
+    # A private file (its name is guessable): only under MEDIA_ROOT/private/, which nothing serves directly.
+    assert (tmp_path / "private" / sheet.file.name).exists() and not (tmp_path / sheet.file.name).exists()
 
 
 def test_the_admin_trace_page_and_recall_form(batch, client_for, personas):

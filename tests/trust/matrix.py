@@ -516,6 +516,7 @@ ROUTES = {
     "programmes/": Rule(read=frozenset({"manager_a", "manager_b", "inspector", "committee", "coordinator"})),
     "programmes/<int:pk>/": Rule(read=frozenset({"manager_a", "inspector", "committee", "coordinator"})),
     "programmes/<int:pk>/report.xlsx": Rule(read=frozenset({"manager_a", "inspector", "committee", "coordinator"})),
+    "programmes/<int:pk>/agreement/": Rule(read=frozenset({"manager_a", "inspector", "committee", "coordinator"})),
     "programmes/<int:pk>/statements/issue": Rule(read=NOBODY),
     "programmes/login/": Rule(read=EVERYONE),
     "programmes/monitoring/": Rule(read=STAFF),
@@ -524,6 +525,10 @@ ROUTES = {
     ),
     "report/": Rule(read=EVERYONE),
     "report/<str:reference>/": Rule(read=EVERYONE),
+    # Private files (coop/lib/media.py): the cooperative's staff, and the household fined for the report /
+    # the buyer who sent the after-sale photo. Everyone else 404.
+    "files/report-photos/<int:pk>/": Rule(read=frozenset({"manager_a", "inspector", "committee", "farmer"})),
+    "files/aftersale-photos/<int:pk>/": Rule(read=frozenset({"manager_a", "inspector", "committee", "buyer"})),
     "shop/": Rule(read=EVERYONE),
     "shop/cart/": Rule(read=EVERYONE),
     "shop/cart/update/": Rule(read=NOBODY),

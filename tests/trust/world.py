@@ -8,18 +8,21 @@ cooperative A (whose data must never reach the people of B).
 """
 
 import datetime
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from PIL import Image
 
 from coop.models import LedgerEntry, Staff
 from coop.services import fund, ledger
 from coop.services.intake import record_delivery
 from coop.services.notifications import notify
 from coop.services.settlements import month_bounds, settle_period, start_settlement_run
-from orders.models import AfterSale, Buyer, GroupBuy, PickupPoint, Product
+from orders.models import AfterSale, AfterSalePhoto, Buyer, GroupBuy, PickupPoint, Product
 from orders.models.programmes import (
     AcceptanceRating,
     BuyerAffiliation,
@@ -33,6 +36,7 @@ from orders.models.programmes import (
 from orders.services import orders as order_service
 from orders.services import payments
 from orders.services.statements import issue_statement
+from quality.models import ReportPhoto
 from quality.services import appeals
 from quality.services.reports import confirm_report, submit_report
 from quality.services.trace import ensure_trace_code, issue_box_codes, issue_certificate
@@ -83,6 +87,8 @@ def _populate(world, side, buyer_user):
     # The charter: a report on the batch, confirmed into a penalty, appealed by the household.
     make_charter(coop)
     report, _ = submit_report(batch=batch, eggs=2, defect="rotten", rate_limited=False, contact_phone="13800000000")
+    # Its photo and the after-sale's below: private files, made directly (the services re-encode uploads).
+    ReportPhoto.objects.create(report=report, image=ContentFile(photo_bytes(), name=f"trust-{side}.jpg"))
     penalties = confirm_report(report, user=manager)
     penalty = [p for p in penalties if p.farmer_id == farmer.pk][0] if penalties else None
     if penalty is not None:
@@ -104,7 +110,8 @@ def _populate(world, side, buyer_user):
     buyer, _ = Buyer.objects.get_or_create(user=buyer_user, defaults=dict(name=f"买家{side}", phone=phone))
     programme = Programme.objects.create(
         cooperative=coop, code=f"P{tag}", name=f"结对帮扶{side}", east_organisation="佛山市禅城区紫南村",
-        east_city="佛山市", east_province="广东省", starts_on=today - datetime.timedelta(days=365))
+        east_city="佛山市", east_province="广东省", starts_on=today - datetime.timedelta(days=365),
+        agreement=ContentFile(b"%PDF-1.4 agreement", name=f"agreement-{side}.pdf"))
     programme.villages.add(village)
     org = BuyerOrganisation.objects.create(cooperative=coop, name=f"机关食堂{side}",
                                            kind=BuyerOrganisation.INSTITUTION, contact_phone="13800009999")
@@ -118,8 +125,9 @@ def _populate(world, side, buyer_user):
     payments.refund(order, out_refund_no=f"R{side}1", amount="1.00", reason="坏蛋赔付", user=manager)
     world.orders[side] = order
     # An after-sale request on it (made directly: the service wants a received order, the walk only pages).
-    AfterSale.objects.create(cooperative=coop, order=order, line=order.lines.first(), reason=AfterSale.BAD_EGGS,
-                             unit=AfterSale.EGGS, quantity=1)
+    request = AfterSale.objects.create(cooperative=coop, order=order, line=order.lines.first(),
+                                       reason=AfterSale.BAD_EGGS, unit=AfterSale.EGGS, quantity=1)
+    AfterSalePhoto.objects.create(aftersale=request, image=ContentFile(photo_bytes(), name=f"trust-{side}.jpg"))
     month_ago, in_a_month = today - datetime.timedelta(days=30), today + datetime.timedelta(days=30)
     Pledge.objects.create(organisation=org, programme=programme, amount=Decimal("1000"), period_start=month_ago,
                           period_end=in_a_month)
@@ -137,6 +145,13 @@ def _populate(world, side, buyer_user):
     run = start_settlement_run(cooperative=coop, period_start=prev[0], period_end=prev[1], user=manager)
     execute_run(run.pk)
     return programme
+
+
+def photo_bytes(color="brown"):
+    """A small real JPEG (the image fields read its size)."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), color).save(out, "JPEG")
+    return out.getvalue()
 
 
 def _try_create(model, **kw):
@@ -174,7 +189,7 @@ COOP_PATHS = ("cooperative", "farmer__cooperative", "batch__cooperative", "order
               "report__batch__cooperative", "penalty__farmer__cooperative", "charter__cooperative",
               "payment__order__cooperative", "inspection__cooperative", "settlement__farmer__cooperative",
               "village__cooperative", "delivery__cooperative", "buyer__orders__cooperative", "user__staff__cooperative",
-              "group_buy__cooperative", "product__cooperative")
+              "group_buy__cooperative", "product__cooperative", "aftersale__cooperative")
 
 
 def _row_of(model, coop, personas, side):
