@@ -74,10 +74,11 @@ def fast_headers(lang, secure):
     if settings.X_FRAME_OPTIONS:
         headers.append(("X-Frame-Options", settings.X_FRAME_OPTIONS.upper()))
     tail = [("Vary", "Accept-Language, Cookie"), ("Content-Language", lang)]
-    if getattr(settings, "CONTENT_SECURITY_POLICY", None):
-        tail.append(("Content-Security-Policy", build_policy()))
-    if getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None):
-        tail.append(("Content-Security-Policy-Report-Only", build_policy(report_only=True)))
+    # django-csp answers "" for a policy that is not configured, and the middleware then sends none.
+    for name, policy in (("Content-Security-Policy", build_policy()),
+                         ("Content-Security-Policy-Report-Only", build_policy(report_only=True))):
+        if policy:
+            tail.append((name, policy))
     if secure and settings.SECURE_HSTS_SECONDS:
         hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
         if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
