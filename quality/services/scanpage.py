@@ -95,6 +95,31 @@ def fetch_and_record(trace_id, lang, day, line):
     return cache.get(key)
 
 
+# Read the page and, only if it is there, append the scan: one round trip, and a miss records nothing
+# (the fast path then hands the request to Django, which records it once). redis-py's Script runs it
+# by EVALSHA and loads it again if the server was restarted.
+_FETCH_IF_CACHED = """
+local page = redis.call('GET', KEYS[1])
+if page then redis.call('RPUSH', KEYS[2], ARGV[1]) end
+return page
+"""
+_scripts = {}
+
+
+def fetch_cached_and_record(trace_id, lang, day, line):
+    """For the WSGI fast path: the cached page with the scan appended to the buffer, or ``None``
+    (page not cached, nothing recorded). Needs Redis; raises if Redis fails (the caller falls
+    through to Django, which knows what to do without Redis)."""
+
+    client = scans.redis_client()
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_FETCH_IF_CACHED)
+    html = script(keys=[_raw(page_key(trace_id, lang, day)), scans.buffer_key()],
+                  args=[json.dumps(line, separators=(",", ":"))])
+    return html.decode() if html is not None else None
+
+
 def store_page(trace_id, lang, day, html):
 
     key = page_key(trace_id, lang, day)

@@ -25,6 +25,7 @@ from quality.services.trace import (
     resolve_code,
     resolve_digital_link,
 )
+from quality.views import scanfast
 
 LANG_CODES = {code for code, _name in settings.LANGUAGES}
 
@@ -62,15 +63,15 @@ def _serve(request, entry):
     line = None
     if request.method == "GET":  # HEAD (link previews, monitors) is answered but not counted
         line = scans.scan_line(trace_id=entry["trace"], box_id=entry["box"], via=entry["via"], request=request,
-                               past_best_before=today.isoformat() > entry["best_before"])
+                               past_best_before=today.isoformat() > entry["best_before"],
+                               uid=request.META.get(scanfast.FAST_UID))
     html = scanpage.fetch_and_record(entry["trace"], lang, today, line)
     if html is None:
         trace = TraceCode.objects.get(pk=entry["trace"])
         html = render_to_string("quality/trace/scan.html", scanpage.page_context(trace), request=request)
         scanpage.store_page(entry["trace"], lang, today, html)
     if entry["serial"]:
-        box_html = render_to_string("quality/trace/_box.html", {"serial": entry["serial"]})
-        html = html.replace(scanpage.BOX_MARK, box_html, 1)
+        html = scanfast.with_box(html, lang, entry["serial"])
     response = HttpResponse(html)
     # Every visit must reach us to be counted; nothing here is secret, but nothing may be cached.
     response["Cache-Control"] = "no-cache"
