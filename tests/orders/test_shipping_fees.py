@@ -113,3 +113,15 @@ def test_the_admin_refuses_a_negative_fee_and_changes_nothing(shop, fees, person
     assert client_for(personas.manager_a).post(url, form).status_code == 302
     fees.refresh_from_db()
     assert fees.default_fee == Decimal("12.00")
+
+
+def test_the_api_prices_the_province_and_shows_the_fee(shop, fees, personas, api_for):
+    resp = api_for(personas.buyer).post("/api/orders/", {"items": [{"product": shop.product.pk, "boxes": 1}],
+                                                         **ADDRESS, "province_code": "51"}, format="json")
+    assert resp.status_code == 201, resp.content
+    body = resp.json()
+    assert body["courier_fee"] == "6.00" and Decimal(body["total"]) == shop.product.price + 6
+    resp = api_for(personas.buyer).post("/api/orders/", {"items": [{"product": shop.product.pk, "boxes": 1}],
+                                                         **ADDRESS, "province_code": "99"}, format="json")
+    assert resp.status_code == 400 and "省份" in resp.json()["error"]["message"]
+    assert Order.objects.count() == 1
