@@ -16,6 +16,16 @@ from tests.factories import make_batch, make_cooperative, make_product
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _sign_in(phone):
+    phone.goto(phone.url_for("/shop/login/?next=/shop/me/"))
+    phone.get_by_label("手机号").fill("13800138000")
+    phone.get_by_role("button", name="获取验证码").click()
+    body = Notification.objects.get(phone="13800138000", event="buyer.login_code").body
+    phone.get_by_label("验证码").fill(re.search(r"\d{6}", body).group())
+    phone.get_by_role("button", name="登录", exact=True).click()
+    phone.wait_for_url("**/shop/me/")
+
+
 def test_buyer_adds_an_address_with_the_picker_and_checkout_shows_the_fee_in_the_total(phone):
     coop = make_cooperative(name="贺波洛乡绿壳蛋合作社", producer_code="HBLJ")
     product = make_product(coop, name="高山绿壳鸡蛋 10枚装")
@@ -25,13 +35,7 @@ def test_buyer_adds_an_address_with_the_picker_and_checkout_shows_the_fee_in_the
     fetched = []
     phone.on("request", lambda r: fetched.append(r.url) if "/shop/regions/" in r.url else None)
 
-    phone.goto(phone.url_for("/shop/login/?next=/shop/me/"))
-    phone.get_by_label("手机号").fill("13800138000")
-    phone.get_by_role("button", name="获取验证码").click()
-    body = Notification.objects.get(phone="13800138000", event="buyer.login_code").body
-    phone.get_by_label("验证码").fill(re.search(r"\d{6}", body).group())
-    phone.get_by_role("button", name="登录", exact=True).click()
-    phone.wait_for_url("**/shop/me/")
+    _sign_in(phone)
 
     form = phone.locator("#address-form")
     expect(form.get_by_role("button", name="列出城市和区县")).to_have_count(0)  # the script does it
@@ -63,3 +67,29 @@ def test_buyer_adds_an_address_with_the_picker_and_checkout_shows_the_fee_in_the
     screenshot(phone, "shop-order-with-fee")
     phone.get_by_role("button", name="微信支付").click()
     expect(phone.locator("#amount")).to_have_text(f"¥{order.total}")
+
+
+def test_buyer_edits_an_address_with_the_picker_then_deletes_it_after_a_confirmation(phone):
+    from orders.models import Buyer
+    from orders.services.buyers import add_address
+
+    _sign_in(phone)
+    buyer = Buyer.objects.get(phone="13800138000")
+    address = add_address(buyer, recipient="张三", phone="13800138000", province="51", city="5134",
+                          district="513431", detail="竹核乡 1 组 3 号")
+    phone.reload()
+    phone.locator(".card.address").get_by_role("link", name="修改").click()
+    expect(phone.get_by_label("区县")).to_have_value("513431")
+    phone.get_by_label("城市").select_option(label="成都市")
+    expect(phone.locator("#a-district option", has_text="锦江区")).to_have_count(1)
+    phone.get_by_label("区县").select_option(label="锦江区")
+    screenshot(phone, "shop-address-edit")
+    phone.get_by_role("button", name="保存").click()
+    expect(phone.get_by_text("四川省成都市锦江区竹核乡 1 组 3 号")).to_be_visible()
+    phone.locator(".card.address").get_by_role("link", name="删除").click()
+    expect(phone.get_by_role("heading", name="删除这个地址吗？")).to_be_visible()
+    screenshot(phone, "shop-address-delete")
+    assert Address.objects.filter(pk=address.pk).exists()
+    phone.get_by_role("button", name="确定删除").click()
+    expect(phone.get_by_text("地址已删除。")).to_be_visible()
+    assert not Address.objects.exists()
