@@ -85,7 +85,7 @@ def test_the_profile_page_carries_the_provinces_only_and_the_json_is_small_and_c
     data = resp.json()
     city = next(c for c in data["cities"] if c[0] == "5134")
     assert city[1] == "凉山彝族自治州" and ["513431", "昭觉县"] in city[2]
-    assert len(resp.content) < 10_000  # Sichuan, the largest picker download for our buyers
+    assert len(resp.content) < 6_000  # Sichuan: 4.8 KB, one small file per province chosen
     assert client.get("/shop/regions/99.json").status_code == 404
 
 

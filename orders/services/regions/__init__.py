@@ -38,7 +38,8 @@ def provinces():
 
 def province_tree(code):
     """``{"cities": [[code, name, [[code, name], ...]], ...]}`` for one province, or None for an unknown code:
-    the small JSON one province's picker needs (Sichuan ≈ 7 KB, 3 KB gzipped), fetched once per choice."""
+    the small JSON one province's picker needs (Sichuan 4.8 KB, 1.7 KB gzipped by nginx; the largest, Hebei,
+    5.2 KB), fetched once per choice."""
     p = _data()["provinces"].get(str(code or ""))
     if p is None:
         return None
