@@ -13,7 +13,16 @@ from coop.demo import DEMO_PASSWORD
 from coop.models import Cooperative, Farmer, PriceSchedule, Staff
 from coop.services.intake import record_delivery
 from coop.services.packing import pack_batch
-from orders.models import Buyer, GroupBuy, Order, PickupPoint, Product, SandboxTransaction
+from orders.models import (
+    Buyer,
+    CourierFeeRegion,
+    CourierFees,
+    GroupBuy,
+    Order,
+    PickupPoint,
+    Product,
+    SandboxTransaction,
+)
 from orders.models.programmes import (
     AcceptanceRating,
     BuyerAffiliation,
@@ -78,6 +87,11 @@ def seed(stdout=None):
     _say(stdout, "shop: /shop/ (buyers sign in with 138 0000 0001…5; the code is printed in the server log), "
                  "group buy /shop/g/ZN2026A\n")
     seed_programmes(stdout)
+    # Courier fees after the demo's orders, so their figures stay as the programme pages tell them; a buyer who
+    # orders now sees the fee for their address at checkout (Sichuan is near, Guangdong far).
+    fees = CourierFees.objects.create(cooperative=hbl, default_fee=Decimal("15.00"), free_from_boxes=6)
+    CourierFeeRegion.objects.bulk_create([CourierFeeRegion(fees=fees, province_code="51", fee=Decimal("6.00")),
+                                          CourierFeeRegion(fees=fees, province_code="44", fee=Decimal("12.00"))])
     return None
 
 

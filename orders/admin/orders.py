@@ -88,7 +88,7 @@ class OrderAdmin(CooperativeScopedAdmin):
     inlines = [LineInline, HistoryInline]
     actions = [pack, ready, complete]
     readonly_fields = ["cooperative", "buyer", "buyer_name", "invoice_title", "tax_number", "number", "status",
-                       "total", "group_buy", "chain_no", "fulfilment",
+                       "total", "courier_fee", "group_buy", "chain_no", "fulfilment",
                        "pickup_point", "pickup_code", "picked_up_at", "idempotency_key", "placed_at", "pay_by",
                        "paid_at", "status_changed_at", "courier_company", "tracking_no", "note"]
     # The buyer's note is their words: staff read it here (and on the packing list), never rewrite it.

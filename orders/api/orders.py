@@ -32,7 +32,8 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["number", "cooperative", "status", "status_display", "total", "fulfilment", "pickup_point",
+        fields = ["number", "cooperative", "status", "status_display", "total", "courier_fee", "fulfilment",
+                  "pickup_point",
                   "group_buy", "chain_no", "recipient", "phone", "address", "note", "pickup_code", "placed_at",
                   "pay_by", "paid_at", "courier_company", "tracking_no", "lines", "trace_codes"]
         read_only_fields = fields
@@ -59,6 +60,9 @@ class OrderCreateSerializer(serializers.Serializer):
     recipient = serializers.CharField(required=False, allow_blank=True, max_length=30)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
     address = serializers.CharField(required=False, allow_blank=True, max_length=260)
+    # The address's province (the statistics bureau's 2-digit code) prices the courier fee; without it the
+    # cooperative's default fee applies, as for an address typed at checkout.
+    province_code = serializers.CharField(required=False, allow_blank=True, max_length=2)
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
@@ -96,7 +100,8 @@ class OrderViewSet(PageFiguresMixin, mixins.ListModelMixin, mixins.RetrieveModel
             order, created = place_order(
                 buyer=buyer, items=[Item(i["product"], i["boxes"]) for i in v["items"]],
                 fulfilment=v["fulfilment"], pickup_point=v.get("pickup_point"), group_buy=v.get("group_buy"),
-                address={k: v.get(k, "") for k in ("recipient", "phone", "address")}, note=v.get("note", ""),
+                address={k: v.get(k, "") for k in ("recipient", "phone", "address", "province_code")},
+                note=v.get("note", ""),
                 idempotency_key=(key or "")[:64] or None, user=request.user)
         except LockTimeout:
             raise OrderError(_busy(), "busy", status=503, retry_after=1) from None

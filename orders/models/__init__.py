@@ -7,10 +7,12 @@ from .groupbuys import GroupBuy
 from .orders import Allocation, Order, OrderError, OrderLine, OrderStatusChange
 from .payments import Payment, PaymentNotification, Refund, SandboxTransaction, TradeBillCheck
 from .programmes import *  # noqa: F401,F403 - pairing programmes (orders/models/programmes.py)
+from .shipping import CourierFeeRegion, CourierFees
 
 __all__ = [
     "AfterSale", "AfterSaleError", "AfterSalePhoto",
-    "Address", "Allocation", "Buyer", "GroupBuy", "LoginCode", "Order", "OrderError", "OrderLine",
+    "Address", "Allocation", "Buyer", "CourierFeeRegion", "CourierFees", "GroupBuy", "LoginCode", "Order",
+    "OrderError", "OrderLine",
     "OrderStatusChange", "Payment", "PaymentNotification", "PickupPoint", "Product", "Refund",
     "SandboxTransaction", "TradeBillCheck",
 ]

@@ -60,6 +60,14 @@ class Address(models.Model):
     recipient = models.CharField(_("收货人"), max_length=30)
     phone = models.CharField(_("手机号"), max_length=20)
     region = models.CharField(_("省市区"), max_length=60)
+    # The statistics bureau's codes and names (orders/services/regions.py), checked as one chain when saved;
+    # ``region`` above is their label as the parcel reads it. Blank on addresses saved before the picker.
+    province_code = models.CharField(_("省份代码"), max_length=2, blank=True)
+    province_name = models.CharField(_("省份"), max_length=20, blank=True)
+    city_code = models.CharField(_("城市代码"), max_length=4, blank=True)
+    city_name = models.CharField(_("城市"), max_length=30, blank=True)
+    district_code = models.CharField(_("区县代码"), max_length=6, blank=True)
+    district_name = models.CharField(_("区县"), max_length=30, blank=True)
     detail = models.CharField(_("详细地址"), max_length=200)
     is_default = models.BooleanField(_("默认地址"), default=False)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)

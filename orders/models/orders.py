@@ -77,6 +77,9 @@ class Order(models.Model):
     status = models.CharField(_("状态"), max_length=20, choices=STATUSES, default=PENDING_PAYMENT)
     total = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2,
                                 validators=[MinValueValidator(Decimal("0.01"))])
+    # Part of ``total`` (the one amount paid, refunded and exported), kept apart to be shown: the courier fee
+    # of orders/services/shipping.py for the address's province when the order was placed; 0 for pickup.
+    courier_fee = models.DecimalField(_("运费（元）"), max_digits=8, decimal_places=2, default=Decimal("0.00"))
     group_buy = models.ForeignKey("orders.GroupBuy", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="orders", verbose_name=_("接龙团购"))
     chain_no = models.PositiveIntegerField(_("接龙序号"), null=True, blank=True)
@@ -120,6 +123,11 @@ class Order(models.Model):
 
     def __str__(self):
         return self.number
+
+    @property
+    def goods_total(self):
+        """What the eggs cost: the total less the courier fee."""
+        return self.total - self.courier_fee
 
     @property
     def total_fen(self):

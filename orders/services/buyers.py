@@ -34,7 +34,7 @@ from coop.lib.validators import MOBILE_RE, InvalidPhone, normalize_mobile, norma
 from coop.services.audit import log_action
 from coop.services.notifications import SendLimited, notify, spend_sms_allowance
 from orders.models import Address, Buyer, LoginCode
-from orders.services import wechat
+from orders.services import regions, wechat
 
 CODE_TTL = datetime.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -248,18 +248,28 @@ class AddressError(DomainError):
 
 
 ADDRESS_LABELS = {"recipient": _l("收货人"), "phone": _l("手机号"), "region": _l("省市区"), "detail": _l("详细地址")}
+REGION_REFUSALS = {"province": _l("请选择省份。"), "city": _l("请选择这个省份里的城市。"),
+                   "district": _l("请选择这个城市里的区县。")}
 
 
-def add_address(buyer, *, recipient, phone, region, detail):
-    """Save an address in ``buyer``'s book (the first one becomes the default) and return it.
+def clean_address(*, recipient, phone, province, city, district, detail):
+    """The address-book fields as stored, or ``AddressError`` beside the first wrong input.
 
     Every field is required and within its column; the phone is stored normalised (``normalize_phone``:
-    ``13800001234`` or ``0834-2123456``). Anything else raises ``AddressError`` and saves nothing."""
-    fields = {"recipient": recipient, "phone": phone, "region": region, "detail": detail}
+    ``13800001234`` or ``0834-2123456``); the three codes must be one chain of the statistics bureau's
+    divisions (orders/services/regions.py: the district in that city, the city in that province), whatever
+    the page's selects sent, and their names are taken from the data, never from the request."""
+    fields = {"recipient": recipient, "phone": phone, "detail": detail}
     fields = {k: str(v or "").strip() for k, v in fields.items()}
-    for name, value in fields.items():
-        if not value:
+    for name in ("recipient", "phone"):
+        if not fields[name]:
             raise AddressError(_("请填写%(label)s。") % {"label": ADDRESS_LABELS[name]}, field=name)
+    wrong, names = regions.resolve(str(province or "").strip(), str(city or "").strip(), str(district or "").strip())
+    if wrong:
+        raise AddressError(str(REGION_REFUSALS[wrong]), "region", field=wrong)
+    if not fields["detail"]:
+        raise AddressError(_("请填写%(label)s。") % {"label": ADDRESS_LABELS["detail"]}, field="detail")
+    for name, value in fields.items():
         message = too_long(Address, name, value, ADDRESS_LABELS[name])
         if message:
             raise AddressError(message, "too_long", field=name)
@@ -267,7 +277,53 @@ def add_address(buyer, *, recipient, phone, region, detail):
         fields["phone"] = normalize_phone(fields["phone"])
     except InvalidPhone as exc:
         raise AddressError(exc.message, "invalid_phone", field="phone") from None
+    fields.update(province_code=province.strip(), province_name=names[0], city_code=city.strip(),
+                  city_name=names[1], district_code=district.strip(), district_name=names[2],
+                  region=regions.region_label(*names))
+    return fields
+
+
+def add_address(buyer, **typed):
+    """Save an address in ``buyer``'s book (the first one becomes the default) and return it.
+    ``typed``: recipient, phone, province, city, district (codes), detail — see ``clean_address``."""
+    fields = clean_address(**typed)
     with transaction.atomic():
         first = not buyer.addresses.exists()
         address = Address.objects.create(buyer=buyer, is_default=first, **fields)
     return address
+
+
+def own_address(buyer, address_id):
+    """The buyer's own address ``address_id``, or None (another buyer's answers like a missing one)."""
+    return buyer.addresses.filter(pk=address_id).first() if address_id else None
+
+
+def update_address(address, *, make_default=False, **typed):
+    """Change a saved address. Orders placed with it keep what they were sent to: an order copies the
+    address when it is placed (``Order.recipient`` / ``phone`` / ``address``), it holds no link to the book."""
+    fields = clean_address(**typed)
+    with transaction.atomic():
+        Address.objects.filter(pk=address.pk).update(**fields)
+        if make_default:
+            set_default_address(address)
+    address.refresh_from_db()
+    return address
+
+
+def set_default_address(address):
+    with transaction.atomic():
+        Address.objects.filter(buyer_id=address.buyer_id).exclude(pk=address.pk).update(is_default=False)
+        Address.objects.filter(pk=address.pk).update(is_default=True)
+
+
+def delete_address(address):
+    """Delete a saved address; when it was the default, the newest remaining one becomes the default, so a
+    buyer with addresses always has one checkout starts from. Past orders keep their own copy."""
+    with transaction.atomic():
+        was_default = address.is_default
+        buyer_id = address.buyer_id
+        Address.objects.filter(pk=address.pk).delete()
+        if was_default:
+            nxt = Address.objects.filter(buyer_id=buyer_id).order_by("-created_at", "-pk").first()
+            if nxt is not None:
+                Address.objects.filter(pk=nxt.pk).update(is_default=True)

@@ -24,7 +24,7 @@ from coop.models import Batch
 from coop.services.audit import log_action
 from orders.models import Allocation, GroupBuy, Order, OrderError, OrderLine, OrderStatusChange
 from orders.models.catalog import stock_key
-from orders.services import stock
+from orders.services import regions, shipping, stock
 from orders.services.payments import close_payment
 from orders.services.programmes import attribute_new_order
 from orders.services.status import set_status
@@ -129,7 +129,11 @@ def place_order(*, buyer, items, fulfilment=Order.COURIER, pickup_point=None, ad
             return existing, False
     cooperative_id, fulfilment, pickup_point = _validate(buyer, items, fulfilment, pickup_point, address,
                                                          group_buy)
+    province_code = str((address or {}).get("province_code") or "")
+    if province_code and fulfilment == Order.COURIER and regions.province_tree(province_code) is None:
+        raise OrderError(_("收货地址的省份不对，请重新选择地址。"), "province", field="address")
     contact = clean_order_contact(address, note)
+    contact["province_code"] = province_code if fulfilment == Order.COURIER else ""
     address, note = contact, contact["note"]
     # A cheap read without the lock turns away requests that cannot succeed (the 900 of a 1,000-request
     # flash sale for 100 boxes) without queueing them on the lock. It can only refuse, never sell: the
@@ -196,10 +200,14 @@ def _write_order(buyer, cooperative_id, items, fulfilment, pickup_point, address
                  idempotency_key):
     now = timezone.now()
     price_of = (lambda item: group_buy.price) if group_buy is not None else (lambda item: item.product.price)
-    total = sum((price_of(i) * i.boxes for i in items), Decimal("0.00"))
+    goods = sum((price_of(i) * i.boxes for i in items), Decimal("0.00"))
     address = address or {}
+    # The courier fee is part of the total, so the payment, refunds and exports need no second sum.
+    fee = (shipping.courier_fee(cooperative_id, address.get("province_code", ""), sum(i.boxes for i in items))
+           if fulfilment == Order.COURIER else Decimal("0.00"))
     order = Order.objects.create(
-        cooperative_id=cooperative_id, buyer=buyer, number=new_order_number(now), total=total,
+        cooperative_id=cooperative_id, buyer=buyer, number=new_order_number(now), total=goods + fee,
+        courier_fee=fee,
         group_buy=group_buy, chain_no=chain_no, fulfilment=fulfilment, pickup_point=pickup_point,
         # Checked by clean_order_contact: nothing here is cut short.
         recipient=address.get("recipient", ""), phone=address.get("phone", ""),

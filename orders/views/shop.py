@@ -19,8 +19,9 @@ from coop.lib.errors import DomainError
 from coop.lib.locking import LockTimeout
 from coop.lib.validators import MAX_BOXES, InvalidNumber, optional_id, parse_id, parse_int
 from orders.models import GroupBuy, Order, OrderError, PickupPoint, Product
-from orders.services import aftersale, payments, stock
+from orders.services import aftersale, payments, shipping, stock
 from orders.services import programmes as programme_service
+from orders.services.buyers import own_address
 from orders.services.orders import Item, cancel_order, place_order, trace_batches
 from orders.services.payments.base import Payer
 from orders.views.base import absolute, buyer_required, cart_items, render_shared, save_cart, wechat_share
@@ -108,6 +109,19 @@ def cart(request):
 CONTACT_FIELDS = ("recipient", "phone", "address", "note")
 
 
+def _priced_addresses(buyer, coop_id, goods, boxes):
+    """The buyer's saved addresses, each with the courier fee and the total it would make — the fee the order
+    will carry, from the same ``shipping.courier_fee`` that ``place_order`` calls — and the fee of an address
+    typed by hand (no province known: the default)."""
+    table = shipping.fee_table(coop_id)
+    rows = []
+    for a in buyer.addresses.all():
+        fee = shipping.courier_fee(coop_id, a.province_code, boxes, table=table)
+        rows.append({"address": a, "fee": fee, "total": goods + fee})
+    typed_fee = shipping.courier_fee(coop_id, "", boxes, table=table)
+    return rows, typed_fee
+
+
 @buyer_required
 def checkout(request):
     lines = _cart_lines(request)
@@ -116,21 +130,30 @@ def checkout(request):
         return redirect("shop:home")
     coop_id = lines[0]["product"].cooperative_id
     points = PickupPoint.objects.filter(cooperative_id=coop_id, active=True)
-    address = request.buyer.addresses.first()
-    form = {"fulfilment": Order.COURIER, "recipient": address.recipient if address else request.buyer.name,
-            "phone": address.phone if address else (request.buyer.phone or ""),
-            "address": f"{address.region}{address.detail}" if address else "", "note": "",
-            "pickup_point": "", "key": uuid.uuid4().hex}
+    goods = sum(x["total"] for x in lines)
+    saved, typed_fee = _priced_addresses(request.buyer, coop_id, goods, sum(x["boxes"] for x in lines))
+    address = saved[0]["address"] if saved else None
+    form = {"fulfilment": Order.COURIER, "recipient": "" if address else request.buyer.name,
+            "phone": "" if address else (request.buyer.phone or ""), "address": "", "note": "",
+            "address_id": str(address.pk) if address else "", "pickup_point": "", "key": uuid.uuid4().hex}
     errors, status = {}, 200
     if request.method == "POST":
         form.update({k: request.POST.get(k, "").strip() for k in form})
         point_id = optional_id(form["pickup_point"])
         point = points.filter(pk=point_id).first() if point_id else None
+        chosen = own_address(request.buyer, optional_id(form["address_id"]))
+        if chosen is not None:
+            # A saved address: sent as the book holds it, with its province for the courier fee.
+            contact = {"recipient": chosen.recipient, "phone": chosen.phone,
+                       "address": f"{chosen.region}{chosen.detail}", "province_code": chosen.province_code}
+        else:
+            contact = {k: form[k] for k in ("recipient", "phone", "address")}
         try:
+            if form["address_id"] and chosen is None and form["fulfilment"] == Order.COURIER:
+                raise OrderError(_("这个地址已经不在你的地址簿里了，请重新选择。"), "address", field="address")
             order, _created = place_order(
                 buyer=request.buyer, items=[Item(x["product"], x["boxes"]) for x in lines],
-                fulfilment=form["fulfilment"], pickup_point=point, note=form["note"],
-                address={k: form[k] for k in ("recipient", "phone", "address")},
+                fulfilment=form["fulfilment"], pickup_point=point, note=form["note"], address=contact,
                 idempotency_key=form["key"] or None, user=request.user,
                 programme_code=request.session.get("pairing_programme"))
         except LockTimeout:
@@ -145,7 +168,8 @@ def checkout(request):
             save_cart(request, {})
             return redirect("shop:order", number=order.number)
     return render(request, "orders/checkout.html", {
-        "lines": lines, "total": sum(x["total"] for x in lines), "points": points, "form": form,
+        "lines": lines, "total": goods, "points": points, "form": form, "saved": saved,
+        "typed_fee": typed_fee, "typed_total": goods + typed_fee,
         "errors": errors, "COURIER": Order.COURIER, "PICKUP": Order.PICKUP}, status=status)
 
 

@@ -10,6 +10,7 @@ from orders.services.buyers import AddressError, add_address
 from orders.services.orders import Item, place_order
 from tests.factories import ADDRESS
 
+ZHAOJUE = {"province": "51", "city": "5134", "district": "513431"}  # 四川省凉山彝族自治州昭觉县
 XSS = '<script>alert("x")</script>请放门卫'
 
 
@@ -104,7 +105,7 @@ def test_the_api_refuses_a_bad_recipient_phone_with_the_field_named(shop, api_fo
 
 def test_the_address_book_refuses_abc_as_a_phone_beside_the_field(shop, client_for):
     c = client_for(shop.buyer.user)
-    page = c.post("/shop/me/", {"action": "address", "recipient": "张三", "phone": "abc", "region": "四川省凉山州",
+    page = c.post("/shop/me/", {"action": "address", "recipient": "张三", "phone": "abc", **ZHAOJUE,
                                 "detail": "西昌市某村 1 号"})
     assert page.status_code == 400
     html = page.content.decode()
@@ -116,15 +117,15 @@ def test_the_address_book_refuses_abc_as_a_phone_beside_the_field(shop, client_f
 def test_the_address_book_stores_the_phone_normalised_and_the_first_is_default(shop, client_for):
     c = client_for(shop.buyer.user)
     resp = c.post("/shop/me/", {"action": "address", "recipient": "张三", "phone": "0834-212 3456",
-                                "region": "四川省凉山州", "detail": "西昌市某村 1 号"})
+                                **ZHAOJUE, "detail": "西昌市某村 1 号"})
     assert resp.status_code == 302
     address = Address.objects.get()
     assert address.phone == "0834-2123456" and address.is_default
 
 
 def test_add_address_refuses_over_long_and_missing_fields(shop):
-    ok = {"recipient": "张三", "phone": "13800001234", "region": "四川省凉山州", "detail": "某村 1 号"}
-    for field, value in (("recipient", "张" * 31), ("region", "省" * 61), ("detail", "路" * 201), ("detail", " ")):
+    ok = {"recipient": "张三", "phone": "13800001234", **ZHAOJUE, "detail": "某村 1 号"}
+    for field, value in (("recipient", "张" * 31), ("detail", "路" * 201), ("detail", " ")):
         with pytest.raises(AddressError) as exc:
             add_address(shop.buyer, **{**ok, field: value})
         assert exc.value.field == field
@@ -134,7 +135,7 @@ def test_add_address_refuses_over_long_and_missing_fields(shop):
 
 def test_the_profile_address_inputs_carry_their_maxlength(shop, client_for):
     html = client_for(shop.buyer.user).get("/shop/me/").content.decode()
-    for name, n in (("recipient", 30), ("phone", 20), ("region", 60), ("detail", 200)):
+    for name, n in (("recipient", 30), ("phone", 20), ("detail", 200)):
         assert f'id="a-{name}" name="{name}" value="" maxlength="{n}"' in html
 
 

@@ -199,6 +199,13 @@ ROUTES = {
         read=frozenset({"farmer", "other_farmer", "buyer", "other_buyer", "coordinator", "anonymous"}) | STAFF
     ),
     "admin/workbench/": Rule(read=STAFF),
+    # Courier fees: the manager's, never the inspector's or the committee's.
+    "admin/orders/courierfees/": Rule(read=MANAGERS),
+    "admin/orders/courierfees/<path:object_id>/": Rule(read=MANAGERS),  # the redirect to change/
+    "admin/orders/courierfees/<path:object_id>/change/": Rule(read=MANAGER_A),
+    "admin/orders/courierfees/<path:object_id>/delete/": Rule(read=MANAGER_A),
+    "admin/orders/courierfees/<path:object_id>/history/": Rule(read=MANAGER_A),
+    "admin/orders/courierfees/add/": Rule(read=MANAGERS),
     "admin/orders/acceptancerating/": Rule(read=STAFF),
     "admin/orders/acceptancerating/<path:object_id>/": Rule(read=MANAGERS),
     "admin/orders/acceptancerating/<path:object_id>/change/": Rule(read=NOBODY),
@@ -547,6 +554,11 @@ ROUTES = {
     "shop/manage/packing/": Rule(read=MANAGERS),
     "shop/manage/pickup/": Rule(read=MANAGERS),
     "shop/me/": Rule(read=SIGNED_IN),
+    # The buyer's own address (another buyer's answers 404 like a missing one); GET of delete only asks.
+    "shop/me/addresses/<str:address_id>/edit/": Rule(read=BUYER_A),
+    "shop/me/addresses/<str:address_id>/delete/": Rule(read=BUYER_A),
+    # Public data (the statistics bureau's divisions), cached by the browser.
+    "shop/regions/<str:province>.json": Rule(read=EVERYONE),
     "shop/orders/": Rule(read=SIGNED_IN),
     "shop/orders/<str:number>/": Rule(read=BUYER_A),
     "shop/orders/<str:number>/cancel/": Rule(read=NOBODY),

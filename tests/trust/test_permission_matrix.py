@@ -94,6 +94,7 @@ def kwargs_for(route, name, world):
         "gtin": "06901234567892", "lot": o("coop.batch").code, "serial": None, "rest": "nothing",
         "batch_id": o("coop.batch").pk, "sheet_id": MISSING_ID, "out_trade_no": "NOPE", "url": "nowhere/",
         "path": "nothing.txt", "format": "json", "id": world.personas.manager_a.pk,
+        "address_id": o("orders.address").pk, "province": "51",
     }
     if name.startswith("shop:groupbuy") or name.startswith("group-buy"):
         values["code"] = o("orders.groupbuy").code

@@ -22,7 +22,17 @@ from coop.services import fund, ledger
 from coop.services.intake import record_delivery
 from coop.services.notifications import notify
 from coop.services.settlements import month_bounds, settle_period, start_settlement_run
-from orders.models import AfterSale, AfterSalePhoto, Buyer, GroupBuy, PickupPoint, Product
+from orders.models import (
+    Address,
+    AfterSale,
+    AfterSalePhoto,
+    Buyer,
+    CourierFeeRegion,
+    CourierFees,
+    GroupBuy,
+    PickupPoint,
+    Product,
+)
 from orders.models.programmes import (
     AcceptanceRating,
     BuyerAffiliation,
@@ -117,6 +127,11 @@ def _populate(world, side, buyer_user):
                                            kind=BuyerOrganisation.INSTITUTION, contact_phone="13800009999")
     org.programmes.add(programme)
     BuyerAffiliation.objects.get_or_create(buyer=buyer, organisation=org)
+    Address.objects.create(buyer=buyer, recipient="张三", phone="13800001234", region="广东省佛山市禅城区",
+                           province_code="44", province_name="广东省", city_code="4406", city_name="佛山市",
+                           district_code="440604", district_name="禅城区", detail="紫南村 1 号", is_default=True)
+    fees = CourierFees.objects.create(cooperative=coop, default_fee=Decimal("12.00"), free_from_boxes=6)
+    CourierFeeRegion.objects.create(fees=fees, province_code="51", fee=Decimal("6.00"))
     address = {"recipient": "张三", "phone": "13800001234", "address": "佛山市禅城区紫南村 1 号"}
     order, _ = order_service.place_order(buyer=buyer, items=[order_service.Item(product, 1)], address=address,
                                          programme_code=programme.code)
