@@ -206,3 +206,15 @@ def test_leaving_the_waitlist_from_the_page(shop, personas, client_for):
     c.post(f"/shop/g/{gb.code}", {"action": "leave"})
     assert WaitlistEntry.objects.get().status == WaitlistEntry.LEFT
     assert AuditEvent.objects.filter(action="groupbuy.waitlist_left").exists()
+
+
+def test_a_manager_posts_a_group_buy_with_a_target(shop, personas, client_for):
+    m = client_for(personas.manager_a)
+    form = {"product": shop.product.pk, "title": "目标接龙", "price": "33.00", "stock_cap": 20, "target_boxes": 12,
+            "per_person_limit": 3, "deadline": (timezone.localtime() + datetime.timedelta(days=1)).strftime(
+                "%Y-%m-%dT%H:%M"), "pickup_point": shop.pickup.pk}
+    m.post("/shop/manage/g/new/", form)
+    gb = groupbuys.GroupBuy.objects.get(title="目标接龙")
+    assert gb.target_boxes == 12
+    assert "已接 0 / 12 盒" in m.get(f"/shop/g/{gb.code}").content.decode()
+    assert "目标盒数" in m.post("/shop/manage/g/new/", {**form, "title": "太大", "target_boxes": 30}).content.decode()
