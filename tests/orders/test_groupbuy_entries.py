@@ -12,7 +12,7 @@ from coop.models import AuditEvent, Notification
 from orders.models import Buyer, Order, OrderError, WaitlistEntry
 from orders.services import groupbuys, payments, waitlist
 from orders.services.orders import cancel_unpaid, cancel_unpaid_orders
-from tests.factories import make_group_buy, make_user
+from tests.factories import make_batch, make_group_buy, make_user
 
 
 def buyer(name, phone=None):
@@ -218,3 +218,20 @@ def test_a_manager_posts_a_group_buy_with_a_target(shop, personas, client_for):
     assert gb.target_boxes == 12
     assert "已接 0 / 12 盒" in m.get(f"/shop/g/{gb.code}").content.decode()
     assert "目标盒数" in m.post("/shop/manage/g/new/", {**form, "title": "太大", "target_boxes": 30}).content.decode()
+
+
+def test_the_group_buy_page_stays_light_with_a_long_chain(shop, personas, client_for):
+    """Issue 17: every shop page under 30 KB (HTML + its CSS and JS) on a weak signal in the hills."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    make_batch(shop.coop, weight_class="L", pack_size=10, boxes=50)
+    gb = make_group_buy(shop, personas.manager_a, stock_cap=60, per_person_limit=3)
+    for n in range(30):
+        assert join(gb, buyer(f"买家{n}"), 1, note="放门卫旁边的小卖部")[0] is not None
+    html = client_for(shop.buyer.user).get(f"/shop/g/{gb.code}").content
+    static = Path(settings.BASE_DIR) / "static"
+    assets = sum((static / p).stat().st_size for p in ("css/site.css", "css/shop.css", "js/shop.js"))
+    print(f"group-buy page, 30 entries: HTML {len(html)} B + CSS/JS {assets} B = {len(html) + assets} B")
+    assert len(html) + assets < 30 * 1024
