@@ -378,6 +378,7 @@ def close_due_group_buys(now=None):
     for gb in due:
         if GroupBuy.objects.filter(pk=gb.pk, status=GroupBuy.OPEN).update(status=GroupBuy.CLOSED, closed_at=now):
             log_action(gb, "groupbuy.closed", actor_label=_("系统"), reason=_("到达截止时间"))
+            waitlist.close_waitlist(gb)
             closed += 1
     return closed
 

@@ -137,6 +137,11 @@ def _tell(entry, group_buy, until):
            sms_params={"title": group_buy.title, "boxes": entry.boxes, "code": group_buy.code})
 
 
+def close_waitlist(group_buy):
+    """At the deadline nobody is waiting any more: the line (and any standing offer) lapses."""
+    return group_buy.waitlist.filter(status__in=WaitlistEntry.ACTIVE).update(status=WaitlistEntry.LAPSED)
+
+
 def refresh_open_waitlists(now=None):
     """The periodic pass (with the unpaid-order expiry): every open chain with someone in line gets its
     freed places offered and its lapsed offers moved on."""

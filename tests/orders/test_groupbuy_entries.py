@@ -235,3 +235,16 @@ def test_the_group_buy_page_stays_light_with_a_long_chain(shop, personas, client
     assets = sum((static / p).stat().st_size for p in ("css/site.css", "css/shop.css", "js/shop.js"))
     print(f"group-buy page, 30 entries: HTML {len(html)} B + CSS/JS {assets} B = {len(html) + assets} B")
     assert len(html) + assets < 30 * 1024
+
+
+def test_the_api_gives_target_and_taken_and_closing_ends_the_line(shop, personas, client):
+    from orders.services.orders import close_due_group_buys
+
+    gb = make_group_buy(shop, personas.manager_a, stock_cap=2, per_person_limit=2, target_boxes=2)
+    join(gb, buyer("李四"), 2)
+    _o, entry = join(gb, shop.buyer, 1)
+    data = client.get(f"/api/group-buys/{gb.code}/").json()
+    assert (data["target"], data["taken"]) == (2, 2)
+    close_due_group_buys(now=gb.deadline + datetime.timedelta(minutes=1))
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.LAPSED
