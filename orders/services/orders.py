@@ -229,11 +229,21 @@ def cancel_order(order, *, user=None, actor_label="", reason=""):
     is computed from orders that still hold stock, and a cancelled order holds none."""
     if order.status != Order.PENDING_PAYMENT:
         raise OrderError(_("只有待付款的订单可以取消；已付款的订单请申请退款。"), "not_cancellable")
-    set_status(order, Order.CANCELLED, user=user, actor_label=actor_label, reason=reason or _("买家取消"))
-    close_open_payments(order)
-    if order.group_buy_id:
-        waitlist.offer_freed_places(order.group_buy)  # its boxes are a place for the first in line
+    with transaction.atomic():
+        _free_place(order, lambda: set_status(order, Order.CANCELLED, user=user, actor_label=actor_label,
+                                              reason=reason or _("买家取消")))
+    close_open_payments(order)  # a call to the payment provider: outside the lock
     return order
+
+
+def _free_place(order, cancel, now=None):
+    """Cancel a group-buy entry and offer its boxes to the first in line in one step under the chain's lock:
+    between the two, a newcomer's join would see a free place nobody was offered yet and jump the line."""
+    if order.group_buy_id:
+        lock_keys(order.group_buy.lock_key)
+    cancel()
+    if order.group_buy_id:
+        waitlist.offer_freed_places(order.group_buy, now)
 
 
 def close_open_payments(order):
@@ -248,13 +258,13 @@ def cancel_unpaid(now=None):
     cancelled = 0
     for order in Order.objects.filter(status=Order.PENDING_PAYMENT, pay_by__lt=now).select_related("buyer"):
         try:
-            set_status(order, Order.CANCELLED, actor_label=_("系统"), reason=_("超过 30 分钟未付款，自动取消"))
+            with transaction.atomic():
+                _free_place(order, lambda order=order: set_status(
+                    order, Order.CANCELLED, actor_label=_("系统"), reason=_("超过 30 分钟未付款，自动取消")), now)
         except OrderError:
             continue  # paid (or cancelled) a moment ago: the other side won the compare-and-set
         close_open_payments(order)
         cancelled += 1
-        if order.group_buy_id:
-            waitlist.offer_freed_places(order.group_buy, now)
     return cancelled
 
 
