@@ -10,6 +10,7 @@ cancels an order (and ``orders.services.groupbuys`` builds on both)."""
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -129,8 +130,8 @@ def _tell(entry, group_buy, until):
     if not phone:
         return  # a WeChat-only buyer sees the offer on the page (and on their order list) instead
     body = _("【绿壳蛋】你候补的接龙“%(title)s”有空位了：%(boxes)s 盒为你保留到 %(until)s，"
-             "请打开 /shop/g/%(code)s 接龙。") % {
-        "title": group_buy.title, "boxes": entry.boxes, "code": group_buy.code,
+             "请打开 %(link)s 接龙。") % {
+        "title": group_buy.title, "boxes": entry.boxes, "link": f"{settings.SITE_URL}/shop/g/{group_buy.code}",
         "until": timezone.localtime(until).strftime("%H:%M")}
     notify(event="groupbuy.place_offered", key=f"waitlist:{entry.pk}:offered", body=body,
            cooperative=group_buy.cooperative, phone=phone,
