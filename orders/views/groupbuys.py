@@ -15,7 +15,7 @@ from coop.lib import tenancy
 from coop.lib.files import file_response, sheet_row
 from coop.lib.locking import LockTimeout
 from coop.lib.validators import MAX_BOXES, InvalidNumber, parse_int
-from orders.models import Buyer, GroupBuy, OrderError
+from orders.models import Buyer, GroupBuy, OrderError, WaitlistEntry
 from orders.services import groupbuys, waitlist
 from orders.services.groupbuys import chain, taken_boxes
 from orders.services.orders import pick_up
@@ -50,6 +50,7 @@ def page(request, code):
         "gb": gb, "chain": chain(gb), "bar": bar, "taken": bar["taken"], "left": bar["left"],
         "left_for_me": left_for_me, "remaining": groupbuys.remaining_words(bar["seconds_left"]),
         "joinable": not bar["closed"], "buyer": buyer, "mine": mine, "wait": wait,
+        "waiting": gb.waitlist.filter(status__in=WaitlistEntry.ACTIVE).count(),
         "offer": wait is not None and wait.offer_stands(now), "key": uuid.uuid4().hex,
         "is_leader": _may_lead(request.user, gb), "share_url": request.build_absolute_uri(request.path)}, share)
 

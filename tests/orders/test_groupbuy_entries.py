@@ -44,6 +44,8 @@ def test_a_full_chain_says_full_and_offers_the_waitlist(shop, personas, client_f
     html = client_for(shop.buyer.user).get(f"/shop/g/{gb.code}").content.decode()
     assert "已接 3 / 3 盒" in html and "已满" in html
     assert "加入候补" in html and 'id="join"' not in html
+    join(gb, buyer("王五"), 1)
+    assert "另有 1 人在候补" in client_for(shop.buyer.user).get(f"/shop/g/{gb.code}").content.decode()
 
 
 def test_after_the_deadline_the_page_says_closed_and_takes_no_join(shop, personas, client_for):
