@@ -164,7 +164,7 @@ def _orders(coop, manager, p10, p30, village_point, foshan_point, buyers):
     leader = b["13800000005"]
     gb = GroupBuy.objects.create(
         cooperative=coop, code="ZN2026A", title="紫南村·凉山绿壳蛋第一期接龙", product=p10, price=Decimal("35.00"),
-        stock_cap=12, per_person_limit=3, starts_at=now - datetime.timedelta(hours=2),
+        stock_cap=12, target_boxes=10, per_person_limit=3, starts_at=now - datetime.timedelta(hours=2),
         deadline=now + datetime.timedelta(days=2), pickup_point=foshan_point, leader=leader.user,
         leader_name="阿果", note="以购代捐：每一盒都记在紫南村—莫谷村结对帮扶的账上。周六在紫南村服务站取货。")
     first = place(b["13800000001"], p10, 2, "demo-gb-1", group_buy=gb, address=None)

@@ -88,6 +88,11 @@ ACTION_LABELS = {
     "refund.confirmed": _("线下退款已确认"),
     "groupbuy.posted": _("团购已发布"),
     "groupbuy.closed": _("团购已截单"),
+    "groupbuy.entry_changed": _("接龙已修改"),
+    "groupbuy.waitlisted": _("已加入候补"),
+    "groupbuy.waitlist_left": _("已退出候补"),
+    "groupbuy.place_offered": _("候补有空位，已通知"),
+    "groupbuy.offer_lapsed": _("候补空位已过期"),
     "pledge.registered": _("认购已登记"),
     "statement.issued": _("对账单已开出"),
     # the charter: reports, penalties, appeals
@@ -132,6 +137,7 @@ EVENT_LABELS = {
     "order.cancelled": _("订单已取消"), "order.refunded": _("已退款"),
     "aftersale.requested": _("售后申请已收到"), "aftersale.refunded": _("售后退款"),
     "aftersale.replaced": _("售后补发"), "aftersale.refused": _("售后申请未通过"),
+    "groupbuy.place_offered": _("候补有空位了"),
 }
 
 

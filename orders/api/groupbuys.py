@@ -17,11 +17,18 @@ class GroupBuySerializer(serializers.ModelSerializer):
     pickup_point = serializers.CharField(source="pickup_point.name")
     product_name = serializers.CharField(source="product.name")
     chain = serializers.SerializerMethodField()
+    target = serializers.IntegerField(read_only=True, help_text="进度条的目标盒数（未设目标时等于总量上限）")
+    taken = serializers.SerializerMethodField(help_text="已接盒数：与页面“已接 N 盒”同一个口径（接龙里的有效订单）")
 
     class Meta:
         model = GroupBuy
         fields = ["id", "code", "title", "product", "product_name", "price", "stock_cap", "per_person_limit",
-                  "starts_at", "deadline", "pickup_point", "leader_name", "status", "chain"]
+                  "starts_at", "deadline", "pickup_point", "leader_name", "status", "target", "taken", "chain"]
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_taken(self, obj):
+        # From the chain already read (with_chains' prefetch): the same orders GroupBuy.boxes_taken() counts.
+        return sum(o.boxes or 0 for o in chain(obj))
 
     @extend_schema_field(ChainEntrySerializer(many=True))
     def get_chain(self, obj):

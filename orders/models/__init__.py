@@ -3,7 +3,7 @@
 from .aftersale import AfterSale, AfterSaleError, AfterSalePhoto
 from .buyers import Address, Buyer, LoginCode
 from .catalog import PickupPoint, Product
-from .groupbuys import GroupBuy
+from .groupbuys import GroupBuy, WaitlistEntry
 from .orders import Allocation, Order, OrderError, OrderLine, OrderStatusChange
 from .payments import Payment, PaymentNotification, Refund, SandboxTransaction, TradeBillCheck
 from .programmes import *  # noqa: F401,F403 - pairing programmes (orders/models/programmes.py)
@@ -14,5 +14,5 @@ __all__ = [
     "Address", "Allocation", "Buyer", "CourierFeeRegion", "CourierFees", "GroupBuy", "LoginCode", "Order",
     "OrderError", "OrderLine",
     "OrderStatusChange", "Payment", "PaymentNotification", "PickupPoint", "Product", "Refund",
-    "SandboxTransaction", "TradeBillCheck",
+    "SandboxTransaction", "TradeBillCheck", "WaitlistEntry",
 ]

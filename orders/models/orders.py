@@ -21,7 +21,7 @@ class OrderError(DomainError):
     ``OrderError(message, code="rejected")``; running out of stock (``sold_out``, ``insufficient``)
     answers 409 in the API, every other refusal 400."""
 
-    CONFLICT_CODES = ("sold_out", "insufficient")
+    CONFLICT_CODES = ("sold_out", "insufficient", "full")
 
     def __init__(self, message, code="rejected", **kwargs):
         kwargs.setdefault("status", 409 if code in self.CONFLICT_CODES else 400)

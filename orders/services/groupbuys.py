@@ -1,16 +1,24 @@
-"""Posting a group buy (接龙) and reading its chain. Closing at the deadline lives in orders.services.orders."""
+"""Posting a group buy (接龙), reading its chain, and a buyer's own entry: joining (or the waitlist when it
+is full), changing its boxes, cancelling it. Closing at the deadline lives in orders.services.orders."""
 
 import datetime
+from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Prefetch, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.lib.locking import lock_keys
 from coop.services.audit import log_action
-from orders.models import Buyer, GroupBuy, Order, OrderError, OrderLine
-from orders.services.orders import new_code
+from orders.models import Buyer, GroupBuy, Order, OrderError
+from orders.models.catalog import stock_key
+from orders.services import stock, waitlist
+from orders.services.orders import Item, cancel_order, close_open_payments, new_code, place_order
 
-LIVE = (Order.PENDING_PAYMENT, Order.PAID, Order.PACKED, Order.READY_FOR_PICKUP, Order.COMPLETED, Order.SHIPPED)
+LIVE = GroupBuy.LIVE
+# Refusals that mean "no room": the buyer is offered the waitlist instead.
+NO_ROOM = ("full", "insufficient", "sold_out")
 
 
 def _chain_orders():
@@ -33,12 +41,121 @@ def with_chains(group_buys):
 
 
 def taken_boxes(group_buy):
-    return OrderLine.objects.filter(order__group_buy=group_buy, order__status__in=LIVE).aggregate(
-        n=Sum("boxes"))["n"] or 0
+    return group_buy.boxes_taken()
+
+
+def progress(group_buy, now=None):
+    """What the page's bar says: "已接 37 / 50 盒", its width, and 已满 / 已截止 in those words."""
+    now = now or timezone.now()
+    taken = group_buy.boxes_taken()
+    target = group_buy.target
+    left = waitlist.places_left(group_buy, now)
+    closed = not group_buy.is_joinable(now)
+    return {"taken": taken, "target": target, "left": left, "percent": min(100, taken * 100 // target),
+            "full": left == 0 and not closed, "closed": closed,
+            "seconds_left": max(int((group_buy.deadline - now).total_seconds()), 0)}
+
+
+def remaining_words(seconds):
+    """The countdown as people say it ("还剩 2 天 3 小时"), rendered on the server; the page's script only ticks it."""
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return _("还剩 %(d)s 天 %(h)s 小时") % {"d": days, "h": hours}
+    if hours:
+        return _("还剩 %(h)s 小时 %(m)s 分") % {"h": hours, "m": minutes}
+    return _("还剩 %(m)s 分钟") % {"m": max(minutes, 1)}
+
+
+def own_entry(group_buy, buyer):
+    """The buyer's live entry in the chain (the newest, if an old one was made before entries could change)."""
+    if buyer is None:
+        return None
+    return _chain_orders().filter(group_buy=group_buy, buyer=buyer).last()
+
+
+def join(*, group_buy, buyer, boxes, note="", idempotency_key=None, user=None):
+    """Join the chain, or — when it is full (or the eggs are sold out) — its waitlist.
+    Returns ``(order, None)`` or ``(None, waitlist_entry)``."""
+    mine = own_entry(group_buy, buyer)
+    if mine is not None:
+        raise OrderError(_("你已经接龙了（第 %(n)s 位）：要改数量或取消请用下面的按钮。") % {"n": mine.chain_no},
+                         "already_joined")
+    try:
+        order, _created = place_order(buyer=buyer, items=[Item(group_buy.product, boxes)], group_buy=group_buy,
+                                      note=note, idempotency_key=idempotency_key, user=user)
+    except OrderError as exc:
+        if exc.code not in NO_ROOM:
+            raise
+        return None, waitlist.join_waitlist(group_buy=group_buy, buyer=buyer, boxes=boxes, note=note, user=user)
+    return order, None
+
+
+def _own_unpaid(order, buyer):
+    if order.buyer_id != buyer.pk or order.group_buy_id is None:
+        raise OrderError(_("这不是你的接龙。"), "not_yours", status=403)
+    if order.status != Order.PENDING_PAYMENT:
+        raise OrderError(_("已付款的接龙不能修改或取消；收货后如有问题请在订单页申请售后，其他情况请联系团长。"),
+                         "paid")
+
+
+def change_entry(order, *, buyer, boxes, note=None, user=None):
+    """修改数量 (and the remark) of an unpaid entry: its pending order's one line and total change in place,
+    so the buyer keeps their number in the chain. More boxes are checked like a join — the stock pool's
+    and the chain's locks, then availability (orders.services.stock) and the cap recomputed — fewer
+    free a place for the waitlist. An open payment for the old total is closed: the buyer pays the new one."""
+    _own_unpaid(order, buyer)
+    gb = order.group_buy
+    if not gb.is_joinable():
+        raise OrderError(_("接龙已截止，不能再修改。"), "closed")
+    if boxes < 1 or boxes > gb.per_person_limit:
+        raise OrderError(_("每人限购 %(n)s 盒。") % {"n": gb.per_person_limit}, "limit")
+    if note is not None:
+        note = note.strip()
+        if len(note) > Order._meta.get_field("note").max_length:
+            raise OrderError(_("备注太长了：最多 200 个字。"), "too_long", field="note")
+    product = gb.product
+    with transaction.atomic():
+        lock_keys(stock_key(gb.cooperative_id, product.weight_class, product.pack_size), gb.lock_key)
+        order.refresh_from_db()
+        _own_unpaid(order, buyer)
+        line = order.lines.get()
+        more = boxes - line.boxes
+        if more > 0:
+            left = stock.available_boxes(gb.cooperative_id, product.weight_class, product.pack_size)
+            if more > left:
+                raise OrderError(_("库存不足：最多还能加 %(n)s 盒。") % {"n": left}, "insufficient")
+            room = gb.stock_cap - gb.boxes_taken() - waitlist.held_for_others(gb, buyer)
+            if more > room:
+                raise OrderError(_("接龙名额不足：最多还能加 %(n)s 盒。") % {"n": max(room, 0)}, "insufficient")
+        # Compare-and-set on the status: a payment that lands now wins, and this change is refused.
+        fields = {"total": (gb.price * boxes).quantize(Decimal("0.01"))}
+        if note is not None:
+            fields["note"] = note
+        if not Order.objects.filter(pk=order.pk, status=Order.PENDING_PAYMENT).update(**fields):
+            raise OrderError(_("订单状态已被更新，请刷新后重试。"), "conflict")
+        line.boxes = boxes
+        line.save(update_fields=["boxes"])
+        log_action(order, "groupbuy.entry_changed", user=user, actor_label=buyer.display_name,
+                   data={"code": gb.code, "from": line.boxes - more, "to": boxes,
+                         **({"note": note} if note is not None else {})})
+        if more:
+            close_open_payments(order)
+        if more < 0:
+            waitlist.offer_freed_places(gb)
+    order.refresh_from_db()
+    return order
+
+
+def cancel_entry(order, *, buyer, user=None):
+    """取消接龙: the unpaid order is cancelled (orders.services.orders.cancel_order), which offers its place on."""
+    _own_unpaid(order, buyer)
+    return cancel_order(order, user=user, actor_label=buyer.display_name, reason=_("买家取消接龙"))
 
 
 def create_group_buy(*, cooperative, product, title, price, stock_cap, per_person_limit, deadline, pickup_point,
-                     user, leader_phone="", leader_name="", note="", starts_at=None):
+                     user, leader_phone="", leader_name="", note="", starts_at=None, target_boxes=None):
     """Post a chain. The leader is the buyer with ``leader_phone`` (so they can check off pickups on
     their own phone) or, without one, the manager posting it."""
     now = timezone.now()
@@ -49,6 +166,8 @@ def create_group_buy(*, cooperative, product, title, price, stock_cap, per_perso
         raise OrderError(_("截止时间至少要在 30 分钟之后。"), "deadline")
     if per_person_limit > stock_cap:
         raise OrderError(_("每人限购不能超过总量上限。"), "limit")
+    if target_boxes is not None and not 1 <= target_boxes <= stock_cap:
+        raise OrderError(_("目标盒数要在 1 到总量上限之间。"), "target")
     leader = user
     if leader_phone:
         buyer = Buyer.objects.filter(phone=leader_phone.replace(" ", "")).select_related("user").first()
@@ -60,7 +179,8 @@ def create_group_buy(*, cooperative, product, title, price, stock_cap, per_perso
         code = new_code(7)
     gb = GroupBuy.objects.create(
         cooperative=cooperative, code=code, title=title[:80], product=product, price=price, stock_cap=stock_cap,
-        per_person_limit=per_person_limit, starts_at=starts_at, deadline=deadline, pickup_point=pickup_point,
+        per_person_limit=per_person_limit, target_boxes=target_boxes,
+        starts_at=starts_at, deadline=deadline, pickup_point=pickup_point,
         leader=leader, leader_name=(leader_name or leader.get_username())[:30], note=note)
     log_action(gb, "groupbuy.posted", user=user, data={"code": code, "stock_cap": stock_cap, "price": str(price)})
     return gb

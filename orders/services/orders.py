@@ -24,7 +24,7 @@ from coop.models import Batch
 from coop.services.audit import log_action
 from orders.models import Allocation, GroupBuy, Order, OrderError, OrderLine, OrderStatusChange
 from orders.models.catalog import stock_key
-from orders.services import regions, shipping, stock
+from orders.services import regions, shipping, stock, waitlist
 from orders.services.payments import close_payment
 from orders.services.programmes import attribute_new_order
 from orders.services.status import set_status
@@ -156,6 +156,8 @@ def place_order(*, buyer, items, fulfilment=Order.COURIER, pickup_point=None, ad
                 chain_no = _check_group_buy(group_buy, buyer, items[0].boxes)
             order = _write_order(buyer, cooperative_id, items, fulfilment, pickup_point, address, group_buy,
                                  chain_no, note, idempotency_key)
+            if group_buy is not None:
+                waitlist.entry_joined(group_buy, buyer, order)
             log_action(order, "order.placed", user=user, actor_label=buyer.display_name,
                        data={"total": str(order.total), "lines": [[i.product.pk, i.boxes] for i in items]})
             # 以购代捐: the programme of the link the buyer came by, or their organisation's default.
@@ -184,12 +186,17 @@ def _check_availability(cooperative_id, items):
 
 
 def _check_group_buy(group_buy, buyer, boxes):
-    live = group_buy.orders.exclude(status__in=(Order.CANCELLED, Order.REFUNDED, Order.REFUND_PENDING))
-    taken = OrderLine.objects.filter(order__in=live).aggregate(n=Sum("boxes"))["n"] or 0
-    if taken + boxes > group_buy.stock_cap:
-        left = max(group_buy.stock_cap - taken, 0)
+    # The chain's own count (GroupBuy.boxes_taken, the page's "已接 N 盒"), plus the boxes a standing
+    # waitlist offer keeps for someone else: a freed place goes to the first in line, not the fastest.
+    taken = group_buy.boxes_taken()
+    kept = waitlist.held_for_others(group_buy, buyer)
+    if taken + kept + boxes > group_buy.stock_cap:
+        left = max(group_buy.stock_cap - taken - kept, 0)
+        if left == 0:
+            raise OrderError(_("接龙已满。"), "full")
         raise OrderError(_("接龙名额不足：仅剩 %(n)s 盒。") % {"n": left}, "insufficient")
-    mine = OrderLine.objects.filter(order__in=live.filter(buyer=buyer)).aggregate(n=Sum("boxes"))["n"] or 0
+    mine = OrderLine.objects.filter(order__group_buy=group_buy, order__buyer=buyer,
+                                    order__status__in=GroupBuy.LIVE).aggregate(n=Sum("boxes"))["n"] or 0
     if mine + boxes > group_buy.per_person_limit:
         raise OrderError(_("每人限购 %(n)s 盒，你已接龙 %(m)s 盒。") % {"n": group_buy.per_person_limit, "m": mine},
                          "limit")
@@ -230,12 +237,24 @@ def cancel_order(order, *, user=None, actor_label="", reason=""):
     is computed from orders that still hold stock, and a cancelled order holds none."""
     if order.status != Order.PENDING_PAYMENT:
         raise OrderError(_("只有待付款的订单可以取消；已付款的订单请申请退款。"), "not_cancellable")
-    set_status(order, Order.CANCELLED, user=user, actor_label=actor_label, reason=reason or _("买家取消"))
-    _close_open_payments(order)
+    with transaction.atomic():
+        _free_place(order, lambda: set_status(order, Order.CANCELLED, user=user, actor_label=actor_label,
+                                              reason=reason or _("买家取消")))
+    close_open_payments(order)  # a call to the payment provider: outside the lock
     return order
 
 
-def _close_open_payments(order):
+def _free_place(order, cancel, now=None):
+    """Cancel a group-buy entry and offer its boxes to the first in line in one step under the chain's lock:
+    between the two, a newcomer's join would see a free place nobody was offered yet and jump the line."""
+    if order.group_buy_id:
+        lock_keys(order.group_buy.lock_key)
+    cancel()
+    if order.group_buy_id:
+        waitlist.offer_freed_places(order.group_buy, now)
+
+
+def close_open_payments(order):
 
     for payment in order.payments.filter(status="created"):
         close_payment(payment)
@@ -247,10 +266,12 @@ def cancel_unpaid(now=None):
     cancelled = 0
     for order in Order.objects.filter(status=Order.PENDING_PAYMENT, pay_by__lt=now).select_related("buyer"):
         try:
-            set_status(order, Order.CANCELLED, actor_label=_("系统"), reason=_("超过 30 分钟未付款，自动取消"))
+            with transaction.atomic():
+                _free_place(order, lambda order=order: set_status(
+                    order, Order.CANCELLED, actor_label=_("系统"), reason=_("超过 30 分钟未付款，自动取消")), now)
         except OrderError:
             continue  # paid (or cancelled) a moment ago: the other side won the compare-and-set
-        _close_open_payments(order)
+        close_open_payments(order)
         cancelled += 1
     return cancelled
 
@@ -375,13 +396,17 @@ def close_due_group_buys(now=None):
     for gb in due:
         if GroupBuy.objects.filter(pk=gb.pk, status=GroupBuy.OPEN).update(status=GroupBuy.CLOSED, closed_at=now):
             log_action(gb, "groupbuy.closed", actor_label=_("系统"), reason=_("到达截止时间"))
+            waitlist.close_waitlist(gb)
             closed += 1
     return closed
 
 
 @shared_task(name="orders.tasks.cancel_unpaid_orders")
 def cancel_unpaid_orders():
-    return cancel_unpaid()
+    cancelled = cancel_unpaid()
+    # Offers not taken in time move on to the next in line, and places freed by refunds are offered.
+    waitlist.refresh_open_waitlists()
+    return cancelled
 
 
 @shared_task(name="orders.tasks.close_due_group_buys")

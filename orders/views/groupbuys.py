@@ -15,9 +15,10 @@ from coop.lib import tenancy
 from coop.lib.files import file_response, sheet_row
 from coop.lib.locking import LockTimeout
 from coop.lib.validators import MAX_BOXES, InvalidNumber, parse_int
-from orders.models import Buyer, GroupBuy, OrderError
-from orders.services.groupbuys import LIVE, chain, taken_boxes
-from orders.services.orders import Item, pick_up, place_order
+from orders.models import Buyer, GroupBuy, OrderError, WaitlistEntry
+from orders.services import groupbuys, waitlist
+from orders.services.groupbuys import chain, taken_boxes
+from orders.services.orders import pick_up
 from orders.views.base import absolute, current_buyer, render_shared, wechat_share
 
 
@@ -27,36 +28,78 @@ def page(request, code):
     if request.method == "POST":
         if buyer is None:
             return redirect(f"/shop/login/?next=/shop/g/{code}")
+        answer = _act(request, gb, buyer)
+        if answer is not None:
+            return answer
+        return redirect("shop:groupbuy", code=gb.code)
+    now = timezone.now()
+    bar = groupbuys.progress(gb, now)
+    mine = groupbuys.own_entry(gb, buyer)
+    wait = waitlist.active_entry(gb, buyer)
+    # The boxes this buyer may join with: a standing offer of theirs is theirs to take.
+    left_for_me = bar["left"]
+    if buyer is not None:
+        left_for_me = max(gb.stock_cap - bar["taken"] - waitlist.held_for_others(gb, buyer, now), 0)
+    share = wechat_share(
+        request, title=f"{gb.title} ¥{gb.price}",
+        desc=_("%(d)s 截止 · %(p)s 自提 · 已接 %(t)s / %(g)s 盒") % {
+            "d": timezone.localtime(gb.deadline).strftime("%m-%d %H:%M"), "p": gb.pickup_point.name,
+            "t": bar["taken"], "g": bar["target"]},
+        link=absolute(request.path), image=absolute(reverse("shop:groupbuy-poster", args=[gb.code])))
+    return render_shared(request, "orders/groupbuy.html", {
+        "gb": gb, "chain": chain(gb), "bar": bar, "taken": bar["taken"], "left": bar["left"],
+        "left_for_me": left_for_me, "remaining": groupbuys.remaining_words(bar["seconds_left"]),
+        "joinable": not bar["closed"], "buyer": buyer, "mine": mine, "wait": wait,
+        "waiting": gb.waitlist.filter(status__in=WaitlistEntry.ACTIVE).count(),
+        "offer": wait is not None and wait.offer_stands(now), "key": uuid.uuid4().hex,
+        "is_leader": _may_lead(request.user, gb), "share_url": request.build_absolute_uri(request.path)}, share)
+
+
+def _act(request, gb, buyer):
+    """One POST of the page: 接龙 (or 候补 when full), 修改数量, 取消接龙, 退出候补. Errors become a message."""
+    action = request.POST.get("action", "join")
+    try:
+        if action == "leave":
+            entry = waitlist.active_entry(gb, buyer)
+            if entry is None:
+                raise OrderError(_("你已经不在候补里了。"), "not_waiting")
+            waitlist.leave_waitlist(entry, user=request.user)
+            messages.success(request, _("已退出候补。"))
+            return None
+        if action in ("change", "cancel"):
+            order = gb.orders.filter(number=request.POST.get("order", ""), buyer=buyer).first()
+            if order is None:
+                raise OrderError(_("没有找到你的这条接龙。"), "not_found")
+            if action == "cancel":
+                groupbuys.cancel_entry(order, buyer=buyer, user=request.user)
+                messages.success(request, _("已取消接龙。"))
+                return None
+            boxes = parse_int(request.POST.get("boxes"), minimum=1, maximum=MAX_BOXES, label=_("盒数"))
+            order = groupbuys.change_entry(order, buyer=buyer, boxes=boxes, note=request.POST.get("note"),
+                                           user=request.user)
+            messages.success(request, _("已改为 %(n)s 盒，共 ¥%(t)s。") % {"n": boxes, "t": order.total})
+            return None
         name = request.POST.get("name", "").strip()
         if name and name != buyer.name:
             Buyer.objects.filter(pk=buyer.pk).update(name=name[:60])
             buyer.name = name[:60]
-        try:
-            boxes = parse_int(request.POST.get("boxes") or "1", minimum=1, maximum=MAX_BOXES, label=_("盒数"))
-            order, _created = place_order(buyer=buyer, items=[Item(gb.product, boxes)], group_buy=gb,
-                                          note=request.POST.get("note", ""),
-                                          idempotency_key=request.POST.get("key") or None, user=request.user)
-        except InvalidNumber as exc:
-            messages.error(request, str(exc))
-        except LockTimeout:
-            messages.error(request, _("接龙的人太多了，请稍后再试。"))
-        except OrderError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("接龙成功，你是第 %(n)s 位。请在 30 分钟内付款。") % {"n": order.chain_no})
-            return redirect("shop:order", number=order.number)
-    taken = taken_boxes(gb)
-    mine = gb.orders.filter(buyer=buyer, status__in=LIVE) if buyer else []
-    share = wechat_share(
-        request, title=f"{gb.title} ¥{gb.price}",
-        desc=_("%(d)s 截止 · %(p)s 自提 · 仅剩 %(n)s 盒") % {
-            "d": timezone.localtime(gb.deadline).strftime("%m-%d %H:%M"), "p": gb.pickup_point.name,
-            "n": max(gb.stock_cap - taken, 0)},
-        link=absolute(request.path), image=absolute(reverse("shop:groupbuy-poster", args=[gb.code])))
-    return render_shared(request, "orders/groupbuy.html", {
-        "gb": gb, "chain": chain(gb), "taken": taken, "left": max(gb.stock_cap - taken, 0),
-        "joinable": gb.is_joinable(), "buyer": buyer, "mine": mine, "key": uuid.uuid4().hex,
-        "is_leader": _may_lead(request.user, gb), "share_url": request.build_absolute_uri(request.path)}, share)
+        boxes = parse_int(request.POST.get("boxes") or "1", minimum=1, maximum=MAX_BOXES, label=_("盒数"))
+        order, entry = groupbuys.join(group_buy=gb, buyer=buyer, boxes=boxes, note=request.POST.get("note", ""),
+                                      idempotency_key=request.POST.get("key") or None, user=request.user)
+    except InvalidNumber as exc:
+        messages.error(request, str(exc))
+    except LockTimeout:
+        messages.error(request, _("接龙的人太多了，请稍后再试。"))
+    except OrderError as exc:
+        messages.error(request, exc.message)
+    else:
+        if order is None:
+            messages.success(request, _("接龙已满，已为你登记候补（%(n)s 盒）。有空位时会通知你，并为你保留 30 分钟。")
+                             % {"n": entry.boxes})
+            return None
+        messages.success(request, _("接龙成功，你是第 %(n)s 位。请在 30 分钟内付款。") % {"n": order.chain_no})
+        return redirect("shop:order", number=order.number)
+    return None
 
 
 def _may_lead(user, gb):
@@ -109,10 +152,12 @@ def _xlsx(gb, rows):
     ws = wb.active
     ws.title = _("接龙汇总")
     ws.append(sheet_row([gb.title, gb.product.name, f"¥{gb.price}", gb.pickup_point.name]))
-    ws.append([_("序号"), _("买家"), _("手机尾号"), _("盒数"), _("金额（元）"), _("状态"), _("取货码"), _("已取货")])
+    ws.append([_("序号"), _("买家"), _("手机尾号"), _("盒数"), _("金额（元）"), _("状态"), _("取货码"), _("已取货"),
+               _("备注")])
     for o in rows:
         ws.append(sheet_row([o.chain_no, o.buyer.name or o.buyer.chain_name, (o.buyer.phone or "")[-4:], o.boxes,
-                             o.total, o.get_status_display(), o.pickup_code, _("是") if o.picked_up_at else ""]))
+                             o.total, o.get_status_display(), o.pickup_code, _("是") if o.picked_up_at else "",
+                             o.note]))
     buf = io.BytesIO()
     wb.save(buf)
     resp = file_response(buf.getvalue(), f"groupbuy-{gb.code}.xlsx", download=True)

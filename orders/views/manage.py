@@ -170,6 +170,8 @@ class GroupBuyForm(forms.Form):
     title = forms.CharField(max_length=80, label=_l("标题"))
     price = forms.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"), label=_l("团购价（元/盒）"))
     stock_cap = forms.IntegerField(min_value=1, max_value=10000, label=_l("总量上限（盒）"))
+    target_boxes = forms.IntegerField(min_value=1, max_value=10000, required=False,
+                                      label=_l("目标（盒，进度条显示“已接 N / 目标”；留空为总量上限）"))
     per_person_limit = forms.IntegerField(min_value=1, max_value=1000, initial=3, label=_l("每人限购（盒）"))
     deadline = forms.DateTimeField(label=_l("截止时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                                    input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])

@@ -35,6 +35,23 @@
       if (!window.confirm(b.getAttribute("data-confirm"))) { e.preventDefault(); }
     });
   });
+  // Group buy countdown: the server wrote the remaining time; this only ticks it down once a second
+  // (the words come from the page, translated there). At zero it says 已截止; the server decides the rest.
+  var cd = document.getElementById("gb-countdown");
+  if (cd) {
+    var end = Date.now() + parseInt(cd.getAttribute("data-seconds"), 10) * 1000;
+    var show = function () {
+      var s = Math.max(0, Math.floor((end - Date.now()) / 1000));
+      if (s === 0) { cd.textContent = cd.getAttribute("data-end"); return false; }
+      var d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
+      var fmt = d ? cd.getAttribute("data-d") : h ? cd.getAttribute("data-h") : cd.getAttribute("data-m");
+      cd.textContent = fmt.replace("{d}", d).replace("{h}", h).replace("{m}", m).replace("{s}", s % 60);
+      return true;
+    };
+    if (show()) {
+      var timer = window.setInterval(function () { if (!show()) { window.clearInterval(timer); } }, 1000);
+    }
+  }
   // Forms submit once: a double tap on a slow network must not post twice (the server is
   // idempotent anyway, this just saves the round trip).
   document.querySelectorAll("form").forEach(function (f) {
