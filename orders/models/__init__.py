@@ -2,7 +2,7 @@
 
 from .aftersale import AfterSale, AfterSaleError, AfterSalePhoto
 from .buyers import Address, Buyer, LoginCode
-from .catalog import PickupPoint, Product
+from .catalog import PickupPoint, Product, ProductPhoto
 from .groupbuys import GroupBuy
 from .orders import Allocation, Order, OrderError, OrderLine, OrderStatusChange
 from .payments import Payment, PaymentNotification, Refund, SandboxTransaction, TradeBillCheck
@@ -11,6 +11,6 @@ from .programmes import *  # noqa: F401,F403 - pairing programmes (orders/models
 __all__ = [
     "AfterSale", "AfterSaleError", "AfterSalePhoto",
     "Address", "Allocation", "Buyer", "GroupBuy", "LoginCode", "Order", "OrderError", "OrderLine",
-    "OrderStatusChange", "Payment", "PaymentNotification", "PickupPoint", "Product", "Refund",
+    "OrderStatusChange", "Payment", "PaymentNotification", "PickupPoint", "Product", "ProductPhoto", "Refund",
     "SandboxTransaction", "TradeBillCheck",
 ]
