@@ -56,6 +56,7 @@ def test_manager_uploads_and_the_buyer_sees_light_pages(phone, browser, live_ser
     # The box has the photo's shape before and after it loads (width/height set): 4:3 at ≈ 328 CSS px.
     assert 300 <= box["width"] <= 360 and abs(box["height"] / box["width"] - 0.75) < 0.01
     assert buyer.locator(".photo img").nth(1).get_attribute("loading") == "lazy"
+    expect(buyer.get_by_text("共 2 张照片，左右滑动看")).to_be_visible()
     screenshot(buyer, "product-photos-product")
     buyer.context.close()
 
