@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "coop.lib.context_processors.site",
+                "coop.lib.context_processors.save_data",
             ],
         },
     },

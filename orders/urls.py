@@ -20,6 +20,7 @@ urlpatterns = [
     path("shop/p/<int:pk>/", shop.product_detail, name="product"),
     path("shop/p/<int:pk>/poster.png", posters.product_poster, name="product-poster"),
     path("shop/cart/", shop.cart, name="cart"),
+    path("shop/text-only/", shop.text_only_mode, name="text-only"),
     path("shop/cart/update/", shop.cart_update, name="cart-update"),
     path("shop/checkout/", shop.checkout, name="checkout"),
     path("shop/orders/", shop.my_orders, name="my-orders"),
@@ -49,6 +50,8 @@ urlpatterns = [
     path("shop/manage/packing/", manage.packing_list, name="manage-packing"),
     path("shop/manage/g/new/", manage.groupbuy_new, name="manage-groupbuy-new"),
     path("shop/manage/pickup/", manage.pickup_list, name="manage-pickup"),
+    path("shop/manage/p/<int:pk>/photos/", manage.product_photos, name="manage-product-photos"),
+    path("shop/manage/p/<int:pk>/photos/delete/", manage.product_photo_delete, name="manage-product-photo-delete"),
     path("shop/manage/o/<str:number>/", manage.order_page, name="manage-order"),
     path("shop/manage/o/<str:number>/action/", manage.order_action, name="manage-order-action"),
 ]

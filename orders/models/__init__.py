@@ -2,7 +2,7 @@
 
 from .aftersale import AfterSale, AfterSaleError, AfterSalePhoto
 from .buyers import Address, Buyer, LoginCode
-from .catalog import PickupPoint, Product
+from .catalog import PickupPoint, Product, ProductPhoto
 from .groupbuys import GroupBuy, WaitlistEntry
 from .orders import Allocation, Order, OrderError, OrderLine, OrderStatusChange
 from .payments import Payment, PaymentNotification, Refund, SandboxTransaction, TradeBillCheck
@@ -13,6 +13,6 @@ __all__ = [
     "AfterSale", "AfterSaleError", "AfterSalePhoto",
     "Address", "Allocation", "Buyer", "CourierFeeRegion", "CourierFees", "GroupBuy", "LoginCode", "Order",
     "OrderError", "OrderLine",
-    "OrderStatusChange", "Payment", "PaymentNotification", "PickupPoint", "Product", "Refund",
+    "OrderStatusChange", "Payment", "PaymentNotification", "PickupPoint", "Product", "ProductPhoto", "Refund",
     "SandboxTransaction", "TradeBillCheck", "WaitlistEntry",
 ]

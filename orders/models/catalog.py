@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -22,7 +23,6 @@ class Product(models.Model):
     price = models.DecimalField(_("价格（元/盒）"), max_digits=10, decimal_places=2,
                                 validators=[MinValueValidator(Decimal("0.01"))])
     description = models.TextField(_("介绍"), blank=True)
-    photo = models.ImageField(_("照片"), upload_to="products/", blank=True)
     per_order_limit = models.PositiveIntegerField(_("每单限购（盒）"), default=10, validators=[MinValueValidator(1)])
     active = models.BooleanField(_("在售"), default=True)
     sort_order = models.IntegerField(_("排序"), default=0)
@@ -39,6 +39,41 @@ class Product(models.Model):
     @property
     def stock_key(self):
         return stock_key(self.cooperative_id, self.weight_class, self.pack_size)
+
+
+class ProductPhoto(models.Model):
+    """A photo of a product, cleaned at upload (``orders.services.catalog.add_product_photo``): the picture
+    re-encoded without EXIF/GPS and its two thumbnails, made once there so no page view ever resizes.
+
+    Product photos are public (they are published on the shop), so they live under MEDIA like the rest.
+    Each file's pixel size is stored so pages set ``width``/``height`` (no layout shift) without opening it.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="photos", verbose_name=_("商品"))
+    image = models.ImageField(_("照片"), upload_to="products/", width_field="width", height_field="height")
+    width = models.PositiveIntegerField(_("宽（像素）"), default=0)
+    height = models.PositiveIntegerField(_("高（像素）"), default=0)
+    # 320 px for the list's thumbnail and a 1× phone; 720 px for the product page on a 2× phone.
+    thumb_small = models.ImageField(_("小图"), upload_to="products/thumbs/",
+                                    width_field="small_width", height_field="small_height")
+    small_width = models.PositiveIntegerField(default=0)
+    small_height = models.PositiveIntegerField(default=0)
+    thumb_large = models.ImageField(_("中图"), upload_to="products/thumbs/",
+                                    width_field="large_width", height_field="large_height")
+    large_width = models.PositiveIntegerField(default=0)
+    large_height = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(_("顺序"), default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("上传人"))
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("商品照片")
+        verbose_name_plural = _("商品照片")
+        ordering = ["product_id", "position", "id"]
+
+    def __str__(self):
+        return f"{self.product} #{self.position}"
 
 
 def stock_key(cooperative_id, weight_class, pack_size):

@@ -34,9 +34,12 @@ def _font(size):
 
 
 def _photo(product):
-    if product.photo:
+    # The product's first photo at 720 px (the poster is 750 wide): already cleaned and small, so a poster
+    # never decodes the full upload.
+    first = product.photos.first() if product is not None else None
+    if first is not None:
         try:
-            with product.photo.open("rb") as fh:
+            with first.thumb_large.open("rb") as fh:
                 img = Image.open(fh)
                 img.load()
                 return img.convert("RGB")

@@ -1,4 +1,4 @@
-"""Managers' shop pages: order queue, packing and pickup lists (print), one order's actions."""
+"""Managers' shop pages: order queue, packing and pickup lists (print), one order's actions, product photos."""
 
 from decimal import Decimal
 from functools import wraps
@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,8 +19,8 @@ from coop.lib import tenancy
 from coop.lib.locking import LockTimeout
 from coop.lib.validators import InvalidNumber, parse_id
 from coop.services import twofactor
-from orders.models import AfterSale, AfterSaleError, Order, OrderError, PickupPoint, Product
-from orders.services import aftersale, payments, stock
+from orders.models import AfterSale, AfterSaleError, Order, OrderError, PickupPoint, Product, ProductPhoto
+from orders.services import aftersale, catalog, payments, stock
 from orders.services.groupbuys import create_group_buy
 from orders.services.orders import (
     TO_HAND_OVER,
@@ -62,7 +63,9 @@ def queue(request):
                .select_related("order", "line").order_by("created_at")[:100])
     return render(request, "orders/manage_queue.html", {
         "orders": orders.filter(status=status)[:200], "status": status, "statuses": Order.STATUSES,
-        "counts": counts, "shortfalls": _shortfalls(request), "aftersales": waiting})
+        "counts": counts, "shortfalls": _shortfalls(request), "aftersales": waiting,
+        "products": catalog.managed_products(request.user).annotate(n_photos=Count("photos")).order_by(
+            "cooperative_id", "sort_order", "id")[:50]})
 
 
 def _shortfalls(request):
@@ -201,3 +204,36 @@ def groupbuy_new(request):
             messages.success(request, _("接龙已发布，把链接或海报发到群里吧。"))
             return redirect("shop:groupbuy", code=gb.code)
     return render(request, "orders/manage_groupbuy.html", {"form": form})
+
+
+@manager_required
+def product_photos(request, pk):
+    """One product's photos: upload (POST, one picture at a time) and the ones published, each deletable."""
+    product = get_object_or_404(catalog.managed_products(request.user), pk=pk)
+    if request.method == "POST":
+        upload = request.FILES.get("photo")
+        try:
+            if upload is None:
+                raise catalog.CatalogError(_("请选择一张照片。"))
+            catalog.add_product_photo(product, upload, user=request.user)
+        except (catalog.CatalogError, LockTimeout) as exc:
+            messages.error(request, getattr(exc, "message", None) or _("系统繁忙，请稍后再试。"))
+        else:
+            messages.success(request, _("照片已上传，商城里已经能看到。"))
+        return redirect("shop:manage-product-photos", pk=product.pk)
+    return render(request, "orders/manage_photos.html", {
+        "product": product, "photos": product.photos.all(), "limit": catalog.MAX_PRODUCT_PHOTOS})
+
+
+@manager_required
+@require_POST
+def product_photo_delete(request, pk):
+    product = get_object_or_404(catalog.managed_products(request.user), pk=pk)
+    try:
+        photo = product.photos.get(pk=parse_id(request.POST.get("photo")))
+    except (InvalidNumber, ProductPhoto.DoesNotExist):
+        messages.error(request, _("这张照片已经不在了。"))
+    else:
+        catalog.delete_product_photo(photo, user=request.user)
+        messages.success(request, _("照片已删除。"))
+    return redirect("shop:manage-product-photos", pk=product.pk)

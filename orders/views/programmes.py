@@ -8,7 +8,6 @@
 """
 
 import datetime
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
@@ -81,7 +80,7 @@ def programme_poster(request, code):
     png = render_poster(title=programme.name, price_text=_("以购代捐 · 消费帮扶"),
                         caption=f"{programme.east_organisation} → {villages or programme.cooperative.name}",
                         url=settings.SITE_URL.rstrip("/") + reverse("shop:programme-link", args=[programme.code]),
-                        photo=_photo(product or SimpleNamespace(photo=None)))
+                        photo=_photo(product))
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "max-age=300"
     return response

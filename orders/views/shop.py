@@ -6,19 +6,23 @@ from urllib.parse import quote
 import qrcode
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from qrcode.image.svg import SvgPathImage
 
 from coop.lib.client import client_ip
+from coop.lib.context_processors import TEXT_ONLY_COOKIE
 from coop.lib.errors import DomainError
 from coop.lib.locking import LockTimeout
+from coop.lib.redirects import safe_next
 from coop.lib.validators import MAX_BOXES, InvalidNumber, optional_id, parse_id, parse_int
-from orders.models import GroupBuy, Order, OrderError, PickupPoint, Product
+from orders.models import GroupBuy, Order, OrderError, PickupPoint, Product, ProductPhoto
 from orders.services import aftersale, payments, shipping, stock
 from orders.services import programmes as programme_service
 from orders.services.buyers import own_address
@@ -27,14 +31,24 @@ from orders.services.payments.base import Payer
 from orders.views.base import absolute, buyer_required, cart_items, render_shared, save_cart, wechat_share
 
 
+def _with_photos(products):
+    return products.prefetch_related(Prefetch("photos", queryset=ProductPhoto.objects.order_by("position", "id")))
+
+
+def _light(response):
+    # The page differs by the data-saver header (no pictures), so a cache must key on it.
+    patch_vary_headers(response, ["Save-Data"])
+    return response
+
+
 def home(request):
-    products = stock.with_availability(Product.objects.filter(active=True).select_related("cooperative"))
+    products = stock.with_availability(_with_photos(Product.objects.filter(active=True).select_related("cooperative")))
 
     group_buys = [g for g in GroupBuy.objects.filter(status=GroupBuy.OPEN).select_related("product")
                   if g.is_joinable()]
-    return render_shared(request, "orders/home.html", {"products": products, "group_buys": group_buys,
-                                                       "cart_count": sum(cart_items(request).values())},
-                         _programme_share(request))
+    return _light(render_shared(request, "orders/home.html", {
+        "products": products, "group_buys": group_buys, "cart_count": sum(cart_items(request).values())},
+        _programme_share(request)))
 
 
 def _programme_share(request):
@@ -50,16 +64,31 @@ def _programme_share(request):
 
 
 def product_detail(request, pk):
-    product = get_object_or_404(Product.objects.select_related("cooperative"), pk=pk, active=True)
+    product = get_object_or_404(_with_photos(Product.objects.select_related("cooperative")), pk=pk, active=True)
     product.left = stock.product_availability(product)
     share_url = request.build_absolute_uri(request.path)
-    image = product.photo.url if product.photo else reverse("shop:product-poster", args=[product.pk])
+    photos = list(product.photos.all())
+    image = photos[0].thumb_large.url if photos else reverse("shop:product-poster", args=[product.pk])
     share = wechat_share(request, title=f"{product.name} ¥{product.price}",
                          desc=(product.description or product.cooperative.name)[:60],
                          link=absolute(request.path), image=absolute(image))
-    return render_shared(request, "orders/product.html", {
-        "product": product, "share_url": share_url, "limit": min(product.per_order_limit, product.left),
-        "cart_count": sum(cart_items(request).values())}, share)
+    return _light(render_shared(request, "orders/product.html", {
+        "product": product, "photos": photos, "share_url": share_url,
+        "limit": min(product.per_order_limit, product.left), "cart_count": sum(cart_items(request).values())},
+        share))
+
+
+@require_POST
+def text_only_mode(request):
+    """省流量: the buyer's choice of pages without pictures, kept in a cookie for a year (no account needed)."""
+    response = redirect(safe_next(request, reverse("shop:home"), under="/shop/"))
+    if request.POST.get("on") == "1":
+        response.set_cookie(TEXT_ONLY_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        messages.info(request, _("已开启省流量：页面不显示图片。"))
+    else:
+        response.delete_cookie(TEXT_ONLY_COOKIE, samesite="Lax")
+        messages.info(request, _("已关闭省流量：页面显示商品照片。"))
+    return response
 
 
 @require_POST

@@ -552,6 +552,8 @@ ROUTES = {
     "shop/manage/o/<str:number>/": Rule(read=MANAGER_A),
     "shop/manage/o/<str:number>/action/": Rule(read=NOBODY),
     "shop/manage/packing/": Rule(read=MANAGERS),
+    "shop/manage/p/<int:pk>/photos/": Rule(read=MANAGER_A),
+    "shop/manage/p/<int:pk>/photos/delete/": Rule(read=NOBODY),
     "shop/manage/pickup/": Rule(read=MANAGERS),
     "shop/me/": Rule(read=SIGNED_IN),
     # The buyer's own address (another buyer's answers 404 like a missing one); GET of delete only asks.
@@ -559,6 +561,7 @@ ROUTES = {
     "shop/me/addresses/<str:address_id>/delete/": Rule(read=BUYER_A),
     # Public data (the statistics bureau's divisions), cached by the browser.
     "shop/regions/<str:province>.json": Rule(read=EVERYONE),
+    "shop/text-only/": Rule(read=NOBODY),
     "shop/orders/": Rule(read=SIGNED_IN),
     "shop/orders/<str:number>/": Rule(read=BUYER_A),
     "shop/orders/<str:number>/cancel/": Rule(read=NOBODY),
