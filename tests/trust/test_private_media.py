@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import clear_url_caches
 
-from orders.models import AfterSalePhoto, Product
+from orders.models import AfterSalePhoto, Product, ProductPhoto
 from quality.models import ReportPhoto
 from tests.trust.world import build_world, photo_bytes
 
@@ -113,9 +113,10 @@ def debug_urls(settings):
 def test_the_direct_media_path_of_a_private_file_is_404_in_debug(world, debug_urls):
     report_photo, aftersale_photo = _photos(world)
     product = Product.objects.filter(cooperative=world.personas.coop_a).first()
-    product.photo.save("eggs.jpg", ContentFile(photo_bytes("green")))
+    published = ProductPhoto(product=product)  # a product photo: published, so public
+    published.image.save("eggs.jpg", ContentFile(photo_bytes("green")), save=False)
     anyone = _client()
-    assert anyone.get(product.photo.url).status_code == 200  # public media still served
+    assert anyone.get(published.image.url).status_code == 200  # public media still served
     for photo in (report_photo, aftersale_photo):
         name = photo.image.name
         for path in (f"/media/{name}", f"/media/private/{name}", f"/media/./private/{name}",
