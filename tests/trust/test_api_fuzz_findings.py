@@ -33,3 +33,25 @@ def test_an_escalation_ladder_for_one_defect_is_still_adopted(personas, api_for,
     resp = api_for(personas.manager_a).post("/api/charters/", {**ASSEMBLY, "clauses": clauses}, format="json")
     assert resp.status_code == 201, resp.content
     assert Charter.objects.get(pk=resp.json()["id"]).clauses.count() == 3
+
+
+def _schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def test_the_schema_lets_an_appeal_be_undecided():
+    """GET /api/appeals/ answered ``"decision": ""`` for a pending appeal; the schema allowed only the three
+    decisions (a read-only field loses the model's blank=True)."""
+    decision = _schema()["components"]["schemas"]["Appeal"]["properties"]["decision"]
+    assert {"$ref": "#/components/schemas/BlankEnum"} in decision.get("oneOf", []), decision
+
+
+def test_the_schema_says_the_penalty_preview_is_a_plain_list(world, api_for):
+    """GET /api/reports/{id}/preview/ answers a list; the schema said a page ({count, results})."""
+    ok = _schema()["paths"]["/api/reports/{id}/preview/"]["get"]["responses"]["200"]
+    assert ok["content"]["application/json"]["schema"]["type"] == "array"
+    report = world.obj("quality.badeggreport")
+    resp = api_for(world.personas.manager_a).get(f"/api/reports/{report.pk}/preview/")
+    assert resp.status_code == 200 and isinstance(resp.json(), list)
