@@ -43,4 +43,7 @@ class GroupBuyViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = GroupBuySerializer
     permission_classes = [permissions.AllowAny]
     lookup_field = "code"
+    # Codes are letters and digits (new_code). Said in the route, the schema documents it too; the router's
+    # default ([^/.]+) is left undocumented, so a client's code with a "." fell through to the HTML 404.
+    lookup_value_regex = "[0-9A-Za-z]+"
     filterset_fields = ["cooperative", "status"]

@@ -72,6 +72,9 @@ class OrderViewSet(PageFiguresMixin, mixins.ListModelMixin, mixins.RetrieveModel
 
     serializer_class = OrderSerializer
     lookup_field = "number"
+    # Order numbers are digits (new_order_number). As for group-buy codes: a pattern in the route is one
+    # the schema documents, where the router's undocumented default let a "." fall through to the HTML 404.
+    lookup_value_regex = "[0-9A-Za-z]+"
     filterset_fields = ["status", "cooperative"]
 
     def page_figures(self, rows):

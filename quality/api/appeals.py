@@ -14,6 +14,10 @@ from quality.services import penalties as penalty_service
 
 
 class AppealSerializer(serializers.ModelSerializer):
+    # "" until the committee decides. Read-only fields built from the model drop its blank=True, so the
+    # schema said one of the three decisions and an undecided appeal broke it; declared, it says "" too.
+    decision = serializers.ChoiceField(choices=Appeal.DECISIONS, allow_blank=True, read_only=True)
+
     class Meta:
         model = Appeal
         fields = ["id", "penalty", "grounds", "on_behalf", "filed_at", "status", "decision", "decided_amount",

@@ -3,7 +3,7 @@
 import json
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -106,8 +106,10 @@ class ReportViewSet(ScopedCreateReadViewSet):
             raise CharterError(_("只有合作社管理员可以处理报告。"))
         return report
 
-    @extend_schema(request=None, responses=PreviewRow)
-    @action(detail=True, methods=["get"])
+    @extend_schema(request=None, responses=PreviewRow, parameters=[OpenApiParameter(
+        "households", str, description='某户承担几枚，JSON 对象，例如 {"12": 2}（不填则按批次来源分摊）')])
+    # One report's households, answered whole: not a page of rows (the schema said it was paginated).
+    @action(detail=True, methods=["get"], pagination_class=None)
     def preview(self, request, pk=None):
         """What confirming would decide, household by household (nothing is saved)."""
         report = self.get_object()

@@ -172,13 +172,15 @@ def check_charter(adopted_on, effective_from, clauses=None):
         raise CharterError(_("生效日期不能早于通过日期。"), field="effective_from")
     if clauses is not None and not clauses:
         raise CharterError(_("公约至少要有一条处罚条款。"), field="clauses")
-    seen = set()
+    # One clause per step of an escalation (the table's unique constraint): two clauses for the same
+    # defect at the same offence would leave which one applies to chance — and fail the insert.
+    steps = set()
     for c in clauses or ():
-        step = (c.get("defect"), c.get("from_offence"))
-        if step in seen:  # one clause per defect and offence number (the ladder); the table refuses a second
-            raise CharterError(_("同一种问题、同一违约次数只能有一条条款（第 %(n)s 次起的条款重复了）。")
-                               % {"n": c.get("from_offence")}, field="clauses")
-        seen.add(step)
+        step = (c.get("defect") or ANY_DEFECT, c.get("from_offence") or 1)
+        if step in steps:
+            raise CharterError(_("同一种缺陷的同一次违约只能有一条条款（第 %(n)s 次违约的条款重复了）。")
+                               % {"n": step[1]}, field="clauses")
+        steps.add(step)
 
 
 def next_version(cooperative):

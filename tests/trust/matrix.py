@@ -37,7 +37,7 @@ SIDE_A = {"manager_a", "inspector", "committee", "farmer", "buyer", "coordinator
 # API detail patterns whose rows are not a cooperative's (public catalogue): no 404 rule for manager B.
 # Patterns that exist only in some configurations (coop/urls.py adds media serving when DEBUG).
 CONDITIONAL = {"^media/(?P<path>.*)$"}
-API_NOT_TENANT_ROWS = {"api/^products/(?P<pk>[^/.]+)/$", "api/^group-buys/(?P<code>[^/.]+)/$"}
+API_NOT_TENANT_ROWS = {"api/^products/(?P<pk>[^/.]+)/$", "api/^group-buys/(?P<code>[0-9A-Za-z]+)/$"}
 
 EVERYONE = frozenset(PERSONAS)
 SIGNED_IN = EVERYONE - {"anonymous"}
@@ -416,15 +416,15 @@ ROUTES = {
     "api/^farmers/(?P<pk>[^/.]+)": Rule(read=STAFF_A, write=MANAGER_A),
     "api/^farmers/(?P<pk>[^/.]+)/$": Rule(read=STAFF_A, write=MANAGER_A),
     "api/^group-buys/$": Rule(read=EVERYONE, write=NOBODY),
-    "api/^group-buys/(?P<code>[^/.]+)/$": Rule(read=EVERYONE, write=NOBODY),
+    "api/^group-buys/(?P<code>[0-9A-Za-z]+)/$": Rule(read=EVERYONE, write=NOBODY),
     "api/^ledger": Rule(read=MANAGERS, write=NOBODY),
     "api/^ledger/$": Rule(read=MANAGERS, write=NOBODY),
     "api/^ledger/(?P<pk>[^/.]+)": Rule(read=MANAGER_A, write=NOBODY),
     "api/^ledger/(?P<pk>[^/.]+)/$": Rule(read=MANAGER_A, write=NOBODY),
     "api/^orders/$": Rule(read=SIGNED_IN, write=SIGNED_IN),
-    "api/^orders/(?P<number>[^/.]+)/$": Rule(read=frozenset({"manager_a", "buyer"}), write=NOBODY),
-    "api/^orders/(?P<number>[^/.]+)/cancel/$": Rule(read=NOBODY, write=NOBODY),
-    "api/^orders/(?P<number>[^/.]+)/pay/$": Rule(read=NOBODY, write=NOBODY),
+    "api/^orders/(?P<number>[0-9A-Za-z]+)/$": Rule(read=frozenset({"manager_a", "buyer"}), write=NOBODY),
+    "api/^orders/(?P<number>[0-9A-Za-z]+)/cancel/$": Rule(read=NOBODY, write=NOBODY),
+    "api/^orders/(?P<number>[0-9A-Za-z]+)/pay/$": Rule(read=NOBODY, write=NOBODY),
     "api/^penalties/$": Rule(read=SIGNED_IN, write=NOBODY),
     "api/^penalties/(?P<pk>[^/.]+)/$": Rule(
         read=frozenset({"manager_a", "inspector", "committee", "farmer"}), write=NOBODY
