@@ -26,9 +26,10 @@ def _connect_stock_figure():
     signal, as coop never imports orders)."""
     from django.db.models.signals import post_delete, post_save
 
+    # Imported here, as in ready(): models and services need the app registry, which is only ready now.
     from coop.models import Batch
-    from coop.services.batches import batch_status_changed
-    from orders.services.stock import batch_changed
+    from coop.services.batches import batch_status_changed  # app registry, as above
+    from orders.services.stock import batch_changed  # app registry, as above
 
     def batch_saved(sender, instance, **kwargs):
         batch_changed(sender, batch=instance)
