@@ -345,6 +345,10 @@ CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
 GREENSHELL_LOCKING = env_bool("GREENSHELL_LOCKING", True)
 # Seconds a transaction waits for a row/advisory lock before answering "busy, try again".
 GREENSHELL_LOCK_TIMEOUT = env_int("GREENSHELL_LOCK_TIMEOUT", 5, minimum=1)
+# The sold-out figure (orders/services/stock.py): a cached "0 left" refuses a sale without the lock.
+# Its lifetime bounds how long a figure wrongly 0 could refuse; every stock write refreshes it sooner.
+GREENSHELL_STOCK_CACHE = env_bool("GREENSHELL_STOCK_CACHE", True)
+GREENSHELL_STOCK_CACHE_SECONDS = env_int("GREENSHELL_STOCK_CACHE_SECONDS", 5, minimum=1, maximum=60)
 NOTIFICATION_CHANNEL = env_str("NOTIFICATION_CHANNEL", "console")
 # The SMS provider of the "sms" channel (coop/services/sms.py, docs/PAYMENTS.md "短信"): "local" (a faithful
 # fake that sends nothing), "tencent" (Tencent Cloud SMS), "aliyun" (Alibaba Cloud SMS), or a dotted path.

@@ -9,12 +9,17 @@ person) changing the same batch at once cannot both win: the loser gets ``BatchE
 """
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coop.lib.errors import DomainError
 from coop.models import Batch
 from coop.services.audit import log_action
+
+# Sent (inside the transaction) after a batch's status changed: the shop's sold-out figure listens
+# (orders/apps.py), as coop never imports orders. ``post_save`` does not fire for the update() below.
+batch_status_changed = Signal()
 
 
 class BatchError(DomainError):
@@ -55,4 +60,5 @@ def set_batch_status(batch, new_status, *, user=None, reason=""):
                              % {"code": batch.code, "status": labels.get(current, current)})
         batch.status, batch.status_reason, batch.status_changed_at = new_status, (reason or "")[:300], now
         log_action(batch, f"batch.{new_status}", user=user, reason=reason, data={"from": old, "to": new_status})
+        batch_status_changed.send(sender=Batch, batch=batch)
     return batch

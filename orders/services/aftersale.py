@@ -379,6 +379,7 @@ def decide_replacement(row, *, user, boxes=None, note=""):
             raise AfterSaleError(_("库存不足：仅剩 %(n)s 盒，无法补发。请等新批次包装后再处理，或改为退款。")
                                  % {"n": available}, "insufficient", status=409)
         replacement = _replacement_order(order, line, boxes, row)
+        stock.refresh_after_commit({(order.cooperative_id, line.weight_class, line.pack_size)})
         _decide(row, AfterSale.REPLACED, user=user, note=note, replacement=replacement, replacement_boxes=boxes)
         log_action(row, "aftersale.replaced", user=user, reason=note,
                    data={"order": order.number, "replacement": replacement.number, "boxes": boxes})

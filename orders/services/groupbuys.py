@@ -142,6 +142,8 @@ def change_entry(order, *, buyer, boxes, note=None, user=None):
                          **({"note": note} if note is not None else {})})
         if more:
             close_open_payments(order)
+            # The entry holds more (or fewer) boxes: the pool's sold-out figure is recounted after commit.
+            stock.refresh_after_commit([(gb.cooperative_id, product.weight_class, product.pack_size)])
         if more < 0:
             waitlist.offer_freed_places(gb)
     order.refresh_from_db()

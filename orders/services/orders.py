@@ -136,9 +136,9 @@ def place_order(*, buyer, items, fulfilment=Order.COURIER, pickup_point=None, ad
     contact["province_code"] = province_code if fulfilment == Order.COURIER else ""
     address, note = contact, contact["note"]
     # A cheap read without the lock turns away requests that cannot succeed (the 900 of a 1,000-request
-    # flash sale for 100 boxes) without queueing them on the lock. It can only refuse, never sell: the
-    # decisive check is the one under the lock below.
-    _check_availability(cooperative_id, items)
+    # flash sale for 100 boxes) without queueing them on the lock: the cached figure when it says 0, else
+    # the database. It can only refuse, never sell: the decisive check is the one under the lock below.
+    _refuse_sold_out(cooperative_id, items)
     keys = {stock_key(cooperative_id, i.product.weight_class, i.product.pack_size) for i in items}
     if group_buy is not None:
         keys.add(group_buy.lock_key)
@@ -158,6 +158,7 @@ def place_order(*, buyer, items, fulfilment=Order.COURIER, pickup_point=None, ad
                                  chain_no, note, idempotency_key)
             if group_buy is not None:
                 waitlist.entry_joined(group_buy, buyer, order)
+            stock.refresh_after_commit(_pools(cooperative_id, items))
             log_action(order, "order.placed", user=user, actor_label=buyer.display_name,
                        data={"total": str(order.total), "lines": [[i.product.pk, i.boxes] for i in items]})
             # 以购代捐: the programme of the link the buyer came by, or their organisation's default.
@@ -172,17 +173,43 @@ def place_order(*, buyer, items, fulfilment=Order.COURIER, pickup_point=None, ad
         raise
 
 
-def _check_availability(cooperative_id, items):
+def _pools(cooperative_id, items):
+    return {(cooperative_id, i.product.weight_class, i.product.pack_size) for i in items}
+
+
+def _refuse_sold_out(cooperative_id, items):
+    """The lock-free refusal. A pool whose cached figure is 0 is sold out (no query); a pool with a
+    figure above 0 goes on to the locked check (which alone decides, so no read here); a pool with no
+    figure is read from the database, and what was read is remembered for the next request."""
+    for (weight_class, pack_size), boxes in _wanted(items).items():
+        pool = (cooperative_id, weight_class, pack_size)
+        left = stock.cached_available(*pool)
+        if left is None:
+            left = stock.available_boxes(*pool)
+            stock.remember_available(*pool, left)
+        elif left > 0:
+            continue
+        _refuse_beyond(boxes, left)
+
+
+def _wanted(items):
     wanted = {}
     for item in items:
         pool = (item.product.weight_class, item.product.pack_size)
         wanted[pool] = wanted.get(pool, 0) + item.boxes
-    for (weight_class, pack_size), boxes in wanted.items():
-        left = stock.available_boxes(cooperative_id, weight_class, pack_size)
-        if boxes > left:
-            if left == 0:
-                raise OrderError(_("已经卖完了。"), "sold_out")
-            raise OrderError(_("库存不足：仅剩 %(n)s 盒。") % {"n": left}, "insufficient")
+    return wanted
+
+
+def _refuse_beyond(boxes, left):
+    if boxes > left:
+        if left == 0:
+            raise OrderError(_("已经卖完了。"), "sold_out")
+        raise OrderError(_("库存不足：仅剩 %(n)s 盒。") % {"n": left}, "insufficient")
+
+
+def _check_availability(cooperative_id, items):
+    for (weight_class, pack_size), boxes in _wanted(items).items():
+        _refuse_beyond(boxes, stock.available_boxes(cooperative_id, weight_class, pack_size))
 
 
 def _check_group_buy(group_buy, buyer, boxes):

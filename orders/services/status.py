@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from coop.services.audit import log_action
 from coop.services.notifications import notify
 from orders.models import Order, OrderError, OrderStatusChange
+from orders.services import stock
 
 
 def set_status(order, new_status, *, user=None, actor_label="", reason="", data=None):
@@ -38,6 +39,10 @@ def set_status(order, new_status, *, user=None, actor_label="", reason="", data=
         log_action(order, f"order.{new_status}", user=user, actor_label=label, reason=reason,
                    data={"from": old, "to": new_status, **(data or {})})
         _notify_buyer(order, new_status)
+        # Cancelled, expired, refunded (or back from a refund): the boxes may be on sale again, so the
+        # sold-out figure is rewritten after the commit. Every transition, not a guessed subset: one
+        # cheap recount after a status change is nothing beside a figure wrongly 0.
+        stock.refresh_after_commit(stock.order_pools(order))
     return order
 
 

@@ -10,8 +10,12 @@ There is no stock counter to drift: every answer is recomputed from rows. The pr
 aggregate queries, which is why ``place_order`` only calls this after taking the lock.
 """
 
+import logging
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Exists, F, Min, OuterRef, Subquery, Sum
 from django.utils import timezone
 
@@ -67,6 +71,77 @@ def available_boxes(cooperative_id, weight_class, pack_size, today=None):
 
 def product_availability(product):
     return available_boxes(product.cooperative_id, product.weight_class, product.pack_size)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The sold-out figure: the cheap refusal of a flash sale (pretix's quota cache, cut down to one use).
+#
+# Each stock pool's availability is kept in the Django cache (Redis in production), written after every
+# write that changes it has committed (``refresh_after_commit``) and with a short lifetime
+# (``GREENSHELL_STOCK_CACHE_SECONDS``). ``place_order`` reads it for ONE purpose: when it says 0 the
+# request is refused as sold out without a query or the lock. It never sells: any other figure (or none)
+# goes on to the decisive check under the lock. A figure too high costs one locked check; a figure
+# wrongly 0 (a reader that computed it just before a cancellation committed, and wrote it just after)
+# refuses sales for at most its lifetime, and the next stock write anywhere in the pool corrects it.
+
+log = logging.getLogger(__name__)
+
+
+def _figure_key(cooperative_id, weight_class, pack_size):
+    return f"stock-left:{cooperative_id}:{weight_class}:{pack_size}"
+
+
+def cached_available(cooperative_id, weight_class, pack_size):
+    """The pool's boxes for sale as last written, or None (unknown, switched off, or the cache is down:
+    an outage falls back to the database and the lock, never to an error page)."""
+    if not settings.GREENSHELL_STOCK_CACHE:
+        return None
+    try:
+        return cache.get(_figure_key(cooperative_id, weight_class, pack_size))
+    except Exception:  # noqa: BLE001 - any cache failure (Redis down, timeout) only loses the shortcut
+        log.warning("stock figure unreadable; using the database", exc_info=True)
+        return None
+
+
+def remember_available(cooperative_id, weight_class, pack_size, left):
+    if not settings.GREENSHELL_STOCK_CACHE:
+        return
+    try:
+        cache.set(_figure_key(cooperative_id, weight_class, pack_size), left, settings.GREENSHELL_STOCK_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001 - as above: without the figure every request takes the locked path
+        log.warning("stock figure not written", exc_info=True)
+
+
+def refresh_pools(pools):
+    """Recompute and write the figure of each ``(cooperative_id, weight_class, pack_size)``."""
+    for pool in set(pools):
+        remember_available(*pool, available_boxes(*pool))
+
+
+def refresh_after_commit(pools):
+    """Refresh the pools' figures once the current transaction commits (at once outside one): a figure
+    computed before the commit would not see this write. ``robust``: the write stays committed whatever
+    happens to the figure."""
+    pools = set(pools)
+    if not settings.GREENSHELL_STOCK_CACHE or not pools:
+        return
+    # Forgotten at once too: until the commit a reader recounts from the database rather than trusting
+    # a figure this write is about to change (and code that never commits — a test's transaction —
+    # still reads the truth).
+    try:
+        cache.delete_many([_figure_key(*pool) for pool in pools])
+    except Exception:  # noqa: BLE001 - see cached_available
+        log.warning("stock figure not forgotten", exc_info=True)
+    transaction.on_commit(lambda: refresh_pools(pools), robust=True)
+
+
+def order_pools(order):
+    return {(order.cooperative_id, wc, ps) for wc, ps in order.lines.values_list("weight_class", "pack_size")}
+
+
+def batch_changed(sender, batch, **kwargs):
+    """Receiver of every batch write (saved, deleted, status changed — orders/apps.py connects it)."""
+    refresh_after_commit({(batch.cooperative_id, batch.weight_class, batch.pack_size)})
 
 
 def pools_available(pools, today=None):
