@@ -122,7 +122,7 @@ def test_the_product_page_in_wechat_shares_its_name_price_and_picture(shop, clie
 def test_the_group_buy_page_in_wechat_shares_its_title_and_poster(shop, client, wx):  # noqa: F811
     gb = make_group_buy(shop, shop.buyer.user)
     share, _csp = share_on(client, f"/shop/g/{gb.code}")
-    assert share["title"] == f"{gb.title} ¥{gb.price}" and "仅剩 8 盒" in share["desc"]
+    assert share["title"] == f"{gb.title} ¥{gb.price}" and "已接 0 / 8 盒" in share["desc"]
     assert share["imgUrl"] == settings.SITE_URL + f"/shop/g/{gb.code}/poster.png"
     assert_signed_for(share, wx, f"/shop/g/{gb.code}")
 
