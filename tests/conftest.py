@@ -135,6 +135,18 @@ def api_for():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's language (Chinese). A request or a test that switched to English
+    leaves that language active in its thread; without this, a later test's Chinese assertion would depend
+    on which tests ran before it."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager(settings):
     """Tests run tasks in-process unless they ask for the ``celery_worker`` fixture."""
     from coop.celery import app
