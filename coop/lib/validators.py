@@ -130,6 +130,7 @@ def gtin14(value):
 # exceeds Python's int-conversion limit; a JSON ``1e400`` is infinity. Every number that comes from a
 # request (path, query string, form, JSON) goes through ``parse_int`` instead.
 
+ASCII_DIGITS_RE = re.compile(r"[0-9]+")
 ASCII_INT_RE = re.compile(r"[+-]?[0-9]{1,18}", re.ASCII)
 ID_MAX = 2**31 - 1  # the largest primary key of an AutoField (PostgreSQL integer)
 MAX_BOXES = 999  # boxes on one line of an order: far above any offer's limit, far below an overflow
@@ -139,6 +140,12 @@ class InvalidNumber(DomainError):
     """A number from a request that is not a whole number within its bounds: 400, nothing changes."""
 
     code = "invalid_number"
+
+
+def is_ascii_digits(text):
+    """``text`` is one or more of 0–9 and nothing else. ``str.isdigit()`` also says yes to "²" and "٣",
+    which ``int()`` refuses or reads as another number; every digits-only check goes through this."""
+    return isinstance(text, str) and ASCII_DIGITS_RE.fullmatch(text) is not None
 
 
 def parse_int(value, *, minimum=None, maximum=None, field=None, label=None):

@@ -28,7 +28,7 @@ from pypinyin import lazy_pinyin
 
 from coop.lib import ratelimit
 from coop.lib.errors import DomainError
-from coop.lib.validators import format_mobile, normalize_mobile
+from coop.lib.validators import format_mobile, is_ascii_digits, normalize_mobile
 from coop.models import Farmer, FarmerLogin
 from coop.services.audit import log_action
 
@@ -105,7 +105,7 @@ def search_farmers(farmers, text):
     if not term:
         return farmers.none()
     match = Q(member_no__iexact=term) | Q(member_no__istartswith=term) | Q(head_name__contains=term)
-    if term.isdigit() and len(term) >= MIN_PHONE_TAIL:
+    if is_ascii_digits(term) and len(term) >= MIN_PHONE_TAIL:
         match |= Q(phone__endswith=term)
     if term.isascii() and term.isalpha():
         match |= Q(name_initials__startswith=term) | Q(name_pinyin__startswith=term)
@@ -146,7 +146,7 @@ def deactivate_farmer(farmer, *, user):
 def set_pin(farmer, *, by, pin=None, reason=""):
     """Set (or reset) ``farmer``'s PIN and lift any lock. Returns the new PIN, for the member card only."""
     pin = pin or generate_pin()
-    if len(pin) != PIN_LENGTH or not pin.isdigit():
+    if len(pin) != PIN_LENGTH or not is_ascii_digits(pin):
         raise ValueError("a PIN is six digits")
     now = timezone.now()
     with transaction.atomic():

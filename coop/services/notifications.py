@@ -21,6 +21,7 @@ Every call to a channel is written to ``NotificationAttempt`` — the log manage
 admin; households read their own messages at /farmer/notifications/.
 """
 
+import abc
 import datetime
 import inspect
 import logging
@@ -117,7 +118,7 @@ class ConsoleChannel:
         return ""
 
 
-class SmsProvider:
+class SmsProvider(abc.ABC):
     """What an SMS gateway must offer. ``client_ref`` is our idempotency key (see module docstring);
     ``event`` and ``params`` (the notification's ``sms_params``) let a provider that sends only
     registered templates pick the template and fill its variables instead of sending ``text``.
@@ -125,8 +126,9 @@ class SmsProvider:
     Returns the provider's message id; raises ``ChannelError`` (retry) or ``PermanentChannelError``.
     """
 
-    def send_sms(self, *, phone, text, client_ref, event="", params=None):  # pragma: no cover - interface
-        raise NotImplementedError
+    @abc.abstractmethod
+    def send_sms(self, *, phone, text, client_ref, event="", params=None):
+        """Send one message; a provider that does not define it cannot be made (TypeError at start)."""
 
 
 class LocalSmsGateway(SmsProvider):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from coop.lib.errors import DomainError
 from coop.lib.locking import LockTimeout, lock_keys
+from coop.lib.validators import is_ascii_digits
 from coop.models import (
     GRADES,
     MAX_SHELF_DAYS,
@@ -84,7 +85,7 @@ def available_stock(cooperative, today=None):
 def _next_code(cooperative, day):
     prefix = f"{cooperative.producer_code}-{day:%Y%m%d}-"
     codes = Batch.objects.filter(code__startswith=prefix).values_list("code", flat=True)
-    seq = max((int(c[len(prefix):]) for c in codes if c[len(prefix):].isdigit()), default=0) + 1
+    seq = max((int(c[len(prefix):]) for c in codes if is_ascii_digits(c[len(prefix):])), default=0) + 1
     return f"{prefix}{seq:02d}"
 
 

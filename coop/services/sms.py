@@ -21,6 +21,7 @@ The sending limits (per number, per client address, daily budget) are the SMS se
 front of every provider alike.
 """
 
+import abc
 import json
 import logging
 from dataclasses import dataclass
@@ -267,8 +268,9 @@ class TemplateSmsProvider(SmsProvider):
         return self.send_template(phone=phone, template_id=template_id, kind=kind, values=values,
                                   client_ref=client_ref)
 
-    def send_template(self, *, phone, template_id, kind, values, client_ref):  # pragma: no cover - interface
-        raise NotImplementedError
+    @abc.abstractmethod
+    def send_template(self, *, phone, template_id, kind, values, client_ref):
+        """Send one registered template through the vendor (TencentSms, AliyunSms); returns its message id."""
 
 
 class TencentSms(TemplateSmsProvider):

@@ -40,6 +40,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coop.lib import ratelimit, tenancy
 from coop.lib.errors import DomainError
+from coop.lib.validators import is_ascii_digits
 from coop.models import Staff
 from coop.services.audit import log_action
 
@@ -228,7 +229,7 @@ def confirm_enrolment(request, code):
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
         if device is None:
             raise SecondFactorError(_("请先点“开始设置”，用手机扫描二维码。"))
-        ok = code.isdigit() and len(code) == 6 and device.verify_token(code)
+        ok = is_ascii_digits(code) and len(code) == 6 and device.verify_token(code)
         if ok:
             TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
             device.confirmed = True
@@ -273,7 +274,7 @@ def verify(request, code):
     n = _count_attempt(user)  # before anything is looked at: parallel guesses each get their own count
     code = clean_code(code)
     device = None
-    if code.isdigit() and len(code) == 6:
+    if is_ascii_digits(code) and len(code) == 6:
         with transaction.atomic():
             found = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk").first()
             if found is not None and found.verify_token(code):

@@ -136,3 +136,13 @@ def test_it_refuses_odd_egg_counts_at_intake_with_a_message(personas, count):
     with pytest.raises(DeliveryError):
         record_delivery(farmer=personas.farmer_a, laid_from=laid, laid_to=laid, accepted={"L": count})
     assert Delivery.objects.count() == 0
+
+
+def test_digits_only_means_0_to_9():
+    """``str.isdigit()`` says yes to "²" and "٣"; PINs, phone tails, batch numbers and second-factor codes
+    are checked with the one strict helper instead."""
+    from coop.lib.validators import is_ascii_digits
+
+    assert is_ascii_digits("2468") and is_ascii_digits("0")
+    for odd in ("²", "12²", "٣٣٣٣", "１２３", "", " 12", "12 ", "-1", "1.5", None, 12):
+        assert not is_ascii_digits(odd), odd
