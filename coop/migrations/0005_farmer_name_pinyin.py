@@ -9,11 +9,12 @@ def fill_name_keys(apps, schema_editor):
     """The pinyin of every existing household, as coop.services.farmers.name_keys computes it then
     (copied, not imported: a migration must keep doing what it did when the service changes)."""
     Farmer = apps.get_model("coop", "Farmer")
-    for farmer in Farmer.objects.only("pk", "head_name").iterator():
+    db = schema_editor.connection.alias  # the database being migrated (CI also migrates a replica)
+    for farmer in Farmer.objects.using(db).only("pk", "head_name").iterator():
         syllables = ["".join(ch for ch in s.lower() if ch.isascii() and ch.isalnum())
                      for s in lazy_pinyin(farmer.head_name or "")]
         syllables = [s for s in syllables if s]
-        Farmer.objects.filter(pk=farmer.pk).update(name_pinyin="".join(syllables)[:200],
+        Farmer.objects.using(db).filter(pk=farmer.pk).update(name_pinyin="".join(syllables)[:200],
                                                    name_initials="".join(s[0] for s in syllables)[:50])
 
 

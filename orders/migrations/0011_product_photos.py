@@ -10,9 +10,11 @@ def clean_old_photos(apps, schema_editor):
     from coop.lib.photos import PhotoError
     from orders.services.catalog import photo_files
 
+    # The database being migrated, not the router's choice: CI also migrates a second (replica) database.
+    db = schema_editor.connection.alias
     Product = apps.get_model("orders", "Product")
     ProductPhoto = apps.get_model("orders", "ProductPhoto")
-    for product in Product.objects.exclude(photo="").exclude(photo__isnull=True):
+    for product in Product.objects.using(db).exclude(photo="").exclude(photo__isnull=True):
         try:
             with product.photo.open("rb") as fh:
                 files = photo_files(fh)
@@ -21,7 +23,7 @@ def clean_old_photos(apps, schema_editor):
         photo = ProductPhoto(product=product, position=1)
         for field, content in files.items():
             getattr(photo, field).save(content.name, content, save=False)
-        photo.save()
+        photo.save(using=db)
 
 
 class Migration(migrations.Migration):

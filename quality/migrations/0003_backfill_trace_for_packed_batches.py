@@ -32,27 +32,28 @@ def backfill(apps, schema_editor):
     BoxCode = apps.get_model("quality", "BoxCode")
     Certificate = apps.get_model("quality", "ComplianceCertificate")
     BatchContribution = apps.get_model("coop", "BatchContribution")
+    db = schema_editor.connection.alias  # the database being migrated (CI also migrates a replica)
 
     # Batch and box codes are looked up in one namespace by the scan page: avoid both.
-    used = set(TraceCode.objects.values_list("code", flat=True)) | set(BoxCode.objects.values_list("code", flat=True))
-    missing_trace = Batch.objects.filter(trace__isnull=True).order_by("pk")
-    TraceCode.objects.bulk_create([TraceCode(batch_id=pk, code=_new_code(used))
+    used = set(TraceCode.objects.using(db).values_list("code", flat=True)) | set(BoxCode.objects.using(db).values_list("code", flat=True))
+    missing_trace = Batch.objects.using(db).filter(trace__isnull=True).order_by("pk")
+    TraceCode.objects.using(db).bulk_create([TraceCode(batch_id=pk, code=_new_code(used))
                                    for pk in missing_trace.values_list("pk", flat=True)], batch_size=CHUNK)
 
     boxes = []
-    for trace_id, wanted in TraceCode.objects.filter(batch__boxes__gt=0).values_list("pk", "batch__boxes"):
-        have = set(BoxCode.objects.filter(trace_id=trace_id).values_list("serial", flat=True))
+    for trace_id, wanted in TraceCode.objects.using(db).filter(batch__boxes__gt=0).values_list("pk", "batch__boxes"):
+        have = set(BoxCode.objects.using(db).filter(trace_id=trace_id).values_list("serial", flat=True))
         boxes += [BoxCode(trace_id=trace_id, serial=n, code=_new_code(used))
                   for n in range(1, min(wanted, MAX_BOXES) + 1) if n not in have]
         if len(boxes) >= CHUNK:
-            BoxCode.objects.bulk_create(boxes, batch_size=CHUNK)
+            BoxCode.objects.using(db).bulk_create(boxes, batch_size=CHUNK)
             boxes = []
-    BoxCode.objects.bulk_create(boxes, batch_size=CHUNK)
+    BoxCode.objects.using(db).bulk_create(boxes, batch_size=CHUNK)
 
     certificates = []
-    for batch in Batch.objects.filter(certificate__isnull=True).select_related("cooperative").order_by("pk"):
+    for batch in Batch.objects.using(db).filter(certificate__isnull=True).select_related("cooperative").order_by("pk"):
         coop = batch.cooperative
-        villages = sorted(set(BatchContribution.objects.filter(batch_id=batch.pk)
+        villages = sorted(set(BatchContribution.objects.using(db).filter(batch_id=batch.pk)
                               .values_list("delivery__farmer__village__name", flat=True)))
         origin = f"{coop.province}{coop.prefecture}{coop.county}{coop.township}" + "、".join(villages)
         certificates.append(Certificate(
@@ -60,7 +61,7 @@ def backfill(apps, schema_editor):
             quantity=f"{batch.eggs} 枚（{batch.boxes} 盒 × {batch.pack_size} 枚）",
             producer_name=coop.name, origin=origin[:200], phone=coop.phone or "",
             basis="quality_control", issued_on=timezone.localdate(batch.packed_at)))
-    Certificate.objects.bulk_create(certificates, batch_size=CHUNK)
+    Certificate.objects.using(db).bulk_create(certificates, batch_size=CHUNK)
 
 
 class Migration(migrations.Migration):

@@ -19,16 +19,16 @@ PRIVATE_FIELDS = [("quality", "ReportPhoto", "image"), ("quality", "LabelSheet",
                   ("orders", "AfterSalePhoto", "image"), ("orders", "Programme", "agreement")]
 
 
-def _names(apps):
+def _names(apps, db):
     for app, model, field in PRIVATE_FIELDS:
-        rows = apps.get_model(app, model).objects.exclude(**{field: ""}).values_list(field, flat=True)
+        rows = apps.get_model(app, model).objects.using(db).exclude(**{field: ""}).values_list(field, flat=True)
         yield from (name for name in rows.iterator() if name)
 
 
-def _move(apps, *, to_private):
+def _move(apps, db, *, to_private):
     media = Path(settings.MEDIA_ROOT)
     moved = missing = 0
-    for name in _names(apps):
+    for name in _names(apps, db):
         public, private = media / name, media / "private" / name
         src, dst = (public, private) if to_private else (private, public)
         if dst.exists():
@@ -47,11 +47,11 @@ def _move(apps, *, to_private):
 
 
 def forwards(apps, schema_editor):
-    _move(apps, to_private=True)
+    _move(apps, schema_editor.connection.alias, to_private=True)  # the database being migrated
 
 
 def backwards(apps, schema_editor):
-    _move(apps, to_private=False)
+    _move(apps, schema_editor.connection.alias, to_private=False)
 
 
 class Migration(migrations.Migration):

@@ -169,3 +169,27 @@ def test_programme_reports_and_exports_read_the_replica(personas, pairing, clien
         assert '"orders_order"' not in _tables(primary.captured_queries), url
     rows = client.get("/admin/dashboard/export/orders.csv").content.decode("utf-8-sig").strip().splitlines()
     assert len(rows) == 1 + 1  # the header and the one order the replica has
+
+
+def test_data_migrations_work_on_the_database_being_migrated():
+    """A data migration that queries through the router reads the primary while the replica's test
+    database is being migrated (CI migrates both): 0011_product_photos failed that way. Every RunPython
+    function names ``schema_editor.connection.alias`` and every query in it says ``.using(…)``."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for path in sorted(root.glob("*/migrations/0*.py")):
+        source = path.read_text(encoding="utf-8")
+        if "RunPython" not in source:
+            continue
+        tree = ast.parse(source)
+        if "schema_editor.connection.alias" not in source:
+            offenders.append(f"{path.relative_to(root)}: never names schema_editor.connection.alias")
+        for node in ast.walk(tree):
+            # Model.objects.<method>(…) with no .using(): goes wherever the router says.
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
+                    and node.value.attr == "objects" and node.attr != "using"):
+                offenders.append(f"{path.relative_to(root)}:{node.lineno}: .objects.{node.attr} without .using()")
+    assert offenders == []
