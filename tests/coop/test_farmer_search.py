@@ -4,6 +4,7 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.db import connection
 from django.utils import timezone
 
 from coop.models import Delivery, Farmer
@@ -103,7 +104,7 @@ def test_the_migration_fills_the_pinyin_of_existing_households(personas):
     old = make_farmer(personas.coop_a, personas.village_a, head_name="阿吉木日")  # saved without the service
     assert old.name_initials == ""
     migration = importlib.import_module("coop.migrations.0005_farmer_name_pinyin")
-    migration.fill_name_keys(apps, None)
+    migration.fill_name_keys(apps, connection.schema_editor())
     old.refresh_from_db()
     assert (old.name_pinyin, old.name_initials) == ("ajimuri", "ajmr")
 

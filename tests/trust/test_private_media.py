@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import Client
 from django.urls import clear_url_caches
 
@@ -177,17 +178,17 @@ def test_the_migration_moves_existing_public_files_and_loses_none(world, capsys)
     # A row whose file was lost long ago: skipped and counted, nothing fails.
     ReportPhoto.objects.create(report=report_photo.report, image="reports/2019/01/gone.jpg", width=1, height=1)
 
-    _migration().forwards(apps, None)
+    _migration().forwards(apps, connection.schema_editor())
     assert "2 moved to MEDIA_ROOT/private/, 1 not on disk" in capsys.readouterr().out
     for moved in (old, name):
         assert not (media / moved).exists() and (media / "private" / moved).exists()
     assert (media / "private" / old).read_bytes() == b"old photo"
     assert (media / "private" / name).read_bytes() == photo_bytes()
-    _migration().forwards(apps, None)  # again: nothing moves, nothing breaks
+    _migration().forwards(apps, connection.schema_editor())  # again: nothing moves, nothing breaks
     assert "moved" not in capsys.readouterr().out.replace("0 moved", "")
     manager = _client(world.personas.manager_a)
     assert b"".join(manager.get(_url(report_photo)).streaming_content) == b"old photo"
     assert _client().get(f"/media/{old}").status_code == 404
 
-    _migration().backwards(apps, None)
+    _migration().backwards(apps, connection.schema_editor())
     assert (media / old).read_bytes() == b"old photo" and not (media / "private" / old).exists()
