@@ -10,6 +10,8 @@ They name actions of all three apps as plain strings, so ``coop`` still imports 
 from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 ACTION_LABELS = {
@@ -202,3 +204,13 @@ def person_name(user):
 def _is_chinese(text):
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
+
+
+def in_site_language():
+    """``with in_site_language():`` — what is written for a household or a buyer (a message, an SMS's facts)
+    is in the site's language (settings.LANGUAGE_CODE), whatever language the staff member who caused it
+    reads the site in: a manager browsing in English must not send 阿吉木日 an English SMS.
+
+    A fresh ``translation.override`` per use (it keeps the previous language on itself, so one shared
+    instance — a decorator — would not be safe across threads)."""
+    return translation.override(settings.LANGUAGE_CODE)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from coop.lib.errors import DomainError
 from coop.lib.locking import LockTimeout, lock_keys
+from coop.lib.words import in_site_language
 from coop.models import Donation, Farmer, FundEntry, HygieneInspection, HygieneScore, LedgerEntry
 from coop.services import ledger
 from coop.services.audit import log_action
@@ -171,8 +172,9 @@ def award_hygiene(score, *, amount, user=None):
                                             reason=reason, source=score, dedupe_key=f"hygiene:{score.pk}", user=user)
         score.award, score.awarded_at = amount, now
         log_action(score, "hygiene.awarded", user=user, data={"amount": str(amount)}, cooperative=cooperative)
-        notify(event="hygiene.award", key=f"hygiene:{score.pk}:award", farmer=score.farmer,
-               body=_("【卫生评比】%(name)s：恭喜评为先进户，奖励 ¥%(amount)s 已记入您的账，月底结算时付给您。")
-               % {"name": score.farmer.head_name, "amount": amount},
-               sms_params={"name": score.farmer.head_name, "amount": amount})
+        with in_site_language():
+            notify(event="hygiene.award", key=f"hygiene:{score.pk}:award", farmer=score.farmer,
+                   body=_("【卫生评比】%(name)s：恭喜评为先进户，奖励 ¥%(amount)s 已记入您的账，月底结算时付给您。")
+                   % {"name": score.farmer.head_name, "amount": amount},
+                   sms_params={"name": score.farmer.head_name, "amount": amount})
     return entry

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from coop.lib.errors import DomainError
 from coop.lib.locking import LockTimeout, lock_keys
 from coop.lib.validators import InvalidNumber, parse_int
+from coop.lib.words import in_site_language
 from coop.models import (
     REJECT_CODES,
     REJECT_DEFECTS,
@@ -249,8 +250,9 @@ def record_delivery(*, farmer, laid_from, laid_to=None, accepted=None, rejected=
             if flag_reason:
                 log_action(delivery, "delivery.flagged", user=inspector, reason=flag_reason)
             if send_receipt:
-                notify(event="delivery.receipt", key=f"delivery:{delivery.pk}:receipt",
-                       body=_receipt_text(delivery), farmer=farmer, sms_params=_receipt_params(delivery))
+                with in_site_language():
+                    notify(event="delivery.receipt", key=f"delivery:{delivery.pk}:receipt",
+                           body=_receipt_text(delivery), farmer=farmer, sms_params=_receipt_params(delivery))
     except IntegrityError:
         # Two sends of the same offline delivery raced; the first one won.
         if idempotency_key:
@@ -335,9 +337,10 @@ def correct_delivery(delivery, *, accepted, rejected=None, reason, user=None):
                       "new": {"accepted": acc, "rejected": rej, "amount": str(amount)}}
             log_action(old, "delivery.cancelled", user=user, reason=reason, data={"amended_by": new.pk, **change})
             log_action(new, "delivery.amended", user=user, reason=reason, data={"amended_from": old.pk, **change})
-            notify(event="delivery.receipt", key=f"delivery:{new.pk}:receipt", farmer=old.farmer,
-                   body=_("【更正】回执号 %(old)s 作废（%(reason)s）。") % {"old": old.pk, "reason": reason}
-                   + _receipt_text(new), sms_params=_receipt_params(new))
+            with in_site_language():
+                notify(event="delivery.receipt", key=f"delivery:{new.pk}:receipt", farmer=old.farmer,
+                       body=_("【更正】回执号 %(old)s 作废（%(reason)s）。") % {"old": old.pk, "reason": reason}
+                       + _receipt_text(new), sms_params=_receipt_params(new))
     except LockTimeout:
         raise DeliveryError(_("其他人正在包装，请稍后再试。"), code="busy", status=409) from None
     new.replayed = False

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from coop.lib.errors import DomainError
 from coop.lib.locking import lock_keys
+from coop.lib.words import in_site_language
 from coop.models import Delivery, Farmer, LedgerEntry, Settlement, SettlementRun, Village
 from coop.services import ledger
 from coop.services.audit import log_action
@@ -194,17 +195,18 @@ def pay_settlement(settlement, *, reference, user=None):
                 reason=_("上期（%(period)s）应扣 ¥%(owed)s，从本次工资里扣") % {"period": period, "owed": owed},
                 dedupe_key=f"settlement:{settlement.pk}:carry-in", user=user,
                 occurred_on=settlement.period_end + datetime.timedelta(days=1))
-        if settlement.carried_over:
-            body = _("【结算】%(name)s：%(period)s 罚款多于收入，这次没有钱付给您。本期应扣 ¥%(owed)s，"
-                     "从下次工资里扣。") % {"name": farmer.head_name, "period": period,
-                                      "owed": settlement.carried_over}
-            params = {"name": farmer.head_name, "period": period, "owed": settlement.carried_over}
-        else:
-            body = _("【结算到账】%(name)s：%(period)s 结算实付 ¥%(net)s，凭证号 %(ref)s。") % {
-                "name": farmer.head_name, "period": period, "net": settlement.paid_out, "ref": reference}
-            params = {"name": farmer.head_name, "period": period, "amount": settlement.paid_out, "ref": reference}
-        notify(event="settlement.paid", key=f"settlement:{settlement.pk}:paid", farmer=farmer, body=body,
-               sms_params=params)
+        with in_site_language():
+            if settlement.carried_over:
+                body = _("【结算】%(name)s：%(period)s 罚款多于收入，这次没有钱付给您。本期应扣 ¥%(owed)s，"
+                         "从下次工资里扣。") % {"name": farmer.head_name, "period": period,
+                                          "owed": settlement.carried_over}
+                params = {"name": farmer.head_name, "period": period, "owed": settlement.carried_over}
+            else:
+                body = _("【结算到账】%(name)s：%(period)s 结算实付 ¥%(net)s，凭证号 %(ref)s。") % {
+                    "name": farmer.head_name, "period": period, "net": settlement.paid_out, "ref": reference}
+                params = {"name": farmer.head_name, "period": period, "amount": settlement.paid_out, "ref": reference}
+            notify(event="settlement.paid", key=f"settlement:{settlement.pk}:paid", farmer=farmer, body=body,
+                   sms_params=params)
     return settlement
 
 

@@ -31,6 +31,7 @@ from coop.lib import photos as photo_rules
 from coop.lib import tenancy
 from coop.lib.locking import lock_keys
 from coop.lib.validators import InvalidNumber, parse_int
+from coop.lib.words import in_site_language
 from coop.services.audit import log_action
 from coop.services.notifications import notify
 from orders.models import (
@@ -214,7 +215,8 @@ def request_aftersale(order, *, line, reason, unit, quantity, note="", photos=()
             log_action(row, "aftersale.requested", user=user, actor_label=order.buyer.display_name,
                        data={"order": order.number, "line": line.pk, "reason": reason, "unit": unit,
                              "quantity": quantity, "photos": len(cleaned), "report": report_reference})
-            _tell_buyer(row, _("已收到您的售后申请（%(what)s），合作社会在 2 天内处理。") % {"what": describe(row)})
+            with in_site_language():
+                _tell_buyer(row, _("已收到您的售后申请（%(what)s），合作社会在 2 天内处理。") % {"what": describe(row)})
     except IntegrityError:
         # The partial unique index: a second tab's request got in between the check and the insert.
         raise AfterSaleError(_("这件商品已有一个售后申请在处理中，请等合作社处理完再申请。"), "open") from None
@@ -230,9 +232,10 @@ def _tell_buyer(row, body):
     phone = row.order.buyer.phone or ""
     if not phone:
         return
-    notify(event=f"aftersale.{row.status}", key=f"aftersale:{row.pk}:{row.status}",
-           body=_("【绿壳蛋】订单 %(no)s ") % {"no": row.order.number} + body, cooperative=row.order.cooperative,
-           phone=phone, sms_params={"no": row.order.number, "status": str(row.get_status_display())})
+    with in_site_language():
+        notify(event=f"aftersale.{row.status}", key=f"aftersale:{row.pk}:{row.status}",
+               body=_("【绿壳蛋】订单 %(no)s ") % {"no": row.order.number} + body, cooperative=row.order.cooperative,
+               phone=phone, sms_params={"no": row.order.number, "status": str(row.get_status_display())})
 
 
 # --- Deciding -------------------------------------------------------------------------------
@@ -313,8 +316,9 @@ def _pay_refund(row, value, *, user, note):
                      "refund_status": result.status})
     when = (_("合作社会把钱当面或转账退给您。") if result.status == Refund.AWAITING_OFFLINE
             else _("钱原路退回，一般 1–3 天到账。"))
-    _tell_buyer(row, _("售后已同意退款 ¥%(v)s（%(what)s）。%(when)s") % {
-        "v": value, "what": describe(row), "when": when})
+    with in_site_language():
+        _tell_buyer(row, _("售后已同意退款 ¥%(v)s（%(what)s）。%(when)s") % {
+            "v": value, "what": describe(row), "when": when})
     return row
 
 
@@ -383,8 +387,9 @@ def decide_replacement(row, *, user, boxes=None, note=""):
         _decide(row, AfterSale.REPLACED, user=user, note=note, replacement=replacement, replacement_boxes=boxes)
         log_action(row, "aftersale.replaced", user=user, reason=note,
                    data={"order": order.number, "replacement": replacement.number, "boxes": boxes})
-        _tell_buyer(row, _("售后已同意补发 %(n)s 盒（%(what)s），补发订单 %(r)s，发货后会再告诉您。") % {
-            "n": boxes, "what": describe(row), "r": replacement.number})
+        with in_site_language():
+            _tell_buyer(row, _("售后已同意补发 %(n)s 盒（%(what)s），补发订单 %(r)s，发货后会再告诉您。") % {
+                "n": boxes, "what": describe(row), "r": replacement.number})
     return row
 
 
@@ -413,7 +418,8 @@ def decide_refusal(row, *, user, note):
     with transaction.atomic():
         _decide(row, AfterSale.REFUSED, user=user, note=note)
         log_action(row, "aftersale.refused", user=user, reason=note, data={"order": row.order.number})
-        _tell_buyer(row, _("售后申请未通过（%(what)s）：%(why)s") % {"what": describe(row), "why": note})
+        with in_site_language():
+            _tell_buyer(row, _("售后申请未通过（%(what)s）：%(why)s") % {"what": describe(row), "why": note})
     return row
 
 

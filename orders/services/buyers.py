@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from coop.lib.errors import DomainError
 from coop.lib.validators import MOBILE_RE, InvalidPhone, normalize_mobile, normalize_phone, too_long
+from coop.lib.words import in_site_language
 from coop.services.audit import log_action
 from coop.services.notifications import SendLimited, notify, spend_sms_allowance
 from orders.models import Address, Buyer, LoginCode
@@ -74,9 +75,10 @@ def send_login_code(phone, now=None, *, client_ip=""):
     code = f"{secrets.randbelow(10**6):06d}"
     row = LoginCode.objects.create(phone=phone, code_hash=_hash(phone, code), created_at=now,
                                    expires_at=now + CODE_TTL)
-    notify(event="buyer.login_code", key=f"login-code:{row.pk}", phone=phone,
-           body=_("【绿壳蛋】你的登录验证码是 %(code)s，10 分钟内有效。请勿告诉他人。") % {"code": code},
-           sms_params={"code": code, "minutes": int(CODE_TTL.total_seconds() // 60)})
+    with in_site_language():
+        notify(event="buyer.login_code", key=f"login-code:{row.pk}", phone=phone,
+               body=_("【绿壳蛋】你的登录验证码是 %(code)s，10 分钟内有效。请勿告诉他人。") % {"code": code},
+               sms_params={"code": code, "minutes": int(CODE_TTL.total_seconds() // 60)})
     return row
 
 

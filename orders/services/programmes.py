@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coop.lib import tenancy
+from coop.lib.words import in_site_language
 from coop.models import Notification
 from coop.services.audit import log_action
 from coop.services.notifications import notify
@@ -259,17 +260,18 @@ def remind_pledges(today=None):
         if not progress["behind"]:
             continue
         year, week, _wd = today.isocalendar()
-        body = _("【绿壳蛋·以购代捐】%(org)s：%(prog)s 预留份额 ¥%(amount)s 已完成 ¥%(done)s（%(pct)s%%），"
-                 "还差 ¥%(left)s，%(end)s 截止。") % {
-            "org": pledge.organisation.name, "prog": pledge.programme.name, "amount": pledge.amount,
-            "done": progress["done"], "pct": progress["percent"], "left": progress["remaining"],
-            "end": f"{pledge.period_end:%Y年%m月%d日}"}
-        key = f"pledge:{pledge.pk}:remind:{year}-{week:02d}"
-        if Notification.objects.filter(dedupe_key=key).exists():
-            continue
-        notify(event="pledge.reminder", key=key, body=body, cooperative=pledge.programme.cooperative, phone=phone,
-               sms_params={"org": pledge.organisation.name, "done": progress["done"],
-                           "left": progress["remaining"], "end": f"{pledge.period_end:%Y年%m月%d日}"})
+        with in_site_language():
+            body = _("【绿壳蛋·以购代捐】%(org)s：%(prog)s 预留份额 ¥%(amount)s 已完成 ¥%(done)s（%(pct)s%%），"
+                     "还差 ¥%(left)s，%(end)s 截止。") % {
+                "org": pledge.organisation.name, "prog": pledge.programme.name, "amount": pledge.amount,
+                "done": progress["done"], "pct": progress["percent"], "left": progress["remaining"],
+                "end": f"{pledge.period_end:%Y年%m月%d日}"}
+            key = f"pledge:{pledge.pk}:remind:{year}-{week:02d}"
+            if Notification.objects.filter(dedupe_key=key).exists():
+                continue
+            notify(event="pledge.reminder", key=key, body=body, cooperative=pledge.programme.cooperative, phone=phone,
+                   sms_params={"org": pledge.organisation.name, "done": progress["done"],
+                               "left": progress["remaining"], "end": f"{pledge.period_end:%Y年%m月%d日}"})
         sent += 1
     return sent
 

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.lib.words import in_site_language
 from coop.services.audit import log_action
 from coop.services.notifications import notify
 from orders.models import Order, OrderError, OrderStatusChange
@@ -51,11 +52,12 @@ def _notify_buyer(order, status):
     phone = order.buyer.phone or ""
     if not phone or status == Order.PENDING_PAYMENT:
         return
-    body = _("【绿壳蛋】订单 %(no)s %(status)s。") % {"no": order.number, "status": dict(Order.STATUSES)[status]}
-    params = {"no": order.number, "status": dict(Order.STATUSES)[status]}
-    if status == Order.READY_FOR_PICKUP and order.pickup_point_id:
-        params.update(place=order.pickup_point.name, code=order.pickup_code)
-        body += _("请到%(place)s取货，取货码 %(code)s。") % {"place": order.pickup_point.name,
-                                                          "code": order.pickup_code}
-    notify(event=f"order.{status}", key=f"order:{order.pk}:{status}", body=body, cooperative=order.cooperative,
-           phone=phone, sms_params=params)
+    with in_site_language():
+        body = _("【绿壳蛋】订单 %(no)s %(status)s。") % {"no": order.number, "status": dict(Order.STATUSES)[status]}
+        params = {"no": order.number, "status": dict(Order.STATUSES)[status]}
+        if status == Order.READY_FOR_PICKUP and order.pickup_point_id:
+            params.update(place=order.pickup_point.name, code=order.pickup_code)
+            body += _("请到%(place)s取货，取货码 %(code)s。") % {"place": order.pickup_point.name,
+                                                              "code": order.pickup_code}
+        notify(event=f"order.{status}", key=f"order:{order.pk}:{status}", body=body, cooperative=order.cooperative,
+               phone=phone, sms_params=params)

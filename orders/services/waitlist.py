@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coop.lib.locking import lock_keys
+from coop.lib.words import in_site_language
 from coop.services.audit import log_action
 from coop.services.notifications import notify
 from orders.models import GroupBuy, OrderError, WaitlistEntry
@@ -129,13 +130,14 @@ def _tell(entry, group_buy, until):
     phone = entry.buyer.phone or ""
     if not phone:
         return  # a WeChat-only buyer sees the offer on the page (and on their order list) instead
-    body = _("【绿壳蛋】你候补的接龙“%(title)s”有空位了：%(boxes)s 盒为你保留到 %(until)s，"
-             "请打开 %(link)s 接龙。") % {
-        "title": group_buy.title, "boxes": entry.boxes, "link": f"{settings.SITE_URL}/shop/g/{group_buy.code}",
-        "until": timezone.localtime(until).strftime("%H:%M")}
-    notify(event="groupbuy.place_offered", key=f"waitlist:{entry.pk}:offered", body=body,
-           cooperative=group_buy.cooperative, phone=phone,
-           sms_params={"title": group_buy.title, "boxes": entry.boxes, "code": group_buy.code})
+    with in_site_language():
+        body = _("【绿壳蛋】你候补的接龙“%(title)s”有空位了：%(boxes)s 盒为你保留到 %(until)s，"
+                 "请打开 %(link)s 接龙。") % {
+            "title": group_buy.title, "boxes": entry.boxes, "link": f"{settings.SITE_URL}/shop/g/{group_buy.code}",
+            "until": timezone.localtime(until).strftime("%H:%M")}
+        notify(event="groupbuy.place_offered", key=f"waitlist:{entry.pk}:offered", body=body,
+               cooperative=group_buy.cooperative, phone=phone,
+               sms_params={"title": group_buy.title, "boxes": entry.boxes, "code": group_buy.code})
 
 
 def close_waitlist(group_buy):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from coop.lib import tenancy
 from coop.lib.validators import InvalidNumber, parse_int
+from coop.lib.words import in_site_language
 from coop.models import Staff
 from coop.services.audit import log_action
 from coop.services.notifications import notify
@@ -88,11 +89,12 @@ def file_appeal(penalty, *, user, grounds, on_behalf=None, wants_call=False):
                                        wants_call=bool(wants_call))
         log_action(appeal, "appeal.filed", user=user, cooperative=penalty.cooperative,
                    data={"penalty": penalty.pk, "on_behalf": on_behalf, "wants_call": bool(wants_call)})
-        notify(event="appeal.filed", key=f"appeal:{appeal.pk}:filed", farmer=penalty.farmer, body=_(
-            "%(name)s：您对坏蛋报告 %(ref)s 处罚的申诉已收到，村民议事会审理前处罚暂不执行。") % {
-                "name": penalty.farmer.head_name, "ref": penalty.report.reference},
-            sms_params={"name": penalty.farmer.head_name, "ref": penalty.report.reference,
-                        "result": _("已收到，审理前处罚暂不执行")})
+        with in_site_language():
+            notify(event="appeal.filed", key=f"appeal:{appeal.pk}:filed", farmer=penalty.farmer, body=_(
+                "%(name)s：您对坏蛋报告 %(ref)s 处罚的申诉已收到，村民议事会审理前处罚暂不执行。") % {
+                    "name": penalty.farmer.head_name, "ref": penalty.report.reference},
+                sms_params={"name": penalty.farmer.head_name, "ref": penalty.report.reference,
+                            "result": _("已收到，审理前处罚暂不执行")})
     return appeal
 
 
@@ -138,12 +140,13 @@ def decide_appeal(appeal, *, user, decision, reason, members_present, amount=Non
         appeal.refresh_from_db()
         log_action(appeal, f"appeal.{decision}", user=user, reason=reason, cooperative=penalty.cooperative,
                    data={"members_present": members_present, "amount": str(amount) if amount is not None else None})
-        summary = _("%(name)s：村民议事会对您的申诉（坏蛋报告 %(ref)s）作出裁决：%(d)s。理由：%(reason)s") % {
-            "name": penalty.farmer.head_name, "ref": penalty.report.reference,
-            "d": appeal.get_decision_display(), "reason": reason}
-        notify(event="appeal.decided", key=f"appeal:{appeal.pk}:decided", farmer=penalty.farmer, body=summary,
-               sms_params={"name": penalty.farmer.head_name, "ref": penalty.report.reference,
-                           "result": _("已裁决：%(d)s") % {"d": appeal.get_decision_display()}})
+        with in_site_language():
+            summary = _("%(name)s：村民议事会对您的申诉（坏蛋报告 %(ref)s）作出裁决：%(d)s。理由：%(reason)s") % {
+                "name": penalty.farmer.head_name, "ref": penalty.report.reference,
+                "d": appeal.get_decision_display(), "reason": reason}
+            notify(event="appeal.decided", key=f"appeal:{appeal.pk}:decided", farmer=penalty.farmer, body=summary,
+                   sms_params={"name": penalty.farmer.head_name, "ref": penalty.report.reference,
+                               "result": _("已裁决：%(d)s") % {"d": appeal.get_decision_display()}})
         if decision == Appeal.WAIVED:
             penalty_service.waive_penalty(penalty, user=user, reason=reason)
             return appeal

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from coop.lib import tenancy
 from coop.lib.locking import lock_keys
+from coop.lib.words import in_site_language
 from coop.models import Farmer, LedgerEntry
 from coop.services.audit import log_action
 from coop.services.ledger import post_entry
@@ -68,15 +69,16 @@ def notify_penalty(penalty, *, user=None):
     if not transition(penalty, Penalty.NOTIFIED, user=user, extra={"notified_at": now, "appeal_deadline": deadline}):
         raise CharterError(_("处罚刚被其他人处理过，请刷新后再看。"))
     report = penalty.report
-    notify(event="penalty.notified", key=f"penalty:{penalty.pk}:notified", farmer=penalty.farmer, body=_(
-        "%(name)s：批次 %(batch)s 收到坏蛋报告（%(ref)s，%(defect)s），经核实由您户承担 %(eggs)s 枚。"
-        "依据公约%(clause)s，这是您户第 %(n)s 次违约，拟处理：%(sanction)s。"
-        "如有异议，请在 %(deadline)s 前申诉（找合作社管理员或在农户页面提交）。"
-    ) % {"name": penalty.farmer.head_name, "batch": report.batch.code, "ref": report.reference,
-         "defect": report.get_defect_display(), "eggs": penalty.eggs, "clause": penalty.clause.number,
-         "n": penalty.offence_number, "sanction": penalty.sanction_summary(), "deadline": _when(deadline)},
-        sms_params={"name": penalty.farmer.head_name, "ref": report.reference,
-                    "sanction": penalty.sanction_summary(), "deadline": _when(deadline)})
+    with in_site_language():
+        notify(event="penalty.notified", key=f"penalty:{penalty.pk}:notified", farmer=penalty.farmer, body=_(
+            "%(name)s：批次 %(batch)s 收到坏蛋报告（%(ref)s，%(defect)s），经核实由您户承担 %(eggs)s 枚。"
+            "依据公约%(clause)s，这是您户第 %(n)s 次违约，拟处理：%(sanction)s。"
+            "如有异议，请在 %(deadline)s 前申诉（找合作社管理员或在农户页面提交）。"
+        ) % {"name": penalty.farmer.head_name, "batch": report.batch.code, "ref": report.reference,
+             "defect": report.get_defect_display(), "eggs": penalty.eggs, "clause": penalty.clause.number,
+             "n": penalty.offence_number, "sanction": penalty.sanction_summary(), "deadline": _when(deadline)},
+            sms_params={"name": penalty.farmer.head_name, "ref": report.reference,
+                        "sanction": penalty.sanction_summary(), "deadline": _when(deadline)})
     return penalty
 
 
@@ -126,13 +128,15 @@ def apply_penalty(penalty, *, user=None, reason="", after_decision=False):
                           guard=guard):
             return False
         _effects(penalty, user=user)
-        notify(event="penalty.applied", key=f"penalty:{penalty.pk}:applied", farmer=penalty.farmer, body=_(
-            "%(name)s：坏蛋报告 %(ref)s 的处理已执行：%(sanction)s。%(until)s") % {
-                "name": penalty.farmer.head_name, "ref": penalty.report.reference,
-                "sanction": penalty.sanction_summary(),
-                "until": (_("暂停收购至 %(d)s。") % {"d": penalty.suspended_until}) if penalty.suspended_until else ""},
-            sms_params={"name": penalty.farmer.head_name, "ref": penalty.report.reference,
-                        "result": _("已执行：%(s)s") % {"s": penalty.sanction_summary()}})
+        with in_site_language():
+            notify(event="penalty.applied", key=f"penalty:{penalty.pk}:applied", farmer=penalty.farmer, body=_(
+                "%(name)s：坏蛋报告 %(ref)s 的处理已执行：%(sanction)s。%(until)s") % {
+                    "name": penalty.farmer.head_name, "ref": penalty.report.reference,
+                    "sanction": penalty.sanction_summary(),
+                    "until": ((_("暂停收购至 %(d)s。") % {"d": penalty.suspended_until})
+                              if penalty.suspended_until else "")},
+                sms_params={"name": penalty.farmer.head_name, "ref": penalty.report.reference,
+                            "result": _("已执行：%(s)s") % {"s": penalty.sanction_summary()}})
     return True
 
 
@@ -157,10 +161,11 @@ def waive_penalty(penalty, *, user, reason):
         penalty.refresh_from_db()
         if not transition(penalty, Penalty.WAIVED, user=user, reason=reason, extra={"closed_at": timezone.now()}):
             raise CharterError(_("处罚刚被其他人处理过，请刷新后再看。"))
-        notify(event="penalty.waived", key=f"penalty:{penalty.pk}:waived", farmer=penalty.farmer, body=_(
-            "%(name)s：坏蛋报告 %(ref)s 的处罚已免除。理由：%(reason)s") % {
-                "name": penalty.farmer.head_name, "ref": penalty.report.reference, "reason": reason},
-            sms_params={"name": penalty.farmer.head_name, "ref": penalty.report.reference, "result": _("已免除")})
+        with in_site_language():
+            notify(event="penalty.waived", key=f"penalty:{penalty.pk}:waived", farmer=penalty.farmer, body=_(
+                "%(name)s：坏蛋报告 %(ref)s 的处罚已免除。理由：%(reason)s") % {
+                    "name": penalty.farmer.head_name, "ref": penalty.report.reference, "reason": reason},
+                sms_params={"name": penalty.farmer.head_name, "ref": penalty.report.reference, "result": _("已免除")})
         renumber_open_penalties(penalty.farmer, user=user)
     return penalty
 
@@ -180,11 +185,12 @@ def reverse_penalty(penalty, *, user, reason):
                        source=penalty, dedupe_key=f"penalty:{penalty.pk}:reverse", user=user)
         if penalty.suspended_until:
             _lift_suspension(penalty, user=user)
-        notify(event="penalty.reversed", key=f"penalty:{penalty.pk}:reversed", farmer=penalty.farmer, body=_(
-            "%(name)s：坏蛋报告 %(ref)s 的处罚已撤销，已扣罚款退回台账。理由：%(reason)s") % {
-                "name": penalty.farmer.head_name, "ref": penalty.report.reference, "reason": reason},
-            sms_params={"name": penalty.farmer.head_name, "ref": penalty.report.reference,
-                        "result": _("已撤销，罚款已退回")})
+        with in_site_language():
+            notify(event="penalty.reversed", key=f"penalty:{penalty.pk}:reversed", farmer=penalty.farmer, body=_(
+                "%(name)s：坏蛋报告 %(ref)s 的处罚已撤销，已扣罚款退回台账。理由：%(reason)s") % {
+                    "name": penalty.farmer.head_name, "ref": penalty.report.reference, "reason": reason},
+                sms_params={"name": penalty.farmer.head_name, "ref": penalty.report.reference,
+                            "result": _("已撤销，罚款已退回")})
         renumber_open_penalties(penalty.farmer, user=user)
     return penalty
 
@@ -228,12 +234,13 @@ def renumber_open_penalties(farmer, *, user=None):
         log_action(p, "penalty.renumbered", user=user, actor_label="" if user else _("系统"),
                    reason=_("之前的处罚已免除或撤销，不算违约"),
                    data={"offence": [before, number], "clause": clause.number, "amount": str(amount)})
-        notify(event="penalty.renumbered", key=f"penalty:{p.pk}:renumbered:{number}", farmer=farmer, body=_(
-            "%(name)s：之前的一次处罚已免除，坏蛋报告 %(ref)s 改为第 %(n)s 次违约，处理改为：%(sanction)s。") % {
-                "name": farmer.head_name, "ref": p.report.reference, "n": number,
-                "sanction": p.sanction_summary()},
-            sms_params={"name": farmer.head_name, "ref": p.report.reference,
-                        "result": _("改为第%(n)s次违约：%(s)s") % {"n": number, "s": p.sanction_summary()}})
+        with in_site_language():
+            notify(event="penalty.renumbered", key=f"penalty:{p.pk}:renumbered:{number}", farmer=farmer, body=_(
+                "%(name)s：之前的一次处罚已免除，坏蛋报告 %(ref)s 改为第 %(n)s 次违约，处理改为：%(sanction)s。") % {
+                    "name": farmer.head_name, "ref": p.report.reference, "n": number,
+                    "sanction": p.sanction_summary()},
+                sms_params={"name": farmer.head_name, "ref": p.report.reference,
+                            "result": _("改为第%(n)s次违约：%(s)s") % {"n": number, "s": p.sanction_summary()}})
         changed.append(p)
     return changed
 

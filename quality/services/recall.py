@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from coop.lib.errors import DomainError
+from coop.lib.words import in_site_language
 from coop.models import Batch
 from coop.services.batches import BatchError, set_batch_status
 from coop.services.notifications import notify
@@ -65,11 +66,12 @@ def notify_buyers(batch_id):
     for buyer, phone, _order in buyers_of(batch):
         if not phone:
             continue
-        body = _("【%(coop)s】您购买的鸡蛋批次 %(code)s 已召回：%(reason)s。请勿食用，我们将为您退换。") % {
-            "coop": batch.cooperative.short_name or batch.cooperative.name, "code": batch.code,
-            "reason": batch.status_reason}
-        notify(event="batch.recalled", key=f"recall:{batch.pk}:buyer:{buyer.pk}", body=body,
-               cooperative=batch.cooperative, phone=phone, sms_params={"code": batch.code})
+        with in_site_language():
+            body = _("【%(coop)s】您购买的鸡蛋批次 %(code)s 已召回：%(reason)s。请勿食用，我们将为您退换。") % {
+                "coop": batch.cooperative.short_name or batch.cooperative.name, "code": batch.code,
+                "reason": batch.status_reason}
+            notify(event="batch.recalled", key=f"recall:{batch.pk}:buyer:{buyer.pk}", body=body,
+                   cooperative=batch.cooperative, phone=phone, sms_params={"code": batch.code})
         sent += 1
     return sent
 

@@ -17,6 +17,7 @@ from coop.lib import photos, ratelimit, tenancy
 from coop.lib.client import client_ip
 from coop.lib.locking import lock_keys
 from coop.lib.validators import MOBILE_RE, normalize_mobile
+from coop.lib.words import in_site_language
 from coop.models import Batch
 from coop.services.audit import log_action
 from coop.services.farmers import household_of
@@ -279,12 +280,13 @@ def _tell_reporter(report):
         phone = order.buyer.phone if order is not None else ""
     if not phone:
         return
-    status = report.get_status_display()
-    notify(event="report.decided", key=f"report:{report.pk}:{report.status}", cooperative=report.cooperative,
-           phone=phone,
-           body=_("您反映的坏蛋问题（受理编号 %(ref)s）处理结果：%(status)s。%(reason)s") % {
-               "ref": report.reference, "status": status, "reason": report.status_reason},
-           sms_params={"ref": report.reference, "status": status})
+    with in_site_language():
+        status = report.get_status_display()
+        notify(event="report.decided", key=f"report:{report.pk}:{report.status}", cooperative=report.cooperative,
+               phone=phone,
+               body=_("您反映的坏蛋问题（受理编号 %(ref)s）处理结果：%(status)s。%(reason)s") % {
+                   "ref": report.reference, "status": status, "reason": report.status_reason},
+               sms_params={"ref": report.reference, "status": status})
 
 
 # --- The buyer's remedy ---------------------------------------------------------------------
