@@ -293,8 +293,9 @@ def check_wechat_channel(app_configs=None, **kwargs):
     if settings.DEBUG or settings.NOTIFICATION_CHANNEL != "wechat":
         return []
     found = []
-    missing = [name for name in ("WECHAT_APPID", "WECHAT_APP_SECRET", "WECHAT_TEMPLATE_NOTICE")
-               if not getattr(settings, name)]
+    needed = {"WECHAT_APPID": settings.WECHAT_APPID, "WECHAT_APP_SECRET": settings.WECHAT_APP_SECRET,
+              "WECHAT_TEMPLATE_NOTICE": settings.WECHAT_TEMPLATE_NOTICE}
+    missing = [name for name, value in needed.items() if not value]
     if missing:
         found.append(checks.Error(
             f"NOTIFICATION_CHANNEL=wechat without {', '.join(missing)}: no template message can be sent; every "
