@@ -50,8 +50,10 @@ def test_a_household_binds_its_wechat_and_then_gets_its_messages_there(personas,
                                                                        django_capture_on_commit_callbacks):
     wx.sign_in_as("oFarmerA00000000000000000001")
     c = household(personas.farmer_a, personas.manager_a)
-    page = c.get("/farmer/notifications/").content.decode()
-    assert "绑定微信，用微信接收通知" in page
+    resp = c.get("/farmer/notifications/")
+    assert "绑定微信，用微信接收通知" in resp.content.decode()
+    # The form's answer redirects to WeChat: browsers check that redirect against the policy's form-action.
+    assert f"form-action 'self' {wx.url}" in resp["Content-Security-Policy"]
     location = start(c)
     query = parse_qs(urlsplit(location).query)
     assert location.startswith(f"{wx.url}/connect/oauth2/authorize?appid={wx.appid}&")
@@ -133,6 +135,8 @@ def test_only_a_signed_in_household_may_bind_and_only_by_post(personas, wx):  # 
 def test_without_an_official_account_there_is_no_button(personas, settings):
     settings.WECHAT_APPID, settings.WECHAT_APP_SECRET = "", ""
     c = household(personas.farmer_a, personas.manager_a)
-    assert "绑定微信" not in c.get("/farmer/notifications/").content.decode()
+    resp = c.get("/farmer/notifications/")
+    assert "绑定微信" not in resp.content.decode()
+    assert "form-action 'self';" in resp["Content-Security-Policy"]
     page = flash(c.post("/farmer/wechat/bind/"), c)
     assert "本社还没有开通微信通知" in page
