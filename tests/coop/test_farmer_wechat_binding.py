@@ -46,7 +46,7 @@ def flash(resp, client):
     return client.get(resp["Location"]).content.decode()
 
 
-def test_a_household_binds_its_wechat_and_then_gets_its_messages_there(personas, wx, settings,  # noqa: F811
+def test_a_household_binds_its_wechat_and_then_gets_its_messages_there(personas, wx, settings, client_for,  # noqa: F811
                                                                        django_capture_on_commit_callbacks):
     wx.sign_in_as("oFarmerA00000000000000000001")
     c = household(personas.farmer_a, personas.manager_a)
@@ -63,6 +63,10 @@ def test_a_household_binds_its_wechat_and_then_gets_its_messages_there(personas,
     assert openid_of(personas.farmer_a) == "oFarmerA00000000000000000001"
     assert openid_of(personas.farmer_b) == ""
     assert AuditEvent.objects.filter(action="farmer.wechat_bound", object_id=str(personas.farmer_a.pk)).exists()
+    # The manager sees who gets WeChat messages, never the openid.
+    listing = client_for(personas.manager_a).get("/admin/coop/farmer/").content.decode()
+    assert "已绑定微信（" in listing and "oFarmerA" not in listing
+    assert "未绑定（发短信）" in client_for(personas.manager_b).get("/admin/coop/farmer/").content.decode()
     # Its next message is a template message to that openid.
     settings.NOTIFICATION_CHANNEL = "wechat"
     settings.WECHAT_TEMPLATE_NOTICE = wx.add_template()
@@ -137,6 +141,7 @@ def test_without_an_official_account_there_is_no_button(personas, settings):
     c = household(personas.farmer_a, personas.manager_a)
     resp = c.get("/farmer/notifications/")
     assert "绑定微信" not in resp.content.decode()
-    assert "form-action 'self';" in resp["Content-Security-Policy"]
+    policy = dict(part.strip().split(" ", 1) for part in resp["Content-Security-Policy"].split(";"))
+    assert policy["form-action"] == "'self'"
     page = flash(c.post("/farmer/wechat/bind/"), c)
     assert "本社还没有开通微信通知" in page
