@@ -175,3 +175,38 @@ def test_a_site_without_the_official_account_texts_and_the_deploy_check_says_so(
 def test_the_deploy_check_is_quiet_when_the_channel_is_set_up(channel, settings):
     settings.DEBUG, settings.SMS_PROVIDER = False, "tencent"
     assert notifications.check_wechat_channel() == []
+
+
+def test_the_local_wechat_refuses_what_wechat_refuses(channel, settings):
+    """The fake answers with WeChat's errcodes, so the channel's words for them are tested against something."""
+    channel.sign_in_as("oCheck0000000000000000000001")
+    channel.follow("oCheck0000000000000000000001")
+    good = {"thing1": {"value": "交蛋回执"}, "time2": {"value": "2026年12月6日 08:00"},
+            "thing3": {"value": "您交蛋30枚"}}
+
+    def errcode(**kw):
+        args = {"touser": "oCheck0000000000000000000001", "template_id": settings.WECHAT_TEMPLATE_NOTICE,
+                "data": good, **kw}
+        try:
+            wechat_client.send_template(**args)
+        except wechat_client.WeChatError as exc:
+            return exc.errcode
+        return 0
+
+    assert errcode() == 0
+    assert errcode(touser="oSomeoneElse000000000000000") == 40003
+    assert errcode(template_id="not-added") == 40037
+    assert errcode(data={**good, "keyword1": {"value": "旧模板的字段"}}) == 47001
+    assert errcode(data={**good, "thing3": "不是 {value: …}"}) == 47001
+    assert errcode(data={**good, "thing3": {"value": "二" * 21}}) == 47003
+    assert errcode(data={**good, "thing3": {"value": "两行\n内容"}}) == 47003
+    assert errcode(client_msg_id="x" * 65) == 45067
+
+
+def test_a_wrong_template_id_is_written_for_the_manager_and_the_household_is_texted(personas, channel, settings,
+                                                                                    django_capture_on_commit_callbacks):
+    bind(personas.farmer_a, channel)
+    settings.WECHAT_TEMPLATE_NOTICE = "a-template-the-account-never-added"
+    note = send(django_capture_on_commit_callbacks, event="x", key="tpl:1", farmer=personas.farmer_a, body="您好")
+    assert note.status == Notification.SENT and note.channel == "sms"
+    assert attempts(note)[0] == ("wechat", False, "微信消息模板编号不对，请检查 WECHAT_TEMPLATE_NOTICE（错误码 40037）")
