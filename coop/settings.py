@@ -455,6 +455,14 @@ WECHAT_API_BASE = env_url("WECHAT_API_BASE", "https://api.weixin.qq.com")
 WECHAT_OPEN_BASE = env_url("WECHAT_OPEN_BASE", "https://open.weixin.qq.com")
 if bool(WECHAT_APPID) != bool(WECHAT_APP_SECRET):
     raise ImproperlyConfigured("WECHAT_APPID and WECHAT_APP_SECRET go together (docs/PAYMENTS.md)")
+# The "wechat" notification channel (coop/services/notifications.py, docs/PAYMENTS.md "微信模板消息"): the id of
+# the template added in the official account (模板消息 → 模板库), and its three field keys in the order
+# title, time, summary (the keys the template's detail page shows as {{thing1.DATA}} …).
+WECHAT_TEMPLATE_NOTICE = env_str("WECHAT_TEMPLATE_NOTICE", "")
+WECHAT_TEMPLATE_NOTICE_KEYS = env_list("WECHAT_TEMPLATE_NOTICE_KEYS", ["thing1", "time2", "thing3"])
+if len(WECHAT_TEMPLATE_NOTICE_KEYS) != 3:
+    raise ImproperlyConfigured("WECHAT_TEMPLATE_NOTICE_KEYS takes three keys: title, time, summary "
+                               "(e.g. thing1,time2,thing3; docs/PAYMENTS.md)")
 
 # Ordered demo seeders: coop first, then apps that build on it.
 DEMO_SEEDERS = ["coop.demo.seed", "quality.demo.seed", "orders.demo.seed", "coop.demo.seed_household_logins"]

@@ -35,6 +35,9 @@ farmer_urlpatterns = [
     path("farmer/payslips/<int:pk>/", farmers.payslip, name="farmer-payslip"),
     path("farmer/rewards/", farmers.rewards, name="farmer-rewards"),
     path("farmer/notifications/", farmers.notifications, name="farmer-notifications"),
+    path("farmer/wechat/bind/", farmers.wechat_bind, name="farmer-wechat-bind"),
+    path("farmer/wechat/callback/", farmers.wechat_callback, name="farmer-wechat-callback"),
+    path("farmer/wechat/unbind/", farmers.wechat_unbind, name="farmer-wechat-unbind"),
     path("farmer/card/", farmers.my_card, name="farmer-card"),
 ]
 

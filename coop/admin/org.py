@@ -5,6 +5,8 @@ from django.contrib import admin, messages
 from django.contrib.admin import action
 from django.db.models import Exists, OuterRef
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -114,8 +116,11 @@ class StaffAdmin(CooperativeScopedAdmin):
 
 @admin.register(Farmer)
 class FarmerAdmin(CooperativeScopedAdmin):
-    list_display = ("member_no", "head_name", "village", "phone_masked", "poverty_status", "hens", "active")
+    list_display = ("member_no", "head_name", "village", "phone_masked", "poverty_status", "hens", "active",
+                    "wechat_words")
     list_filter = ("village", "poverty_status", "active")
+    # The household binds its WeChat itself (社员之家 → 消息); staff see whether it did, never the openid.
+    readonly_fields = ("wechat_words",)
     search_fields = ("head_name", "member_no", "phone")  # shows the search box; get_search_results decides
     search_help_text = gettext_lazy("社员编号、手机尾号、姓名或拼音首字母（如 ajmr）")
     form = FarmerAdminForm  # payout account: replace, never read (coop/forms.py)
@@ -124,6 +129,14 @@ class FarmerAdmin(CooperativeScopedAdmin):
     @admin.display(description=gettext_lazy("手机号"))
     def phone_masked(self, obj):
         return obj.masked_phone
+
+    @admin.display(description=gettext_lazy("微信通知"))
+    def wechat_words(self, obj):
+        if not obj.wechat_openid:
+            return _("未绑定（发短信）")
+        if obj.wechat_bound_at is None:
+            return _("已绑定微信")
+        return _("已绑定微信（%(day)s）") % {"day": date_format(timezone.localtime(obj.wechat_bound_at), "Y年n月j日")}
 
     def get_search_results(self, request, queryset, search_term):
         # One search for every place a household is looked up (coop.services.farmers.search_farmers); this

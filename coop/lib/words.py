@@ -23,6 +23,8 @@ ACTION_LABELS = {
     "farmer.pin_reset": _("已重设登录密码"),
     "farmer.pin_locked": _("密码输错太多次，已锁定"),
     "farmer.signed_in": _("农户已登录"),
+    "farmer.wechat_bound": _("农户已绑定微信"),
+    "farmer.wechat_unbound": _("农户已解除微信绑定"),
     "farmer.suspended": _("暂停收购"),
     "farmer.suspension_lifted": _("恢复收购"),
     "farmers.imported": _("农户名单已导入"),

@@ -19,6 +19,9 @@ class Notification(models.Model):
     farmer = models.ForeignKey("coop.Farmer", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="notifications", verbose_name=_("农户"))
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # The recipient's openid at the official account when the caller knows it (a buyer signed in by WeChat);
+    # a household's is read from its Farmer row when the message is sent.
+    wechat_openid = models.CharField(_("微信 openid"), max_length=64, blank=True, default="")
     event = models.CharField(_("事件"), max_length=40)
     # One business event → one message, however often the sending task is retried.
     dedupe_key = models.CharField(_("去重键"), max_length=120, unique=True)

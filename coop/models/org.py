@@ -150,6 +150,11 @@ class Farmer(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="farmer", verbose_name=_("登录账号"))
     joined_on = models.DateField(_("入社日期"), default=timezone.localdate)
+    # The household's openid at the official account, bound by the household itself through WeChat's web
+    # authorisation (coop.services.farmers.finish_wechat_binding): its notifications go there as template
+    # messages. Empty = not bound: they go by text message. Never derived, never typed in by staff.
+    wechat_openid = models.CharField(_("微信 openid"), max_length=64, blank=True, default="", editable=False)
+    wechat_bound_at = models.DateTimeField(_("绑定微信时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("农户")

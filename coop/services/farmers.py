@@ -10,7 +10,10 @@ five checks, and the right PIN sent after them is refused: the lock cannot be ra
 
 import datetime
 import hashlib
+import hmac
+import logging
 import secrets
+import time
 from urllib.parse import urlencode
 
 import qrcode
@@ -18,6 +21,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -26,7 +30,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
-from coop.lib import ratelimit
+from coop.lib import ratelimit, wechat
 from coop.lib.errors import DomainError
 from coop.lib.validators import format_mobile, is_ascii_digits, normalize_mobile
 from coop.models import Farmer, FarmerLogin
@@ -279,3 +283,66 @@ def qr_svg(data):
 def card_context(farmer, *, pin=None, request=None):
     url = sign_in_url(farmer)
     return {"farmer": farmer, "pin": pin, "url": url, "qr": qr_svg(url), "phone": format_mobile(farmer.phone)}
+
+
+# --- WeChat binding: a household receives its notifications in WeChat ------------------------------------
+# The household binds its own WeChat through the official account's web authorisation (snsapi_base: the
+# openid only, no consent page to read). The state is this session's and this household's, single use,
+# 10 minutes; WeChat's code is accepted once (the cache remembers it for its 5-minute life, in the same
+# namespace as the buyers' sign-in, so a code used there cannot be replayed here).
+WECHAT_BIND_SESSION_KEY = "wx_bind"
+WECHAT_BIND_TTL = 600
+WECHAT_CODE_LIFE = 300
+log = logging.getLogger(__name__)
+
+
+class BindingError(DomainError):
+    """A refused step of binding WeChat; the message says what to do (tap the button again, use texts)."""
+
+    code = "wechat_bind"
+
+
+def begin_wechat_binding(session, farmer):
+    """A fresh ``state`` for this browser's session and this household (replacing any earlier one)."""
+    state = secrets.token_urlsafe(16)
+    session[WECHAT_BIND_SESSION_KEY] = {"state": state, "farmer": farmer.pk, "at": time.time()}
+    return state
+
+
+def finish_wechat_binding(session, farmer, *, state, code, now=None):
+    """Store the openid WeChat gives for ``code`` on ``farmer`` — the signed-in household, never one named by
+    the request — and return it; or ``BindingError`` with nothing changed.
+
+    Refused: no ``state``, a forged one, another household's (started before someone else signed in on this
+    phone), an old one, one already used (taken out of the session first, whatever follows), a ``code``
+    seen before, a code WeChat refuses."""
+    pending = session.pop(WECHAT_BIND_SESSION_KEY, None)
+    if not (state and pending and hmac.compare_digest(str(state).encode(), pending["state"].encode())
+            and pending["farmer"] == farmer.pk and time.time() - pending["at"] <= WECHAT_BIND_TTL):
+        raise BindingError(_("这次微信授权已失效，请重新点“绑定微信”。"), "state")
+    if not code:  # WeChat comes back without a code when the person refuses
+        raise BindingError(_("没有完成微信授权。消息还会用短信发给您。"), "denied")
+    digest = hashlib.sha256(str(code).encode()).hexdigest()[:40]
+    if not cache.add(f"wechat:code:{digest}", 1, WECHAT_CODE_LIFE):
+        raise BindingError(_("这次微信授权已用过，请重新点“绑定微信”。"), "code_used")
+    try:
+        openid = wechat.exchange_code(code)["openid"]
+    except wechat.WeChatError as exc:
+        log.warning("wechat binding refused for farmer %s: %s", farmer.pk, exc)
+        if exc.errcode in (40029, 40163):
+            raise BindingError(_("这次微信授权已失效，请重新点“绑定微信”。"), "bad_code") from None
+        raise BindingError(_("暂时连不上微信，请稍后再试。"), "unavailable") from None
+    with transaction.atomic():
+        Farmer.objects.filter(pk=farmer.pk).update(wechat_openid=openid, wechat_bound_at=now or timezone.now())
+        log_action(farmer, "farmer.wechat_bound", actor_label=farmer.head_name)
+    farmer.wechat_openid = openid
+    return openid
+
+
+def unbind_wechat(farmer):
+    """The household stops receiving WeChat messages: they go by text again."""
+    with transaction.atomic():
+        if Farmer.objects.filter(pk=farmer.pk).exclude(wechat_openid="").update(wechat_openid="",
+                                                                                 wechat_bound_at=None):
+            log_action(farmer, "farmer.wechat_unbound", actor_label=farmer.head_name)
+    farmer.wechat_openid = ""

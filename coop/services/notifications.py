@@ -11,34 +11,40 @@ sends it from a Celery task after the transaction commits. Re-notifying the same
 2. A send can succeed at the gateway and still look like a failure here (timeout after the SMS
    left). The retry then sends again — so every channel passes the notification's ``dedupe_key`` as
    the gateway's client reference, and gateways answer a repeated reference with the first
-   message instead of a second text. The local fakes below do exactly that.
+   message instead of a second text (WeChat's ``client_msg_id``, for 10 minutes). The local fakes do
+   exactly that.
 
 Channels (``settings.NOTIFICATION_CHANNEL``): ``console`` (default: the log), ``sms`` (an
 ``SmsProvider`` chosen by ``settings.SMS_PROVIDER``: ``local`` — ``LocalSmsGateway`` here —,
-``tencent`` or ``aliyun`` in ``coop/services/sms.py``, or any dotted path), ``wechat``
-(template-message shaped; ``LocalWeChatGateway`` here).
+``tencent`` or ``aliyun`` in ``coop/services/sms.py``, or any dotted path), ``wechat`` (template
+messages of the official account over WeChat's HTTP API, ``coop/lib/wechat.py``, to the openid a
+household bound itself or a buyer signed in with; by text for anyone WeChat cannot reach — tests run it
+against ``orders/services/wechat/local.py``, a fake of WeChat's API over HTTP).
 Every call to a channel is written to ``NotificationAttempt`` — the log managers read in the
 admin; households read their own messages at /farmer/notifications/.
 """
 
 import abc
 import datetime
+import hashlib
 import inspect
 import logging
 import uuid
 
 from celery import shared_task
 from django.conf import settings
+from django.core import checks
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
-from coop.lib import ratelimit, words
+from coop.lib import ratelimit, wechat, words
 from coop.lib.errors import DomainError
 from coop.lib.validators import MOBILE_RE, normalize_mobile
-from coop.models import GatewayMessage, Notification, NotificationAttempt
+from coop.models import Farmer, GatewayMessage, Notification, NotificationAttempt
 
 logger = logging.getLogger("greenshell.notify")
 
@@ -173,7 +179,7 @@ class SmsChannel:
 
     def send(self, notification):
         if not notification.phone:
-            raise PermanentChannelError("no mobile number for this notification")
+            raise PermanentChannelError(_("没有手机号，发不了短信"))
         extra = {"event": notification.event, "params": notification.sms_params}
         accepted = inspect.signature(self.provider.send_sms).parameters
         if "params" not in accepted and not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
@@ -182,61 +188,128 @@ class SmsChannel:
                                       client_ref=notification.dedupe_key, **extra)
 
 
-class LocalWeChatGateway:
-    """A local stand-in for WeChat's template-message API (``POST /cgi-bin/message/template/send``):
-    checks the payload's shape (touser, template_id, data.{first,keyword1..n,remark}.value, keyword
-    values ≤ 200 chars) and answers ``{"errcode": 0, "errmsg": "ok", "msgid": …}`` — idempotent by
-    client reference, which the real API lacks; the channel's compare-and-set covers that there."""
+# --- WeChat template messages ------------------------------------------------------------------
 
-    gateway = "local-wechat"
+class NotSendable(PermanentChannelError):
+    """This channel cannot reach this person (no WeChat bound, not following the account, the day's quota
+    used up, the account not set up): retrying cannot help, but the channel's ``fallback`` may reach them."""
 
-    def send_template(self, payload, *, client_ref):
-        if not payload.get("touser") or not payload.get("template_id"):
-            return {"errcode": 40003, "errmsg": "invalid openid or template_id"}
-        data = payload.get("data") or {}
-        if "first" not in data or not any(k.startswith("keyword") for k in data):
-            return {"errcode": 47001, "errmsg": "data format error"}
-        if any(len(str(v.get("value", ""))) > 200 for v in data.values()):
-            return {"errcode": 45002, "errmsg": "content size out of limit"}
-        msgid = _gateway_accept(self.gateway, client_ref, payload["touser"], payload)
-        return {"errcode": 0, "errmsg": "ok", "msgid": msgid}
+    code = "not_sendable"
+
+
+# WeChat's refusals of a template message, in the words the manager reads in the notification log.
+WECHAT_REASONS = {
+    43004: _l("对方没有关注本社公众号，收不到微信消息"),
+    40003: _l("绑定的微信不是本社公众号的用户，请这户重新绑定微信"),
+    40037: _l("微信消息模板编号不对，请检查 WECHAT_TEMPLATE_NOTICE"),
+    47001: _l("微信消息的格式与模板不符，请检查 WECHAT_TEMPLATE_NOTICE_KEYS"),
+    47003: _l("微信消息的内容超出了模板字段的长度"),
+    45009: _l("今天的微信消息额度已用完"),
+    40013: _l("公众号的 AppID 不对，请检查 WECHAT_APPID"),
+    40125: _l("公众号的 AppSecret 不对，请检查 WECHAT_APP_SECRET"),
+    40164: _l("本站服务器的地址不在公众号的 IP 白名单里"),
+    48001: _l("公众号没有发模板消息的权限（需认证的服务号）"),
+}
+# WeChat could not be reached, was busy, or asked us to slow down (or the token stayed dead after the one
+# refresh): the task tries again later. Every other refusal is about this message or this account.
+WECHAT_RETRY = {-2, -1, 45011, *wechat.STALE_TOKEN}
+WECHAT_FIELD_CHARS = 20  # a category template's ``thing`` field: 20 characters, one line (May 2023 rules)
+
+
+def _one_line(text, limit=WECHAT_FIELD_CHARS):
+    text = " ".join(str(text).split())
+    if text.startswith("【") and "】" in text:  # the 【绿壳蛋】 of a text message: WeChat shows the account's name
+        text = text.split("】", 1)[1].strip() or text
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def client_msg_id(dedupe_key):
+    """WeChat's 防重入 id (at most 64 characters): the notification's key, hashed when it is longer."""
+    return dedupe_key if len(dedupe_key) <= 64 else "h" + hashlib.sha256(dedupe_key.encode()).hexdigest()[:63]
+
+
+def recipient_openid(notification):
+    """The openid to send to: a household's own binding as it is now (bound or unbound since the message
+    was queued), else the one the caller gave (a buyer signed in by WeChat). Never made up: no openid, no
+    WeChat message."""
+    if notification.farmer_id:
+        bound = Farmer.objects.filter(pk=notification.farmer_id).values_list("wechat_openid", flat=True).first()
+        if bound:
+            return bound
+    return notification.wechat_openid or ""
 
 
 class WeChatTemplateChannel:
-    """Sends a notification as a WeChat template message to the household's openid.
+    """Sends a notification as a template message (模板消息) of the official account, over HTTP to WeChat's
+    API (``coop.lib.wechat``: the shared, cached ``access_token``).
 
-    Households have no WeChat binding stored yet, so ``openid_for`` derives a clearly fake local
-    openid from the phone; a real deployment binds openids through WeChat OAuth and overrides it.
+    Since May 2023 WeChat shows only a category template's fields, each at most 20 characters on one line,
+    so the message carries the event's title, the time and the start of the text, and opens the person's
+    own page with the whole of it. Someone WeChat cannot reach this way — no bound openid, not following the
+    account, the day's quota gone, the account not set up — gets the message by text instead (``fallback``),
+    the reason written in the log. ``client_msg_id`` (the notification's key) makes WeChat send one message
+    however often a retry repeats the request within its 10 minutes; the claim in ``deliver`` covers longer.
     """
 
     name = "wechat"
-    TEMPLATE_ID = "GREENSHELL_NOTICE"  # the template registered in the official account
-
-    def __init__(self, gateway=None):
-        self.gateway = gateway or LocalWeChatGateway()
-
-    def openid_for(self, notification):
-        return f"o-local-{notification.phone}" if notification.phone else ""
+    fallback = "sms"
 
     def payload(self, notification):
-        when = timezone.localtime(notification.created_at).strftime("%Y-%m-%d %H:%M")
+        title_key, time_key, summary_key = settings.WECHAT_TEMPLATE_NOTICE_KEYS
+        when = timezone.localtime(notification.created_at)
+        page = "/farmer/notifications/" if notification.farmer_id else "/shop/orders/"
         return {
-            "touser": self.openid_for(notification),
-            "template_id": self.TEMPLATE_ID,
-            "url": f"{settings.SITE_URL}/farmer/notifications/",
+            "touser": recipient_openid(notification),
+            "template_id": settings.WECHAT_TEMPLATE_NOTICE,
+            "url": settings.SITE_URL + page,
             "data": {
-                "first": {"value": event_label(notification.event)},
-                "keyword1": {"value": notification.body[:200]},
-                "keyword2": {"value": when},
-                "remark": {"value": "点开查看详情"},
+                title_key: {"value": _one_line(event_label(notification.event))},
+                time_key: {"value": f"{when:%Y}年{when.month}月{when.day}日 {when:%H:%M}"},
+                summary_key: {"value": _one_line(notification.body)},
             },
+            "client_msg_id": client_msg_id(notification.dedupe_key),
         }
 
     def send(self, notification):
-        answer = self.gateway.send_template(self.payload(notification), client_ref=notification.dedupe_key)
-        if answer.get("errcode") != 0:
-            raise PermanentChannelError(f"wechat {answer.get('errcode')}: {answer.get('errmsg')}")
-        return str(answer["msgid"])
+        if not wechat.configured():
+            raise NotSendable(_("本站还没有接入微信公众号"))
+        if not settings.WECHAT_TEMPLATE_NOTICE:
+            raise NotSendable(_("还没有设置微信消息模板（WECHAT_TEMPLATE_NOTICE）"))
+        payload = self.payload(notification)
+        if not payload["touser"]:
+            raise NotSendable(_("还没有绑定微信"))
+        try:
+            return wechat.send_template(**payload)
+        except wechat.WeChatError as exc:
+            if exc.errcode in WECHAT_RETRY:
+                raise ChannelError(_("暂时连不上微信，稍后再试（错误码 %(code)s）") % {"code": exc.errcode}) from None
+            reason = WECHAT_REASONS.get(exc.errcode) or _("微信不接收这条消息")
+            raise NotSendable(_("%(reason)s（错误码 %(code)s）") % {"reason": reason, "code": exc.errcode}) from None
+
+
+def check_wechat_channel(app_configs=None, **kwargs):
+    """``manage.py check --deploy``: the "wechat" channel needs the official account and its template, and
+    its fallback texts need a real SMS provider (the households that bound no WeChat are told by text)."""
+    if settings.DEBUG or settings.NOTIFICATION_CHANNEL != "wechat":
+        return []
+    found = []
+    needed = {"WECHAT_APPID": settings.WECHAT_APPID, "WECHAT_APP_SECRET": settings.WECHAT_APP_SECRET,
+              "WECHAT_TEMPLATE_NOTICE": settings.WECHAT_TEMPLATE_NOTICE}
+    missing = [name for name, value in needed.items() if not value]
+    if missing:
+        found.append(checks.Error(
+            f"NOTIFICATION_CHANNEL=wechat without {', '.join(missing)}: no template message can be sent; every "
+            "message goes by text instead.",
+            hint="Set the official account and the template id added under 模板消息 (docs/PAYMENTS.md, 微信模板消息).",
+            id="greenshell.E102"))
+    if sms_provider_path() == sms_provider_path("local"):
+        found.append(checks.Warning(
+            "NOTIFICATION_CHANNEL=wechat with SMS_PROVIDER=local: households without a bound WeChat (and buyers "
+            "who do not follow the account) are sent their messages by text to the local gateway, which sends "
+            "nothing.",
+            hint="Set SMS_PROVIDER=tencent or aliyun (docs/PAYMENTS.md, 短信).",
+            id="greenshell.W102"))
+    return found
 
 
 def _gateway_accept(gateway, client_ref, recipient, payload):
@@ -258,11 +331,13 @@ def get_channel(name=None):
 
 # --- the service -------------------------------------------------------------------------------
 
-def notify(*, event, key, body, cooperative=None, farmer=None, phone="", sms_params=None):
-    """Queue a message for ``farmer`` (or a bare ``phone``) and return the Notification.
+def notify(*, event, key, body, cooperative=None, farmer=None, phone="", sms_params=None, wechat_openid=""):
+    """Queue a message for ``farmer`` (or a bare ``phone`` / ``wechat_openid``) and return the Notification.
 
     ``sms_params`` are the facts of ``body`` by name (``coop.services.sms.TEMPLATES`` lists each event's),
-    for SMS providers that send a registered template rather than free text."""
+    for SMS providers that send a registered template rather than free text. ``wechat_openid`` is the
+    recipient's openid at the official account when the caller knows it (a buyer signed in by WeChat); a
+    household's own binding is read when the message is sent."""
     if farmer is not None:
         phone = phone or farmer.phone
         cooperative = cooperative or farmer.cooperative
@@ -271,7 +346,7 @@ def notify(*, event, key, body, cooperative=None, farmer=None, phone="", sms_par
         with transaction.atomic():
             note = Notification.objects.create(
                 cooperative=cooperative, farmer=farmer, phone=phone, event=event,
-                dedupe_key=key, channel=channel, body=body,
+                dedupe_key=key, channel=channel, body=body, wechat_openid=wechat_openid or "",
                 sms_params={k: str(v) for k, v in (sms_params or {}).items()},
             )
     except IntegrityError:
@@ -296,6 +371,10 @@ def deliver(notification_id):
     The compare-and-set from ``queued`` to ``sending`` is the claim: of two workers running the
     same task, only one wins it and talks to the channel. A failure puts the row back to
     ``queued`` (the task retries) until ``MAX_ATTEMPTS``, then marks it ``failed``.
+
+    A channel that cannot reach this person (``NotSendable``: e.g. WeChat for a household with no bound
+    WeChat) hands the message to its ``fallback`` channel at once; the row then belongs to that channel
+    (its retries go there directly) and the log keeps both attempts, each with its reason.
     """
     claimed = Notification.objects.filter(pk=notification_id, status=Notification.QUEUED).update(
         status=Notification.SENDING, attempts=F("attempts") + 1
@@ -303,24 +382,47 @@ def deliver(notification_id):
     if not claimed:
         return False
     note = Notification.objects.get(pk=notification_id)
-    attempt = NotificationAttempt.objects.create(notification=note, channel=note.channel)
+    reasons = []
     try:
-        ref = get_channel(note.channel).send(note) or ""
+        try:
+            _attempt(note, note.channel)
+        except NotSendable as exc:
+            fallback = getattr(get_channel(note.channel), "fallback", "")
+            if not fallback:
+                raise
+            reasons.append(f"{words.channel_label(note.channel)}：{exc}")
+            Notification.objects.filter(pk=note.pk).update(channel=fallback)
+            note.channel = fallback
+            _attempt(note, fallback)
     except Exception as exc:
         permanent = isinstance(exc, PermanentChannelError) or note.attempts >= MAX_ATTEMPTS
-        # A channel's own refusal is written for the manager (the SMS providers' reasons are Chinese);
-        # anything else keeps its type, which is what a developer needs to find it.
-        error = (str(exc) if isinstance(exc, ChannelError) else f"{exc.__class__.__name__}: {exc}")[:300]
-        NotificationAttempt.objects.filter(pk=attempt.pk).update(error=error)
+        # A channel's own refusal is written for the manager (the providers' reasons are Chinese); anything
+        # else keeps its type, which is what a developer needs to find it.
+        error = str(exc) if isinstance(exc, ChannelError) else f"{exc.__class__.__name__}: {exc}"
+        if reasons:
+            error = "；".join([*reasons, f"{words.channel_label(note.channel)}：{error}"])
+        error = error[:300]
         Notification.objects.filter(pk=note.pk, status=Notification.SENDING).update(
             status=Notification.FAILED if permanent else Notification.QUEUED, error=error)
         if permanent:
             logger.warning("notification %s failed for good: %s", note.pk, error)
             return False
         raise  # the task's retry sends it again, later
-    NotificationAttempt.objects.filter(pk=attempt.pk).update(ok=True, provider_ref=str(ref)[:64])
     Notification.objects.filter(pk=note.pk).update(status=Notification.SENT, sent_at=timezone.now(), error="")
     return True
+
+
+def _attempt(note, channel_name):
+    """One call to one channel, written to the log (``NotificationAttempt``) before and after."""
+    attempt = NotificationAttempt.objects.create(notification=note, channel=channel_name)
+    try:
+        ref = get_channel(channel_name).send(note) or ""
+    except Exception as exc:
+        error = str(exc) if isinstance(exc, ChannelError) else f"{exc.__class__.__name__}: {exc}"
+        NotificationAttempt.objects.filter(pk=attempt.pk).update(error=error[:300])
+        raise
+    NotificationAttempt.objects.filter(pk=attempt.pk).update(ok=True, provider_ref=str(ref)[:64])
+    return ref
 
 
 def requeue_stuck(now=None):

@@ -7,15 +7,17 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.db.models import Q, Sum
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coop.forms import SignInForm
-from coop.lib import ratelimit
+from coop.lib import ratelimit, wechat
 from coop.lib.client import client_ip
 from coop.lib.money import MoneySum
 from coop.lib.redirects import safe_next
@@ -174,7 +176,53 @@ def rewards(request):
 @farmer_required
 def notifications(request):
     notes = Notification.objects.filter(farmer=request.farmer).order_by("-created_at", "-id")[:50]
-    return render(request, "coop/farmer/notifications.html", {"notes": notes, "nav": "notes"})
+    response = render(request, "coop/farmer/notifications.html", {
+        "notes": notes, "nav": "notes", "wechat": wechat.configured(), "bound": bool(request.farmer.wechat_openid),
+        "in_wechat": "MicroMessenger" in request.headers.get("User-Agent", "")})
+    if wechat.configured():
+        # The "绑定微信" form's answer redirects to WeChat's authorisation page, and browsers hold a form's
+        # redirects to the policy's form-action: this one page allows WeChat's address there too.
+        response._csp_update = {"form-action": [settings.WECHAT_OPEN_BASE]}
+    return response
+
+
+NOTES_PATH = "/farmer/notifications/"
+WECHAT_CALLBACK_PATH = "/farmer/wechat/callback/"
+
+
+@require_POST
+@farmer_required
+def wechat_bind(request):
+    """"绑定微信": off to WeChat's web authorisation with a state bound to this session and household."""
+    if not wechat.configured():
+        messages.error(request, _("本社还没有开通微信通知，消息会用短信发给您。"))
+        return HttpResponseRedirect(NOTES_PATH)
+    state = pin_service.begin_wechat_binding(request.session, request.farmer)
+    # The address registered as 网页授权域名 in the official account: SITE_URL, not whatever Host was sent.
+    return HttpResponseRedirect(wechat.authorize_url(settings.SITE_URL + WECHAT_CALLBACK_PATH, state))
+
+
+@require_http_methods(["GET"])
+@farmer_required
+def wechat_callback(request):
+    """WeChat's return — a GET, as the protocol has it. It writes only with the state this household's own
+    POST to ``wechat_bind`` put in this session, once, so a link cannot bind anyone's WeChat."""
+    try:
+        pin_service.finish_wechat_binding(request.session, request.farmer, state=request.GET.get("state", ""),
+                                          code=request.GET.get("code", ""))
+    except pin_service.BindingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("绑定好了。以后的消息会发到您的微信。"))
+    return HttpResponseRedirect(NOTES_PATH)
+
+
+@require_POST
+@farmer_required
+def wechat_unbind(request):
+    pin_service.unbind_wechat(request.farmer)
+    messages.success(request, _("已解除微信绑定。以后的消息会用短信发给您。"))
+    return HttpResponseRedirect(NOTES_PATH)
 
 
 @farmer_required

@@ -116,20 +116,6 @@ def test_a_send_left_hanging_by_a_dead_worker_is_resent_without_a_second_text(pe
     assert GatewayMessage.objects.filter(client_ref="stuck:1").count() == 1
 
 
-def test_the_wechat_channel_sends_a_template_message(personas, settings, django_capture_on_commit_callbacks):
-    settings.NOTIFICATION_CHANNEL = "wechat"
-    with django_capture_on_commit_callbacks(execute=True):
-        note = notifications.notify(event="settlement.paid", key="settlement:9:paid", farmer=personas.farmer_a,
-                                    body="11月工资¥320.00已转到您的微信。")
-    note.refresh_from_db()
-    assert note.status == Notification.SENT
-    payload = GatewayMessage.objects.get(client_ref="settlement:9:paid").payload
-    assert payload["touser"].startswith("o-local-")
-    assert payload["data"]["first"]["value"] == "工资已付"
-    assert payload["data"]["keyword1"]["value"] == "11月工资¥320.00已转到您的微信。"
-    assert payload["url"].endswith("/farmer/notifications/")
-
-
 def test_a_household_sees_its_own_messages_and_not_anothers(personas, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         notifications.notify(event="delivery.receipt", key="a:1", farmer=personas.farmer_a, body="甲户的回执")

@@ -45,8 +45,9 @@ NOT_DOMAIN = {
     # the local APIv3 server's own refusals (it plays WeChat), answered as WeChat's {"code", "message"} JSON
     "orders.services.payments.apiv3_local.ApiError",
     # WeChat's own errcode, caught where it happens (orders.services.buyers turns it into a Chinese SignInError,
-    # the JS-SDK config leaves the share card out): the client's protocol error, never shown as it is
-    "orders.services.wechat.WeChatError",
+    # the JS-SDK config leaves the share card out, the notification channel writes a Chinese reason): the
+    # client's protocol error, never shown as it is
+    "coop.lib.wechat.WeChatError",
     # the local WeChat API's refusals (it plays WeChat), answered as WeChat's {"errcode", "errmsg"} JSON
     "orders.services.wechat.local.Refused",
 }

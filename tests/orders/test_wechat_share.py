@@ -10,6 +10,7 @@ import time_machine
 from django.conf import settings
 from django.core.cache import cache
 
+from coop.lib import wechat as wechat_client
 from orders.services import wechat
 from tests.factories import make_group_buy
 from tests.orders.wechat_local import wx  # noqa: F401 - the fixture
@@ -60,7 +61,7 @@ def test_without_the_lock_the_same_views_fetch_again_and_again(wx, monkeypatch):
         def __getattr__(self, name):
             return getattr(cache, name)
 
-    monkeypatch.setattr(wechat, "cache", Unlocked())
+    monkeypatch.setattr(wechat_client, "cache", Unlocked())
     run_parallel([lambda: wechat.js_config("https://shop.example.cn/shop/")] * 20)
     assert wx.count("/cgi-bin/token") > 1
 
@@ -77,14 +78,14 @@ def test_the_token_and_ticket_are_refreshed_before_they_expire(wx):  # noqa: F81
         assert second != first and second == wx.tickets[-1]
         assert wx.count("/cgi-bin/token") == 2 and wx.count("/cgi-bin/ticket/getticket") == 2
         # Entries live in the cache (Redis in production) with WeChat's own expiry, not longer.
-        entry = cache.get(wechat._key("jsapi_ticket"))
+        entry = cache.get(wechat.cache_key("jsapi_ticket"))
         assert entry["expires_at"] - entry["refresh_at"] == 300
 
 
 def test_a_token_killed_elsewhere_is_replaced_once(wx):  # noqa: F811
     wechat.jsapi_ticket()
     wx.tokens.clear()  # someone fetched a token in the official account's console: ours is dead (40001)
-    cache.delete(wechat._key("jsapi_ticket"))
+    cache.delete(wechat.cache_key("jsapi_ticket"))
     assert wechat.jsapi_ticket() == wx.tickets[-1]
     assert wx.count("/cgi-bin/token") == 2
 
@@ -144,7 +145,7 @@ def test_a_wechat_that_cannot_be_reached_leaves_the_page_working(shop, client, w
 
 
 def test_a_hanging_wechat_is_waited_for_once_then_left_alone_for_a_while(shop, client, wx, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(wechat, "TIMEOUT", (0.5, 0.5))
+    monkeypatch.setattr(wechat_client, "TIMEOUT", (0.5, 0.5))
     wx.delay = 1.0  # answers after our read timeout
     path = f"/shop/p/{shop.product.pk}/"
     assert share_on(client, path)[0] is None

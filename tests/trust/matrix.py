@@ -508,6 +508,10 @@ ROUTES = {
     "farmer/penalties/<int:pk>/": Rule(read=HOUSEHOLD_A),
     "farmer/penalties/<int:pk>/appeal/": Rule(read=NOBODY),
     "farmer/rewards/": Rule(read=HOUSEHOLDS),
+    # Binding WeChat: POST only (GET is 405); WeChat's return answers a household (refusing a missing state).
+    "farmer/wechat/bind/": Rule(read=NOBODY),
+    "farmer/wechat/callback/": Rule(read=HOUSEHOLDS),
+    "farmer/wechat/unbind/": Rule(read=NOBODY),
     "healthz": Rule(read=EVERYONE),
     "intake/": Rule(read=frozenset({"manager_a", "manager_b", "inspector"})),
     "intake/farmers/": Rule(read=frozenset({"manager_a", "manager_b", "inspector"})),

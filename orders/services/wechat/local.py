@@ -9,7 +9,15 @@ It answers, with WeChat's JSON shapes and errcodes (errors come with HTTP 200, a
   40013 invalid appid, 40125 invalid appsecret);
 - ``/sns/userinfo`` — only for a ``snsapi_userinfo`` grant (48001 api unauthorized; 40001 bad token);
 - ``/cgi-bin/token`` (client_credential) and ``/cgi-bin/ticket/getticket?type=jsapi`` (40001 invalid
-  credential, 42001 access_token expired), each ``expires_in`` seconds (7200 unless a test says otherwise).
+  credential, 42001 access_token expired), each ``expires_in`` seconds (7200 unless a test says otherwise);
+- ``POST /cgi-bin/message/template/send?access_token=…`` — a template message (模板消息) to a follower of the
+  account: 40001/42001 for the token, 40003 an openid this account never issued, 43004 require subscribe (the
+  user does not follow the account), 40037 a template id the account has not added, 47001 data format error
+  (not ``{"key": {"value": "…"}}``, or a key the template lacks), 47003 a value longer than its field's type
+  allows (``thing`` 20 characters, ``character_string`` 32, ``phrase`` 5 — the limits of the 类目模板 in force
+  since May 2023), 45009 the day's quota used up. ``client_msg_id`` (防重入 id) as WeChat documents it: for the
+  same openid and id within 10 minutes one message only — a repeat is answered with the first ``msgid``.
+  Accepted messages are kept in ``messages`` (what reached the phone).
 A fresh ``cgi-bin/token`` makes the previous one die, as WeChat does (after 5 minutes there; at once here,
 so a test notices).
 """
@@ -23,6 +31,10 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 CODE_TTL = 300
+CLIENT_MSG_TTL = 600  # WeChat keeps a client_msg_id 10 minutes
+# The longest value each field type of a category template (类目模板) takes, in characters.
+FIELD_LIMITS = {"thing": 20, "character_string": 32, "phrase": 5, "number": 32, "letter": 32, "symbol": 5,
+                "car_number": 8, "name": 10, "amount": 32, "time": 32, "date": 32, "const": 20}
 
 
 def _rid():
@@ -50,6 +62,13 @@ class LocalWeChat:
         self.tokens = {}  # client_credential access_token -> dies at (time.time())
         self.tickets = []  # every jsapi ticket issued
         self.calls = []  # path of every API request
+        self.followers = set()  # openids that follow the account: only they receive template messages
+        self.templates = {}  # template_id -> its field keys (模板消息 > 我的模板)
+        self.messages = []  # every template message sent: {"msgid", "touser", "template_id", "url", "data", …}
+        self.client_msgs = {}  # (openid, client_msg_id) -> (msgid, at)
+        self.daily_quota = 100000  # template messages a day (45009 after)
+        self.send_delay = 0.0  # seconds a template send takes *after* it is sent (a reply lost to a timeout)
+        self.echo = False  # print each message sent (the developer's server)
         self.lock = threading.Lock()
         self.server, self.url = None, ""
 
@@ -63,6 +82,22 @@ class LocalWeChat:
             self.codes[code] = {"openid": openid or self.user["openid"], "scope": scope, "issued": time.time(),
                                 "used": False}
         return code
+
+    def follow(self, openid):
+        """This WeChat user follows (关注) the official account."""
+        with self.lock:
+            self.followers.add(openid)
+
+    def unfollow(self, openid):
+        with self.lock:
+            self.followers.discard(openid)
+
+    def add_template(self, keys=("thing1", "time2", "thing3"), template_id=None):
+        """The operator adds a template from the library (模板库 → 添加); returns its id."""
+        template_id = template_id or secrets.token_urlsafe(32)[:43]  # WeChat's ids are 43 characters
+        with self.lock:
+            self.templates[template_id] = tuple(keys)
+        return template_id
 
     def count(self, path):
         return sum(1 for p in self.calls if p == path)
@@ -124,12 +159,7 @@ class LocalWeChat:
         return {"access_token": token, "expires_in": self.expires_in}
 
     def ticket(self, q):
-        with self.lock:
-            dies = self.tokens.get(q.get("access_token", ""))
-        if dies is None:
-            raise Refused(40001, f"invalid credential, access_token is invalid or not latest {_rid()}")
-        if time.time() > dies:
-            raise Refused(42001, f"access_token expired {_rid()}")
+        self._token(q)
         if q.get("type") != "jsapi":
             raise Refused(40097, f"invalid args {_rid()}")
         time.sleep(self.delay)
@@ -138,8 +168,65 @@ class LocalWeChat:
             self.tickets.append(ticket)
         return {"errcode": 0, "errmsg": "ok", "ticket": ticket, "expires_in": self.expires_in}
 
+    def _token(self, q):
+        with self.lock:
+            dies = self.tokens.get(q.get("access_token", ""))
+        if dies is None:
+            raise Refused(40001, f"invalid credential, access_token is invalid or not latest {_rid()}")
+        if time.time() > dies:
+            raise Refused(42001, f"access_token expired {_rid()}")
+
+    def _known(self, openid):
+        issued = {row["openid"] for row in self.codes.values()} | {self.user["openid"]}
+        return openid in issued or openid in self.followers
+
+    def template_send(self, q, body):
+        self._token(q)
+        if not isinstance(body, dict):
+            raise Refused(47001, f"data format error {_rid()}")
+        openid, template_id = body.get("touser"), body.get("template_id")
+        data = body.get("data")
+        with self.lock:
+            if not isinstance(openid, str) or not self._known(openid):
+                raise Refused(40003, f"invalid openid {_rid()}")
+            keys = self.templates.get(template_id)
+            if keys is None:
+                raise Refused(40037, f"invalid template_id {_rid()}")
+            if not isinstance(data, dict) or not data or any(
+                    k not in keys or not isinstance(v, dict) or not isinstance(v.get("value"), str)
+                    for k, v in data.items()):
+                raise Refused(47001, f"data format error {_rid()}")
+            for key, field in data.items():
+                kind = key.rstrip("0123456789")
+                if len(field["value"]) > FIELD_LIMITS.get(kind, 200) or "\n" in field["value"]:
+                    raise Refused(47003, f"argument invalid! data.{key}.value invalid {_rid()}")
+            if openid not in self.followers:
+                raise Refused(43004, f"require subscribe {_rid()}")
+            client_msg_id = body.get("client_msg_id") or ""
+            if len(client_msg_id) > 64:
+                raise Refused(45067, f"clientmsgid size out of limit {_rid()}")
+            now = time.time()
+            earlier = self.client_msgs.get((openid, client_msg_id)) if client_msg_id else None
+            if earlier and now - earlier[1] <= CLIENT_MSG_TTL:
+                msgid = earlier[0]
+            else:
+                today = time.strftime("%Y-%m-%d")
+                if sum(1 for m in self.messages if m["day"] == today) >= self.daily_quota:
+                    raise Refused(45009, f"reach max api daily quota limit {_rid()}")
+                msgid = 2_000_000_000 + len(self.messages) * 7 + secrets.randbelow(7)
+                self.messages.append({"msgid": msgid, "touser": openid, "template_id": template_id,
+                                      "url": body.get("url", ""), "data": data, "client_msg_id": client_msg_id,
+                                      "day": today})
+                if client_msg_id:
+                    self.client_msgs[(openid, client_msg_id)] = (msgid, now)
+        if self.echo:
+            print(f"模板消息 → {openid}: " + " | ".join(v["value"] for v in data.values()), flush=True)
+        time.sleep(self.send_delay)
+        return {"errcode": 0, "errmsg": "ok", "msgid": msgid}
+
     ROUTES = {"/sns/oauth2/access_token": "oauth_token", "/sns/userinfo": "sns_userinfo",
               "/cgi-bin/token": "client_token", "/cgi-bin/ticket/getticket": "ticket"}
+    POST_ROUTES = {"/cgi-bin/message/template/send": "template_send"}
 
     # --- HTTP -------------------------------------------------------------------------------------
     def start(self):
@@ -152,16 +239,30 @@ class LocalWeChat:
                 pass
 
             def do_GET(self):
+                self.answer("GET")
+
+            def do_POST(self):
+                self.answer("POST")
+
+            def answer(self, method):
                 url = urllib.parse.urlsplit(self.path)
                 q = dict(urllib.parse.parse_qsl(url.query))
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
                 with api.lock:
                     api.calls.append(url.path)
                 status, headers = 200, {"Content-Type": "text/plain"}  # WeChat labels its JSON text/plain
                 try:
-                    if url.path == "/connect/oauth2/authorize":
+                    if method == "GET" and url.path == "/connect/oauth2/authorize":
                         status, headers, answer = 302, {"Location": api.authorize(q)}, None
-                    elif url.path in api.ROUTES:
+                    elif method == "GET" and url.path in api.ROUTES:
                         answer = getattr(api, api.ROUTES[url.path])(q)
+                    elif method == "POST" and url.path in api.POST_ROUTES:
+                        try:
+                            body = json.loads(raw.decode("utf-8"))
+                        except (UnicodeDecodeError, ValueError):
+                            raise Refused(47001, f"data format error {_rid()}") from None
+                        answer = getattr(api, api.POST_ROUTES[url.path])(q, body)
                     else:
                         status, answer = 404, {"errcode": 404, "errmsg": "not found"}
                 except Refused as exc:
@@ -188,18 +289,22 @@ class LocalWeChat:
 
 
 def main():
-    """Serve the fake official account for a developer and print the variables that point the shop at it.
-    Opening the shop's WeChat sign-in then goes through this server's consent step."""
+    """Serve the fake official account for a developer and print the variables that point the site at it.
+    Opening the shop's WeChat sign-in (or a household's 绑定微信) then goes through this server's consent step,
+    and the template messages sent are printed."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--openid", default="", help="the WeChat user who signs in (default: a random one)")
     args = parser.parse_args()
     api = LocalWeChat()
     if args.openid:
         api.sign_in_as(args.openid)
+    api.follow(api.user["openid"])  # the developer's WeChat user follows the account: messages reach them
+    api.echo = True
+    template_id = api.add_template()
     url = api.start()
     print(f"export WECHAT_APPID={api.appid} WECHAT_APP_SECRET={api.secret} WECHAT_API_BASE={url} "
-          f"WECHAT_OPEN_BASE={url}")
-    print(f"signing in as {api.user['openid']}; Ctrl-C to stop")
+          f"WECHAT_OPEN_BASE={url} WECHAT_TEMPLATE_NOTICE={template_id} NOTIFICATION_CHANNEL=wechat")
+    print(f"signing in as {api.user['openid']}; template messages are printed here; Ctrl-C to stop")
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
