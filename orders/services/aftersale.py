@@ -229,13 +229,14 @@ def describe(row):
 
 
 def _tell_buyer(row, body):
-    phone = row.order.buyer.phone or ""
-    if not phone:
+    phone, openid = row.order.buyer.phone or "", row.order.buyer.wechat_openid or ""
+    if not (phone or openid):
         return
     with in_site_language():
         notify(event=f"aftersale.{row.status}", key=f"aftersale:{row.pk}:{row.status}",
                body=_("【绿壳蛋】订单 %(no)s ") % {"no": row.order.number} + body, cooperative=row.order.cooperative,
-               phone=phone, sms_params={"no": row.order.number, "status": str(row.get_status_display())})
+               phone=phone, wechat_openid=openid,
+               sms_params={"no": row.order.number, "status": str(row.get_status_display())})
 
 
 # --- Deciding -------------------------------------------------------------------------------

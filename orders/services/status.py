@@ -49,8 +49,8 @@ def set_status(order, new_status, *, user=None, actor_label="", reason="", data=
 
 def _notify_buyer(order, status):
 
-    phone = order.buyer.phone or ""
-    if not phone or status == Order.PENDING_PAYMENT:
+    phone, openid = order.buyer.phone or "", order.buyer.wechat_openid or ""
+    if not (phone or openid) or status == Order.PENDING_PAYMENT:
         return
     with in_site_language():
         body = _("【绿壳蛋】订单 %(no)s %(status)s。") % {"no": order.number, "status": dict(Order.STATUSES)[status]}
@@ -60,4 +60,4 @@ def _notify_buyer(order, status):
             body += _("请到%(place)s取货，取货码 %(code)s。") % {"place": order.pickup_point.name,
                                                               "code": order.pickup_code}
         notify(event=f"order.{status}", key=f"order:{order.pk}:{status}", body=body, cooperative=order.cooperative,
-               phone=phone, sms_params=params)
+               phone=phone, wechat_openid=openid, sms_params=params)

@@ -127,16 +127,16 @@ def _offer(group_buy, now):
 
 
 def _tell(entry, group_buy, until):
-    phone = entry.buyer.phone or ""
-    if not phone:
-        return  # a WeChat-only buyer sees the offer on the page (and on their order list) instead
+    phone, openid = entry.buyer.phone or "", entry.buyer.wechat_openid or ""
+    if not (phone or openid):
+        return  # nowhere to reach them: the buyer sees the offer on the page (and on their order list)
     with in_site_language():
         body = _("【绿壳蛋】你候补的接龙“%(title)s”有空位了：%(boxes)s 盒为你保留到 %(until)s，"
                  "请打开 %(link)s 接龙。") % {
             "title": group_buy.title, "boxes": entry.boxes, "link": f"{settings.SITE_URL}/shop/g/{group_buy.code}",
             "until": timezone.localtime(until).strftime("%H:%M")}
         notify(event="groupbuy.place_offered", key=f"waitlist:{entry.pk}:offered", body=body,
-               cooperative=group_buy.cooperative, phone=phone,
+               cooperative=group_buy.cooperative, phone=phone, wechat_openid=openid,
                sms_params={"title": group_buy.title, "boxes": entry.boxes, "code": group_buy.code})
 
 

@@ -64,14 +64,15 @@ def notify_buyers(batch_id):
         return 0
     sent = 0
     for buyer, phone, _order in buyers_of(batch):
-        if not phone:
+        if not (phone or buyer.wechat_openid):
             continue
         with in_site_language():
             body = _("【%(coop)s】您购买的鸡蛋批次 %(code)s 已召回：%(reason)s。请勿食用，我们将为您退换。") % {
                 "coop": batch.cooperative.short_name or batch.cooperative.name, "code": batch.code,
                 "reason": batch.status_reason}
             notify(event="batch.recalled", key=f"recall:{batch.pk}:buyer:{buyer.pk}", body=body,
-                   cooperative=batch.cooperative, phone=phone, sms_params={"code": batch.code})
+                   cooperative=batch.cooperative, phone=phone,
+                   wechat_openid=buyer.wechat_openid or "", sms_params={"code": batch.code})
         sent += 1
     return sent
 

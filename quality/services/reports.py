@@ -273,17 +273,19 @@ def confirm_report(report, *, user, reason="", households=None):
 
 
 def _tell_reporter(report):
-    """The reporter's contact phone, else the phone of the buyer whose order the report is linked to."""
-    phone = report.contact_phone
+    """The reporter's contact phone, else the phone (or WeChat) of the buyer whose order the report is
+    linked to."""
+    phone, openid = report.contact_phone, ""
     if not phone:
         order = linked_order(report)
-        phone = order.buyer.phone if order is not None else ""
-    if not phone:
+        if order is not None:
+            phone, openid = order.buyer.phone or "", order.buyer.wechat_openid or ""
+    if not (phone or openid):
         return
     with in_site_language():
         status = report.get_status_display()
         notify(event="report.decided", key=f"report:{report.pk}:{report.status}", cooperative=report.cooperative,
-               phone=phone,
+               phone=phone, wechat_openid=openid,
                body=_("您反映的坏蛋问题（受理编号 %(ref)s）处理结果：%(status)s。%(reason)s") % {
                    "ref": report.reference, "status": status, "reason": report.status_reason},
                sms_params={"ref": report.reference, "status": status})
