@@ -82,7 +82,7 @@ def seed(stdout=None):
         buyers[phone], _c = Buyer.objects.get_or_create(user=user, defaults=dict(
             phone=phone, name=name, kind=kind, organisation=org,
             invoice_title=org if kind in Buyer.INVOICE_KINDS else "",
-            tax_number="91440604MA4UDEMO1X" if kind == "enterprise" else ""))
+            tax_number="91440604MA4UDEMX1B" if kind == "enterprise" else ""))
     _orders(hbl, manager, p10, p30, village_point, foshan_point, buyers)
     _say(stdout, "shop: /shop/ (buyers sign in with 138 0000 0001…5; the code is printed in the server log), "
                  "group buy /shop/g/ZN2026A\n")
@@ -214,13 +214,13 @@ def seed_programmes(stdout=None):
         return o
 
     food = org("佛山市禅城区紫南食品有限公司", BuyerOrganisation.ENTERPRISE, "李经理", "13800000002", zinan,
-               invoice_title="佛山市禅城区紫南食品有限公司", tax_number="91440604MA4UDEMO1X")
+               invoice_title="佛山市禅城区紫南食品有限公司", tax_number="91440604MA4UDEMX1B")
     org("佛山市禅城区紫南物业管理有限公司", BuyerOrganisation.ENTERPRISE, "黄主管", "13800000012", zinan)
     school = org("禅城区南庄镇中心小学食堂", BuyerOrganisation.INSTITUTION, "王老师", "13800000003", zinan,
-                 invoice_title="佛山市禅城区南庄镇中心小学", tax_number="12440604MB2C3D4E5F")
+                 invoice_title="佛山市禅城区南庄镇中心小学", tax_number="12440604MB2C3D4E57")
     caring = org("爱心人士 陈阿姨", BuyerOrganisation.CARING, "陈阿姨", "13800000004", zinan)
     haishu = org("宁波市海曙区机关事务管理局食堂", BuyerOrganisation.INSTITUTION, "周科长", "13800000021", ningbo,
-                 invoice_title="宁波市海曙区机关事务管理局", tax_number="11330203MB1234567X")
+                 invoice_title="宁波市海曙区机关事务管理局", tax_number="11330203MB1234567Y")
 
     members = {"13800000002": food, "13800000003": school, "13800000004": caring}
     buyers = {b.phone: b for b in Buyer.objects.filter(phone__in=[*members, "13800000021"])}

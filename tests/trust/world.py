@@ -23,7 +23,6 @@ from coop.services.intake import record_delivery
 from coop.services.notifications import notify
 from coop.services.settlements import month_bounds, settle_period, start_settlement_run
 from orders.models import (
-    InvoiceRequest,
     Address,
     AfterSale,
     AfterSalePhoto,
@@ -31,6 +30,7 @@ from orders.models import (
     CourierFeeRegion,
     CourierFees,
     GroupBuy,
+    InvoiceRequest,
     PickupPoint,
     Product,
 )
