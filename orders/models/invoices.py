@@ -67,6 +67,11 @@ class InvoiceRequest(models.Model):
         verbose_name_plural = _("开票申请")
         ordering = ["submitted_at", "id"]
         indexes = [models.Index(fields=["cooperative", "status"])]
+        constraints = [
+            # An invoice number is registered on one order of a cooperative (checked first, under a lock).
+            models.UniqueConstraint(fields=["cooperative", "invoice_number"], condition=~models.Q(invoice_number=""),
+                                    name="invoice_number_once_per_cooperative"),
+        ]
 
     def __str__(self):
         return f"{self.order} · {self.title}"

@@ -235,7 +235,19 @@ def issue_invoice(row, *, user, invoice_number, amount, pdf=None):
     manager's page showed. Raises ``InvoiceError``; nothing is written on a refusal."""
     number = _invoice_number(invoice_number)
     upload = _pdf(pdf)
+    try:
+        return _issue(row, user=user, number=number, amount=amount, upload=upload)
+    except IntegrityError:
+        # The unique number: only without the lock (locking off) can two orders get this far with one number.
+        raise InvoiceError(_("发票号码 %(n)s 已经登记在别的订单上了。") % {"n": number}, "invoice_number",
+                           field="invoice_number") from None
+
+
+def _issue(row, *, user, number, amount, upload):
     with transaction.atomic():
+        # Taken before looking for the number on another order: two managers typing one number into two
+        # requests would otherwise both find it free.
+        lock_keys(f"invoice:number:{row.cooperative_id}:{number}")
         row.refresh_from_db()
         if row.status != InvoiceRequest.REQUESTED:
             raise InvoiceError(_("这个开票申请已经处理过了（%(s)s）。") % {"s": row.get_status_display()}, "handled",

@@ -107,6 +107,9 @@ def manage_one(request, number):
                 return redirect("shop:manage-invoices")
             errors["form"] = _("请选择开票或退回。")
             status = 400
+        except LockTimeout:
+            errors["form"] = _("系统繁忙，请稍后再试。")
+            status = 503
         except InvoiceError as exc:
             errors[exc.field or "form"] = exc.message
             status = 400 if exc.status == 400 else 409
