@@ -286,3 +286,15 @@ def test_the_managers_list_makes_as_many_queries_for_20_requests_as_for_1(shop, 
         invoices.request_invoice(paid_order(shop, personas.manager_a, boxes=1), kind="company", title="某公司",
                                  tax_number=GOOD_CODE)
     assert count() == one
+
+
+def test_the_profile_saves_tax_numbers_through_the_same_check(shop, buyer):
+    resp = buyer.post("/shop/me/", {"action": "profile", "kind": "enterprise", "name": "张三",
+                                    "invoice_title": "某公司", "tax_number": "91440300708461136X"}, follow=True)
+    assert "有一位不对" in page(resp)
+    shop.buyer.refresh_from_db()
+    assert (shop.buyer.invoice_title, shop.buyer.tax_number) == ("", "")
+    buyer.post("/shop/me/", {"action": "profile", "kind": "enterprise", "name": "张三", "invoice_title": "某公司",
+                             "tax_number": "91440300708461136t"})
+    shop.buyer.refresh_from_db()
+    assert shop.buyer.tax_number == GOOD_CODE
