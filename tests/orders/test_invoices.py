@@ -298,3 +298,13 @@ def test_the_profile_saves_tax_numbers_through_the_same_check(shop, buyer):
                              "tax_number": "91440300708461136t"})
     shop.buyer.refresh_from_db()
     assert shop.buyer.tax_number == GOOD_CODE
+
+
+def test_the_managers_order_page_and_queue_lead_to_the_request_and_the_receipt(order, personas, client_for):
+    manager = client_for(personas.manager_a)
+    assert 'id="invoices-link"' in page(manager.get("/shop/manage/"))
+    before = page(manager.get(f"/shop/manage/o/{order.number}/"))
+    assert 'id="invoice-request"' not in before and f"/shop/orders/{order.number}/receipt/" in before
+    invoices.request_invoice(order, kind="personal", title="张三")
+    after = page(manager.get(f"/shop/manage/o/{order.number}/"))
+    assert 'id="invoice-request"' in after and f"/shop/manage/invoices/{order.number}/" in after
