@@ -54,6 +54,8 @@ def can_request(order):
         if order.status == order.PENDING_PAYMENT:
             return False, _("付款后可以申请开票。")
         return False, _("订单%(s)s，不能开票。") % {"s": order.get_status_display()}
+    if order.total <= 0:  # an after-sale replacement (补发) is sent for ¥0: nothing was paid for it
+        return False, _("补发的订单没有付款，不用开票。")
     if invoiced_amount(order) <= 0:
         return False, _("订单已全部退款，不能开票。")
     return True, ""

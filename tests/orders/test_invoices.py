@@ -308,3 +308,19 @@ def test_the_managers_order_page_and_queue_lead_to_the_request_and_the_receipt(o
     invoices.request_invoice(order, kind="personal", title="张三")
     after = page(manager.get(f"/shop/manage/o/{order.number}/"))
     assert 'id="invoice-request"' in after and f"/shop/manage/invoices/{order.number}/" in after
+
+
+def test_a_replacement_sent_for_nothing_needs_no_invoice(shop, personas):
+    from orders.models import AfterSale
+    from orders.services import aftersale
+    from tests.orders.test_aftersale_services import shipped_order
+
+    order = shipped_order(shop, personas.manager_a)
+    aftersale.confirm_receipt(order, user=personas.buyer)
+    order.refresh_from_db()
+    row = aftersale.request_aftersale(order, line=order.lines.get(), reason=AfterSale.BROKEN, unit=AfterSale.BOXES,
+                                      quantity=1)
+    replacement = aftersale.decide_replacement(row, user=personas.manager_a).replacement
+    assert invoices.can_request(replacement) == (False, "补发的订单没有付款，不用开票。")
+    with pytest.raises(InvoiceError, match="补发的订单"):
+        invoices.request_invoice(replacement, kind="personal", title="张三")
