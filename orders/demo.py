@@ -34,8 +34,8 @@ from orders.models.programmes import (
     ProgrammeCoordinator,
     ProgrammeError,
 )
+from orders.services import invoices, payments
 from orders.services import orders as svc
-from orders.services import payments
 from orders.services.payments.sandbox import SandboxPlatform
 from orders.services.programmes import attribute_order
 from orders.services.statements import issue_statement
@@ -143,6 +143,8 @@ def _orders(coop, manager, p10, p30, village_point, foshan_point, buyers):
     _pay_in_sandbox(shipped)
     svc.pack_order(shipped, user=manager)
     svc.mark_shipped(shipped, courier_company="顺丰速运", tracking_no="SF1409275830", user=manager)
+    # 李经理's company asks for a 发票 with its saved details: the managers' 待开发票 list has one to issue.
+    invoices.request_invoice(shipped, **invoices.prefill(shipped))
     ready = place(b["13800000003"], p10, 4, "demo-ready", fulfilment="pickup", pickup_point=foshan_point,
                   address=None)
     payments.record_offline_payment(ready, reference="对公转账 20261128-0031", user=manager)
