@@ -69,7 +69,8 @@ def seed(coop, farmer, manager):
                                           amount=order.total)
         if status == Order.PACKED and fulfilment == Order.COURIER:
             InvoiceRequest.objects.create(cooperative=coop, order=order, kind="personal", title="张三",
-                                          amount=order.total, status=InvoiceRequest.ISSUED, invoice_number="12345678")
+                                          amount=order.total, status=InvoiceRequest.ISSUED,
+                                          invoice_number=f"{order.pk:08d}")
     first = timezone.localdate().replace(day=1)
     last_month_end = first - datetime.timedelta(days=1)
     LedgerEntry.objects.create(cooperative=coop, farmer=farmer, kind=LedgerEntry.DELIVERY, amount=Decimal("12.00"),
