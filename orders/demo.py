@@ -34,8 +34,8 @@ from orders.models.programmes import (
     ProgrammeCoordinator,
     ProgrammeError,
 )
+from orders.services import invoices, payments
 from orders.services import orders as svc
-from orders.services import payments
 from orders.services.payments.sandbox import SandboxPlatform
 from orders.services.programmes import attribute_order
 from orders.services.statements import issue_statement
@@ -82,7 +82,7 @@ def seed(stdout=None):
         buyers[phone], _c = Buyer.objects.get_or_create(user=user, defaults=dict(
             phone=phone, name=name, kind=kind, organisation=org,
             invoice_title=org if kind in Buyer.INVOICE_KINDS else "",
-            tax_number="91440604MA4UDEMO1X" if kind == "enterprise" else ""))
+            tax_number="91440604MA4UDEMX1B" if kind == "enterprise" else ""))
     _orders(hbl, manager, p10, p30, village_point, foshan_point, buyers)
     _say(stdout, "shop: /shop/ (buyers sign in with 138 0000 0001…5; the code is printed in the server log), "
                  "group buy /shop/g/ZN2026A\n")
@@ -143,6 +143,8 @@ def _orders(coop, manager, p10, p30, village_point, foshan_point, buyers):
     _pay_in_sandbox(shipped)
     svc.pack_order(shipped, user=manager)
     svc.mark_shipped(shipped, courier_company="顺丰速运", tracking_no="SF1409275830", user=manager)
+    # 李经理's company asks for a 发票 with its saved details: the managers' 待开发票 list has one to issue.
+    invoices.request_invoice(shipped, **invoices.prefill(shipped))
     ready = place(b["13800000003"], p10, 4, "demo-ready", fulfilment="pickup", pickup_point=foshan_point,
                   address=None)
     payments.record_offline_payment(ready, reference="对公转账 20261128-0031", user=manager)
@@ -214,13 +216,13 @@ def seed_programmes(stdout=None):
         return o
 
     food = org("佛山市禅城区紫南食品有限公司", BuyerOrganisation.ENTERPRISE, "李经理", "13800000002", zinan,
-               invoice_title="佛山市禅城区紫南食品有限公司", tax_number="91440604MA4UDEMO1X")
+               invoice_title="佛山市禅城区紫南食品有限公司", tax_number="91440604MA4UDEMX1B")
     org("佛山市禅城区紫南物业管理有限公司", BuyerOrganisation.ENTERPRISE, "黄主管", "13800000012", zinan)
     school = org("禅城区南庄镇中心小学食堂", BuyerOrganisation.INSTITUTION, "王老师", "13800000003", zinan,
-                 invoice_title="佛山市禅城区南庄镇中心小学", tax_number="12440604MB2C3D4E5F")
+                 invoice_title="佛山市禅城区南庄镇中心小学", tax_number="12440604MB2C3D4E57")
     caring = org("爱心人士 陈阿姨", BuyerOrganisation.CARING, "陈阿姨", "13800000004", zinan)
     haishu = org("宁波市海曙区机关事务管理局食堂", BuyerOrganisation.INSTITUTION, "周科长", "13800000021", ningbo,
-                 invoice_title="宁波市海曙区机关事务管理局", tax_number="11330203MB1234567X")
+                 invoice_title="宁波市海曙区机关事务管理局", tax_number="11330203MB1234567Y")
 
     members = {"13800000002": food, "13800000003": school, "13800000004": caring}
     buyers = {b.phone: b for b in Buyer.objects.filter(phone__in=[*members, "13800000021"])}

@@ -11,7 +11,18 @@ from orders.api import groupbuys as groupbuys_api
 from orders.api import orders as orders_api
 from orders.api import payments as payments_api
 from orders.api import programmes as programmes_api
-from orders.views import aftersale, buyers, groupbuys, manage, payments, posters, programmes, shop
+from orders.views import (
+    aftersale,
+    buyers,
+    groupbuys,
+    invoices,
+    manage,
+    payments,
+    posters,
+    programmes,
+    receipts,
+    shop,
+)
 
 app_name = "shop"
 
@@ -30,6 +41,10 @@ urlpatterns = [
     path("shop/orders/<str:number>/receive/", aftersale.receive, name="order-receive"),
     path("shop/orders/<str:number>/aftersale/", aftersale.request_form, name="order-aftersale"),
     path("shop/orders/<str:number>/reorder/", aftersale.reorder, name="order-reorder"),
+    path("shop/orders/<str:number>/invoice/", invoices.request_form, name="order-invoice"),
+    path("shop/orders/<str:number>/invoice.pdf", invoices.invoice_pdf, name="order-invoice-pdf"),
+    path("shop/orders/<str:number>/receipt/", receipts.receipt_page, name="order-receipt"),
+    path("shop/orders/<str:number>/receipt.pdf", receipts.receipt_pdf, name="order-receipt-pdf"),
     path("files/aftersale-photos/<int:pk>/", aftersale.aftersale_photo, name="aftersale-photo"),
     path("shop/orders/<str:number>/pickup-qr.png", posters.order_pickup_qr, name="order-pickup-qr"),
     path("shop/login/", buyers.sign_in, name="login"),
@@ -52,6 +67,8 @@ urlpatterns = [
     path("shop/manage/pickup/", manage.pickup_list, name="manage-pickup"),
     path("shop/manage/p/<int:pk>/photos/", manage.product_photos, name="manage-product-photos"),
     path("shop/manage/p/<int:pk>/photos/delete/", manage.product_photo_delete, name="manage-product-photo-delete"),
+    path("shop/manage/invoices/", invoices.manage_list, name="manage-invoices"),
+    path("shop/manage/invoices/<str:number>/", invoices.manage_one, name="manage-invoice"),
     path("shop/manage/o/<str:number>/", manage.order_page, name="manage-order"),
     path("shop/manage/o/<str:number>/action/", manage.order_action, name="manage-order-action"),
 ]

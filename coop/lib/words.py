@@ -71,6 +71,10 @@ ACTION_LABELS = {
     "aftersale.refused": _("售后：不予售后"),
     "aftersale.refund_failed": _("售后退款未成功"),
     "aftersale.refund_retried": _("售后退款重新发起"),
+    "invoice.requested": _("买家申请开票"),
+    "invoice.resubmitted": _("买家修改后重新申请开票"),
+    "invoice.issued": _("已开发票"),
+    "invoice.returned": _("开票申请已退回"),
     "order.pending_payment": _("订单待付款"),
     "order.paid": _("订单已付款"),
     "order.packed": _("订单已打包"),
@@ -142,6 +146,8 @@ EVENT_LABELS = {
     "aftersale.requested": _("售后申请已收到"), "aftersale.refunded": _("售后退款"),
     "aftersale.replaced": _("售后补发"), "aftersale.refused": _("售后申请未通过"),
     "groupbuy.place_offered": _("候补有空位了"),
+    "order.invoice_requested": _("开票申请已收到"), "order.invoice_issued": _("发票已开"),
+    "order.invoice_returned": _("开票申请被退回"),
 }
 
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coop.lib.validators import mask_mobile
+from orders.models import invoices
 
 
 class Buyer(models.Model):
@@ -31,6 +32,11 @@ class Buyer(models.Model):
     organisation = models.CharField(_("单位名称"), max_length=100, blank=True)
     invoice_title = models.CharField(_("发票抬头"), max_length=100, blank=True)
     tax_number = models.CharField(_("纳税人识别号"), max_length=20, blank=True)
+    # The rest of the saved 发票 details, prefilled on every 申请开票 (orders/services/invoices.py); blank kind:
+    # never chosen, so the form picks 单位 for institutional buyers and 个人 for the others.
+    invoice_kind = models.CharField(_("发票抬头类型"), max_length=10, blank=True,
+                                    choices=invoices.KINDS)
+    invoice_email = models.EmailField(_("接收电子发票的邮箱"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("注册时间"), default=timezone.now)
 
     class Meta:

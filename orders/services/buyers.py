@@ -30,7 +30,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from coop.lib.errors import DomainError
-from coop.lib.validators import MOBILE_RE, InvalidPhone, normalize_mobile, normalize_phone, too_long
+from coop.lib.validators import (
+    MOBILE_RE,
+    InvalidPhone,
+    normalize_mobile,
+    normalize_phone,
+    normalize_tax_number,
+    tax_number_problem,
+    too_long,
+)
 from coop.lib.words import in_site_language
 from coop.services.audit import log_action
 from coop.services.notifications import SendLimited, notify, spend_sms_allowance
@@ -233,9 +241,10 @@ def buyer_of(user):
 def update_profile(buyer, *, kind, name, organisation="", invoice_title="", tax_number=""):
     if kind not in dict(Buyer.KINDS):
         raise SignInError(_("请选择买家类型。"), "kind")
-    tax_number = (tax_number or "").strip().upper()
-    if kind in Buyer.INVOICE_KINDS and invoice_title and tax_number and len(tax_number) not in (15, 18, 20):
-        raise SignInError(_("纳税人识别号应为 15、18 或 20 位。"), "tax_number")
+    # The one check of a 发票's number (the 申请开票 form uses it too): length, and the credit code's check character.
+    tax_number = normalize_tax_number(tax_number)
+    if tax_number and tax_number_problem(tax_number):
+        raise SignInError(tax_number_problem(tax_number), "tax_number")
     Buyer.objects.filter(pk=buyer.pk).update(kind=kind, name=(name or "")[:60], organisation=organisation[:100],
                                              invoice_title=invoice_title[:100], tax_number=tax_number[:20])
     buyer.refresh_from_db()

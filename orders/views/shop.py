@@ -23,7 +23,7 @@ from coop.lib.locking import LockTimeout
 from coop.lib.redirects import safe_next
 from coop.lib.validators import MAX_BOXES, InvalidNumber, optional_id, parse_id, parse_int
 from orders.models import GroupBuy, Order, OrderError, PickupPoint, Product, ProductPhoto
-from orders.services import aftersale, payments, shipping, stock
+from orders.services import aftersale, invoices, payments, shipping, stock
 from orders.services import programmes as programme_service
 from orders.services.buyers import own_address
 from orders.services.orders import Item, cancel_order, place_order, trace_batches
@@ -238,7 +238,8 @@ def order_detail(request, number):
         "batches": trace_batches(order), "refunds": order.refunds.all(),
         "aftersales": order.aftersales.select_related("line", "refund", "replacement"),
         "may_ask": may_ask, "may_receive": order.status in aftersale.RECEIVABLE,
-        "window_days": settings.AFTERSALE_WINDOW_DAYS, "replaces": order.replaces.select_related("order").first()})
+        "window_days": settings.AFTERSALE_WINDOW_DAYS, "replaces": order.replaces.select_related("order").first(),
+        "invoice": invoices.for_order_page(order)})
 
 
 @buyer_required

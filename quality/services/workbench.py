@@ -24,7 +24,8 @@ from coop.lib import tenancy
 from coop.models import WEIGHT_CLASS_CODES, Batch, Delivery, LedgerEntry, Settlement, Staff
 from coop.models.intake import HELD
 from coop.services import settlements as settlement_service
-from orders.models import Order
+from orders.models import InvoiceRequest, Order
+from orders.services import invoices as invoice_service
 from orders.services import orders as order_service
 from quality.models import Appeal, BadEggReport, Penalty
 from quality.services import appeals as appeal_service
@@ -107,6 +108,10 @@ def _orders(ids):
             ("to_hand_over", _("待自提交货"), order_service.TO_HAND_OVER)]
     items = [Item(key, label, Order.objects.filter(cooperative__in=ids, **lookups).count(), admin_list(Order, lookups),
                   urgent=True) for key, label, lookups in jobs]
+    # 发票 to issue: counted with the lookups of the managers' list it links to (orders/services/invoices.py).
+    items.append(Item("to_invoice", _("待开发票"), InvoiceRequest.objects.filter(cooperative__in=ids,
+                                                                              **invoice_service.TO_ISSUE).count(),
+                      reverse("shop:manage-invoices")))
     return Section("orders", _("订单"), items, {"queue_url": reverse("shop:manage"),
                                               "packing_url": reverse("shop:manage-packing"),
                                               "pickup_url": reverse("shop:manage-pickup")})

@@ -23,6 +23,7 @@ from coop.services.fund import award_hygiene, record_donation, record_inspection
 from coop.services.settlements import settle_period
 from orders.models import Buyer, PickupPoint, Product
 from orders.models.programmes import Pledge, Programme
+from orders.services.invoices import request_invoice
 from orders.services.orders import Item, pack_order, place_order
 from orders.services.statements import issue_statement
 from quality.models import LabelSheet, Scan
@@ -52,7 +53,7 @@ API_LISTS = [
 ]
 STAFF_PAGES = [
     "/intake/", "/books/pack/", "/books/settle/", "/books/settlements/", "/shop/manage/", "/shop/manage/packing/",
-    "/shop/manage/pickup/", "/programmes/", "/programmes/monitoring/", "/admin/dashboard/",
+    "/shop/manage/pickup/", "/shop/manage/invoices/", "/programmes/", "/programmes/monitoring/", "/admin/dashboard/",
 ]
 BUYER_PAGES = ["/shop/", "/shop/orders/", "/shop/statements/"]
 FARMER_PAGES = ["/farmer/", "/farmer/deliveries/", "/farmer/money/", "/farmer/notifications/",
@@ -88,7 +89,9 @@ class World:
             LabelSheet.objects.create(batch=batch, sheet_format="a4-3x8", copies=1, created_by=self.manager)
             make_product(self.coop, name=f"绿壳鸡蛋 第{k}款")
             make_group_buy(self.shop, self.p.buyer, code=f"GQ{k:04d}")
-            pack_order(pay(place(self.pairing, 1), self.manager), user=self.manager)  # allocations, timeline
+            paid = pay(place(self.pairing, 1), self.manager)
+            request_invoice(paid, kind="company", title="佛山市禅城区某机关食堂", tax_number="91440300708461136T")
+            pack_order(paid, user=self.manager)  # allocations, timeline
             Scan.objects.create(uid=f"scan-{k}", trace=batch.trace, scanned_at=timezone.now(), browser="wechat")
             record_donation(cooperative=self.coop, donor=f"爱心人士{k}", amount="100", hygiene_reserve="50",
                             user=self.manager)

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from coop.models import Delivery, LedgerEntry, Settlement, Staff
-from orders.models import Buyer, Order, PickupPoint
+from orders.models import Buyer, InvoiceRequest, Order, PickupPoint
 from quality.models import Appeal
 from quality.services.appeals import file_appeal
 from quality.services.dashboard import dashboard_context
@@ -63,7 +63,14 @@ def seed(coop, farmer, manager):
     for status, fulfilment in ((Order.PAID, Order.COURIER), (Order.PACKED, Order.COURIER),
                                (Order.PACKED, Order.PICKUP), (Order.READY_FOR_PICKUP, Order.PICKUP),
                                (Order.PENDING_PAYMENT, Order.COURIER), (Order.COMPLETED, Order.COURIER)):
-        _order(coop, status, fulfilment)
+        order = _order(coop, status, fulfilment)
+        if status == Order.COMPLETED:  # a 发票 waiting to be issued, and one already issued (not counted)
+            InvoiceRequest.objects.create(cooperative=coop, order=order, kind="personal", title="张三",
+                                          amount=order.total)
+        if status == Order.PACKED and fulfilment == Order.COURIER:
+            InvoiceRequest.objects.create(cooperative=coop, order=order, kind="personal", title="张三",
+                                          amount=order.total, status=InvoiceRequest.ISSUED,
+                                          invoice_number=f"{order.pk:08d}")
     first = timezone.localdate().replace(day=1)
     last_month_end = first - datetime.timedelta(days=1)
     LedgerEntry.objects.create(cooperative=coop, farmer=farmer, kind=LedgerEntry.DELIVERY, amount=Decimal("12.00"),
@@ -95,7 +102,7 @@ A_MANAGER = {
     "intake.today": 3, "intake.held": 1,  # today: 20, 10 (held), 30 (packed), the cancelled one is left out
     "packing.eggs": 20,                    # 20 L accepted today; the held 10 and the packed 30 are not stock
     "labels.unlabelled": 1,
-    "orders.to_pack": 1, "orders.to_ship": 1, "orders.to_hand_over": 2,
+    "orders.to_pack": 1, "orders.to_ship": 1, "orders.to_hand_over": 2, "orders.to_invoice": 1,
     "quality.reports": 2, "quality.in_window": 1, "quality.appeals": 1,
     "settlements.to_run": 1, "settlements.to_approve": 1, "settlements.to_pay": 1,
 }

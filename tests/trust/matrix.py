@@ -570,6 +570,14 @@ ROUTES = {
     "shop/orders/<str:number>/": Rule(read=BUYER_A),
     "shop/orders/<str:number>/cancel/": Rule(read=NOBODY),
     "shop/orders/<str:number>/aftersale/": Rule(read=BUYER_A),
+    # 发票: the buyer asks (an issued request sends them back to the order: served); the PDF for the buyer and
+    # the managers of A; the receipt for the buyer and every staff member of A.
+    "shop/orders/<str:number>/invoice/": Rule(read=BUYER_A),
+    "shop/orders/<str:number>/invoice.pdf": Rule(read=frozenset({"buyer", "manager_a"})),
+    "shop/orders/<str:number>/receipt/": Rule(read=BUYER_A | STAFF_A),
+    "shop/orders/<str:number>/receipt.pdf": Rule(read=BUYER_A | STAFF_A),
+    "shop/manage/invoices/": Rule(read=MANAGERS),
+    "shop/manage/invoices/<str:number>/": Rule(read=MANAGER_A),
     "shop/orders/<str:number>/receive/": Rule(read=NOBODY),
     "shop/orders/<str:number>/reorder/": Rule(read=NOBODY),
     "shop/orders/<str:number>/pay/": Rule(read=NOBODY),

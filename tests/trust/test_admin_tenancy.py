@@ -75,12 +75,12 @@ def test_a_cooperative_sees_the_invoice_details_its_order_was_placed_with(world,
 
     buyer = Buyer.objects.get(user=world.personas.buyer)
     update_profile(buyer, kind=Buyer.ENTERPRISE, name="李经理", organisation="紫南食品",
-                   invoice_title="佛山市禅城区紫南食品有限公司", tax_number="91440604MA4UDEMO1X")
+                   invoice_title="佛山市禅城区紫南食品有限公司", tax_number="91440604MA4UDEMX1B")
     product = Product.objects.filter(cooperative=world.personas.coop_a).first()
     order, _created = order_service.place_order(buyer=buyer, items=[order_service.Item(product, 1)],
                                                 address=ADDRESS)
     update_profile(buyer, kind=Buyer.ENTERPRISE, name="别人", organisation="另一家",
-                   invoice_title="另一家公司", tax_number="91440604MA4UOTHER1")
+                   invoice_title="另一家公司", tax_number="91330100799655058B")
     html = client_for(world.personas.manager_a).get(f"/admin/orders/order/{order.pk}/change/").content.decode()
-    assert "佛山市禅城区紫南食品有限公司" in html and "91440604MA4UDEMO1X" in html and "李经理" in html
+    assert "佛山市禅城区紫南食品有限公司" in html and "91440604MA4UDEMX1B" in html and "李经理" in html
     assert "另一家公司" not in html

@@ -30,6 +30,7 @@ from orders.models import (
     CourierFeeRegion,
     CourierFees,
     GroupBuy,
+    InvoiceRequest,
     PickupPoint,
     Product,
 )
@@ -143,6 +144,11 @@ def _populate(world, side, buyer_user):
     request = AfterSale.objects.create(cooperative=coop, order=order, line=order.lines.first(),
                                        reason=AfterSale.BAD_EGGS, unit=AfterSale.EGGS, quantity=1)
     AfterSalePhoto.objects.create(aftersale=request, image=ContentFile(photo_bytes(), name=f"trust-{side}.jpg"))
+    # Its 发票, issued with a PDF (made directly, like the request above): the PDF view has a file to refuse.
+    InvoiceRequest.objects.create(cooperative=coop, order=order, kind="company", title=org.name,
+                                  tax_number="91440300708461136T", amount=order.total - Decimal("1.00"),
+                                  status=InvoiceRequest.ISSUED, invoice_number=f"1234567{1 if side == 'a' else 2}",
+                                  pdf=ContentFile(b"%PDF-1.4 invoice", name=f"invoice-{side}.pdf"))
     month_ago, in_a_month = today - datetime.timedelta(days=30), today + datetime.timedelta(days=30)
     Pledge.objects.create(organisation=org, programme=programme, amount=Decimal("1000"), period_start=month_ago,
                           period_end=in_a_month)
