@@ -253,7 +253,10 @@ def my_programmes(request):
     buyer = getattr(request.user, "buyer", None) if hasattr(request.user, "buyer") else None
     org = svc.organisation_of(buyer) if buyer else None
     if org is None:
-        return render(request, "orders/programmes/my.html", {"org": None})
+        # A person who bought through a programme's link: their own orders count (for no organisation).
+        orders = list(svc.buyer_programme_orders(buyer)[:30]) if buyer else []
+        counted = set(svc.counted_orders().filter(pk__in=[o.pk for o in orders]).values_list("pk", flat=True))
+        return render(request, "orders/programmes/my.html", {"org": None, "orders": orders, "counted": counted})
     pledge_rows = list(Pledge.objects.filter(organisation=org).select_related("programme"))
     progress = svc.pledges_progress(pledge_rows)
     pledges = [{"pledge": p, **progress[p.pk]} for p in pledge_rows]

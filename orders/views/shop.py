@@ -161,6 +161,8 @@ def checkout(request):
     points = PickupPoint.objects.filter(cooperative_id=coop_id, active=True)
     goods = sum(x["total"] for x in lines)
     saved, typed_fee = _priced_addresses(request.buyer, coop_id, goods, sum(x["boxes"] for x in lines))
+    programme = programme_service.checkout_programme(buyer=request.buyer, cooperative=lines[0]["product"].cooperative,
+                                                     code=request.session.get(programme_service.SESSION_KEY))
     address = saved[0]["address"] if saved else None
     form = {"fulfilment": Order.COURIER, "recipient": "" if address else request.buyer.name,
             "phone": "" if address else (request.buyer.phone or ""), "address": "", "note": "",
@@ -184,7 +186,7 @@ def checkout(request):
                 buyer=request.buyer, items=[Item(x["product"], x["boxes"]) for x in lines],
                 fulfilment=form["fulfilment"], pickup_point=point, note=form["note"], address=contact,
                 idempotency_key=form["key"] or None, user=request.user,
-                programme_code=request.session.get("pairing_programme"))
+                programme_code=request.session.get(programme_service.SESSION_KEY))
         except LockTimeout:
             messages.error(request, _("下单的人太多了，请稍后再试。"))
         except OrderError as exc:
@@ -199,19 +201,20 @@ def checkout(request):
     return render(request, "orders/checkout.html", {
         "lines": lines, "total": goods, "points": points, "form": form, "saved": saved,
         "typed_fee": typed_fee, "typed_total": goods + typed_fee,
-        "errors": errors, "COURIER": Order.COURIER, "PICKUP": Order.PICKUP}, status=status)
+        "errors": errors, "COURIER": Order.COURIER, "PICKUP": Order.PICKUP, "programme": programme}, status=status)
 
 
 @buyer_required
 def my_orders(request):
     orders = request.buyer.orders.prefetch_related("lines").select_related("group_buy")
-    return render(request, "orders/my_orders.html", {"orders": orders})
+    return render(request, "orders/my_orders.html", {
+        "orders": orders, "statements_link": programme_service.shows_statements(request.buyer)})
 
 
 def own_order(request, number):
     """The signed-in buyer's order ``number``; anyone else's answers 404 like a missing one."""
     order = Order.objects.filter(number=number, buyer=request.buyer).select_related(
-        "pickup_point", "group_buy", "cooperative").first()
+        "pickup_point", "group_buy", "cooperative", "attribution__programme").first()
     if order is None:
         raise Http404
     return order
@@ -238,7 +241,8 @@ def order_detail(request, number):
         "batches": trace_batches(order), "refunds": order.refunds.all(),
         "aftersales": order.aftersales.select_related("line", "refund", "replacement"),
         "may_ask": may_ask, "may_receive": order.status in aftersale.RECEIVABLE,
-        "window_days": settings.AFTERSALE_WINDOW_DAYS, "replaces": order.replaces.select_related("order").first()})
+        "window_days": settings.AFTERSALE_WINDOW_DAYS, "replaces": order.replaces.select_related("order").first(),
+        "programme_note": programme_service.programme_note(order)})
 
 
 @buyer_required
