@@ -189,7 +189,7 @@ def _refuse_sold_out(cooperative_id, items):
             stock.remember_available(*pool, left)
         elif left > 0:
             continue
-        _refuse_beyond(boxes, left)
+        _refuse_beyond(boxes, left, _names(items, (weight_class, pack_size)))
 
 
 def _wanted(items):
@@ -200,16 +200,23 @@ def _wanted(items):
     return wanted
 
 
-def _refuse_beyond(boxes, left):
+def _names(items, pool):
+    """The names of the products drawn from one stock pool, for a refusal that says which line it is about."""
+    return "、".join(dict.fromkeys(f"“{i.product.name}”" for i in items
+                                   if (i.product.weight_class, i.product.pack_size) == pool))
+
+
+def _refuse_beyond(boxes, left, names=""):
     if boxes > left:
         if left == 0:
-            raise OrderError(_("已经卖完了。"), "sold_out")
-        raise OrderError(_("库存不足：仅剩 %(n)s 盒。") % {"n": left}, "insufficient")
+            raise OrderError(_("%(names)s已经卖完了，请从购物车删除。") % {"names": names}, "sold_out")
+        raise OrderError(_("%(names)s库存不足：仅剩 %(n)s 盒。") % {"names": names, "n": left}, "insufficient")
 
 
 def _check_availability(cooperative_id, items):
     for (weight_class, pack_size), boxes in _wanted(items).items():
-        _refuse_beyond(boxes, stock.available_boxes(cooperative_id, weight_class, pack_size))
+        _refuse_beyond(boxes, stock.available_boxes(cooperative_id, weight_class, pack_size),
+                       _names(items, (weight_class, pack_size)))
 
 
 def _check_group_buy(group_buy, buyer, boxes):

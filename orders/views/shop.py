@@ -21,7 +21,7 @@ from coop.lib.context_processors import TEXT_ONLY_COOKIE
 from coop.lib.errors import DomainError
 from coop.lib.locking import LockTimeout
 from coop.lib.redirects import safe_next
-from coop.lib.validators import MAX_BOXES, InvalidNumber, optional_id, parse_id, parse_int
+from coop.lib.validators import MAX_BOXES, InvalidNumber, optional_id, parse_int
 from orders.models import GroupBuy, Order, OrderError, PickupPoint, Product, ProductPhoto
 from orders.services import aftersale, payments, shipping, stock
 from orders.services import programmes as programme_service
@@ -93,45 +93,77 @@ def text_only_mode(request):
 
 @require_POST
 def cart_update(request):
+    """Add boxes to the cart (the product page) or set a line's count (the cart page; 0 removes it). Every
+    message says what happened: nothing changed on a refusal, the cap named when the count was lowered."""
     items = cart_items(request)
-    try:
-        product = Product.objects.get(pk=parse_id(request.POST.get("product")), active=True)
-        boxes = parse_int(request.POST.get("boxes") or "1", minimum=0, maximum=MAX_BOXES)
-    except (InvalidNumber, Product.DoesNotExist):
-        messages.error(request, _("商品不存在。"))
+    product = Product.objects.filter(pk=optional_id(request.POST.get("product")) or 0).first()
+    if product is None or not product.active:
+        if product is not None and product.pk in items:  # a line gone from the shop leaves the cart by name
+            items.pop(product.pk)
+            save_cart(request, items)
+            messages.info(request, _("“%(name)s”已下架，已从购物车删除。") % {"name": product.name})
+        else:
+            messages.error(request, _("这个商品已下架或不存在。"))
         return redirect("shop:cart")
-    others = {Product.objects.get(pk=pk).cooperative_id for pk in items if Product.objects.filter(pk=pk).exists()}
-    if others and others != {product.cooperative_id}:
+    setting = request.POST.get("mode") == "set"
+    raw = request.POST.get("boxes")
+    if raw is None and not setting:
+        raw = "1"  # a button without a count field: one box
+    try:
+        boxes = parse_int(raw, minimum=0, maximum=MAX_BOXES, label=_("盒数"))
+    except InvalidNumber as exc:
+        messages.error(request, exc.message)
+        return redirect("shop:cart")
+    if boxes is None:
+        messages.error(request, _("请填写盒数（填 0 从购物车删除）。"))
+        return redirect("shop:cart")
+    if not setting and boxes == 0:
+        messages.error(request, _("请至少选 1 盒。"))
+        return redirect(reverse("shop:product", args=[product.pk]))
+    # Lines of products no longer sold do not decide which cooperative the cart belongs to.
+    live = dict(Product.objects.filter(pk__in=list(items), active=True).values_list("pk", "cooperative_id"))
+    others = {coop for pk, coop in live.items() if pk != product.pk}
+    if others and others != {product.cooperative_id} and boxes:
         messages.error(request, _("购物车里已有其他合作社的商品，请先结算或清空。"))
         return redirect("shop:cart")
-    if request.POST.get("mode") == "set":
-        items[product.pk] = max(boxes, 0)
-    else:
-        items[product.pk] = items.get(product.pk, 0) + max(boxes, 1)
-    items[product.pk] = min(items[product.pk], product.per_order_limit)
+    wanted = boxes if setting else items.get(product.pk, 0) + boxes
+    items[product.pk] = min(wanted, product.per_order_limit)
     save_cart(request, items)
-    if request.POST.get("buy_now"):
+    name, now = product.name, items[product.pk]
+    if wanted > product.per_order_limit:
+        messages.warning(request, _("“%(name)s”每单限购 %(n)s 盒，购物车里现在是 %(n)s 盒。") % {
+            "name": name, "n": product.per_order_limit})
+    elif now == 0:
+        messages.success(request, _("已从购物车删除“%(name)s”。") % {"name": name})
+    elif setting:
+        messages.success(request, _("“%(name)s”已改为 %(n)s 盒。") % {"name": name, "n": now})
+    elif not request.POST.get("buy_now"):
+        messages.success(request, _("已加入购物车：“%(name)s” %(n)s 盒，购物车里共 %(m)s 盒。") % {
+            "name": name, "n": boxes, "m": now})
+    if request.POST.get("buy_now") and now:
         return redirect("shop:checkout")
-    messages.success(request, _("已加入购物车。"))
     return redirect("shop:cart")
 
 
 def _cart_lines(request):
+    """The cart's lines of products on sale, and the names of those no longer sold (shown by name, never
+    silently dropped; the buyer removes them, a GET changes nothing)."""
     items = cart_items(request)
     products = Product.objects.in_bulk(list(items))
     lines = []
-    stock.with_availability(products.values())
+    stock.with_availability([p for p in products.values() if p.active])
     for pk, boxes in items.items():
         p = products.get(pk)
         if p is None or not p.active:
             continue
         lines.append({"product": p, "boxes": boxes, "total": p.price * boxes})
-    return lines
+    gone = [products[pk] for pk in items if pk in products and not products[pk].active]
+    return lines, gone
 
 
 def cart(request):
-    lines = _cart_lines(request)
-    return render(request, "orders/cart.html", {"lines": lines, "total": sum(x["total"] for x in lines),
+    lines, gone = _cart_lines(request)
+    return render(request, "orders/cart.html", {"lines": lines, "gone": gone, "total": sum(x["total"] for x in lines),
                                                 "cart_count": sum(x["boxes"] for x in lines)})
 
 
@@ -153,7 +185,9 @@ def _priced_addresses(buyer, coop_id, goods, boxes):
 
 @buyer_required
 def checkout(request):
-    lines = _cart_lines(request)
+    lines, gone = _cart_lines(request)
+    for product in gone:
+        messages.warning(request, _("“%(name)s”已下架，不在这个订单里。") % {"name": product.name})
     if not lines:
         messages.info(request, _("购物车是空的。"))
         return redirect("shop:home")
