@@ -5,7 +5,8 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,8 +23,17 @@ from orders.services.orders import pick_up
 from orders.views.base import absolute, current_buyer, render_shared, wechat_share
 
 
+def _by_code(code, queryset):
+    gb = groupbuys.group_buy_by_code(code, queryset)
+    if gb is None:
+        raise Http404(_("找不到这个接龙。"))
+    return gb
+
+
 def page(request, code):
-    gb = get_object_or_404(GroupBuy.objects.select_related("product", "pickup_point", "cooperative"), code=code)
+    gb = _by_code(code, GroupBuy.objects.select_related("product", "pickup_point", "cooperative"))
+    if gb.code != code and request.method != "POST":
+        return redirect("shop:groupbuy", code=gb.code)  # one address for a chain, whatever case it was typed in
     buyer = current_buyer(request)
     if request.method == "POST":
         if buyer is None:
@@ -109,7 +119,7 @@ def _may_lead(user, gb):
 
 
 def _leader_group_buy(request, code):
-    gb = get_object_or_404(GroupBuy.objects.select_related("product", "pickup_point"), code=code)
+    gb = _by_code(code, GroupBuy.objects.select_related("product", "pickup_point"))
     if not _may_lead(request.user, gb):
         if not request.user.is_authenticated:
             raise PermissionDenied

@@ -3,7 +3,7 @@ managers' label downloads. The public views show nothing a cooperative did not c
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseNotFound, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -19,11 +19,13 @@ from quality.services.labels import certificate_pdf as make_pdf
 from quality.services.trace import (
     MalformedLink,
     NotTraced,
+    batch_by_number,
     certificate_of,
     clean_code,
     parse_digital_link,
     resolve_code,
     resolve_digital_link,
+    scan_path,
 )
 from quality.views import scanfast
 
@@ -90,6 +92,9 @@ def scan_page(request, code):
     if entry is None:
         resolved = resolve_code(cleaned)
         if resolved is None:
+            batch = batch_by_number(code)  # the batch number printed beside the QR code, typed into the link
+            if batch is not None:
+                return redirect(scan_path(batch.trace))
             return _unknown(request, code)
         entry = _entry_for(resolved)
         scanpage.remember(key, entry)
