@@ -23,6 +23,7 @@ from coop.lib.validators import InvalidPhone, normalize_phone, too_long
 from coop.models import Batch
 from coop.services.audit import log_action
 from orders.models import Allocation, GroupBuy, Order, OrderError, OrderLine, OrderStatusChange
+from orders.models.buyers import masked_name
 from orders.models.catalog import stock_key
 from orders.services import regions, shipping, stock, waitlist
 from orders.services.payments import close_payment
@@ -254,6 +255,7 @@ def _write_order(buyer, cooperative_id, items, fulfilment, pickup_point, address
         recipient=address.get("recipient", ""), phone=address.get("phone", ""),
         address=address.get("address", ""), note=note or "", pickup_code=new_code(),
         buyer_name=str(buyer.display_name)[:100], invoice_title=buyer.invoice_title, tax_number=buyer.tax_number,
+        chain_name=masked_name(buyer.name) if group_buy is not None else "",
         idempotency_key=idempotency_key or None, placed_at=now, pay_by=now + PAY_WITHIN, status_changed_at=now,
     )
     OrderLine.objects.bulk_create([

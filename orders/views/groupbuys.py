@@ -137,7 +137,7 @@ def pickup(request, code):
         try:
             done = pick_up(code=request.POST.get("code", ""), user=request.user, group_buy=gb)
             messages.success(request, _("已核销：第 %(n)s 位 %(name)s，%(boxes)s 盒。") % {
-                "n": done.chain_no, "name": done.buyer.chain_name,
+                "n": done.chain_no, "name": done.chain_label,
                 "boxes": sum(line.boxes for line in done.lines.all())})
         except OrderError as exc:
             messages.error(request, exc.message)
@@ -165,7 +165,7 @@ def _xlsx(gb, rows):
     ws.append([_("序号"), _("买家"), _("手机尾号"), _("盒数"), _("金额（元）"), _("状态"), _("取货码"), _("已取货"),
                _("备注")])
     for o in rows:
-        ws.append(sheet_row([o.chain_no, o.buyer.name or o.buyer.chain_name, (o.buyer.phone or "")[-4:], o.boxes,
+        ws.append(sheet_row([o.chain_no, o.buyer.name or o.chain_label, (o.buyer.phone or "")[-4:], o.boxes,
                              o.total, o.get_status_display(), o.pickup_code, _("是") if o.picked_up_at else "",
                              o.note]))
     buf = io.BytesIO()
