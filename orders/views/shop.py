@@ -156,7 +156,9 @@ def _cart_lines(request):
         p = products.get(pk)
         if p is None or not p.active:
             continue
-        lines.append({"product": p, "boxes": boxes, "total": p.price * boxes})
+        # The names an OrderLine has (name, boxes, unit_price, line_total): orders/_lines.html shows both alike.
+        lines.append({"product": p, "boxes": boxes, "total": p.price * boxes, "name": p.name, "unit_price": p.price,
+                      "line_total": p.price * boxes})
     gone = [products[pk] for pk in items if pk in products and not products[pk].active]
     return lines, gone
 
