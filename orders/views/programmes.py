@@ -37,6 +37,7 @@ from orders.models.programmes import (
     Pledge,
     ProgrammeError,
     Statement,
+    StatementNotFound,
 )
 from orders.services import impact, monitoring, statements
 from orders.services import programmes as svc
@@ -213,11 +214,12 @@ def statement_pdf(request, code):
 
 @require_GET
 def verify(request, code):
-    """Public: anyone with the printed QR sees the frozen figures. A wrong code is a plain 404."""
-    statement = (Statement.objects.filter(code=(code or "").strip().upper())
-                 .select_related("programme__cooperative", "organisation").first())
-    if statement is None:
-        raise Http404(_("找不到这份证明：验证码不正确，证明可能是伪造的。"))
+    """Public: anyone with the printed QR sees the frozen figures. A wrong code answers the site's 404 page
+    saying so (rendered here, so DEBUG's technical page never reaches whoever scanned a forged paper)."""
+    try:
+        statement = statements.statement_to_verify(code)
+    except StatementNotFound as exc:
+        return render(request, "404.html", {"message": exc.message}, status=exc.status)
     return render(request, "orders/statements/verify.html", {"statement": statement, "f": statement.figures})
 
 
