@@ -509,6 +509,7 @@ ROUTES = {
     "farmer/penalties/<int:pk>/appeal/": Rule(read=NOBODY),
     "farmer/rewards/": Rule(read=HOUSEHOLDS),
     "healthz": Rule(read=EVERYONE),
+    "favicon.ico": Rule(read=EVERYONE),
     "intake/": Rule(read=frozenset({"manager_a", "manager_b", "inspector"})),
     "intake/farmers/": Rule(read=frozenset({"manager_a", "manager_b", "inspector"})),
     "intake/manifest.webmanifest": Rule(read=EVERYONE),
