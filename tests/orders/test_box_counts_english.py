@@ -3,6 +3,7 @@ catalogue is compiled by `make messages` from locale/tools/*.json; these tests p
 entries (locale/tools/en_hd.json) into the English catalogue themselves, so they check the pages ask for a
 plural form and the dictionary gives the right one — and that fill_po writes both forms into the .po."""
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -47,8 +48,6 @@ def test_a_chain_entry_of_one_box_is_singular(shop, personas, client, english):
 
 
 def test_fill_po_writes_both_english_forms(tmp_path, monkeypatch, capsys):
-    import importlib.util
-
     spec = importlib.util.spec_from_file_location("fill_po", TOOLS / "fill_po.py")
     fill_po = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(fill_po)

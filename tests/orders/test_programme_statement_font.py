@@ -1,6 +1,7 @@
 """The statement PDF embeds the shipped Chinese font (issue 17 defect 6; fixed earlier, kept by this test):
 parsed object by object, every font the pages use has a descriptor with an embedded TrueType program."""
 
+import base64
 import datetime
 import re
 import zlib
@@ -20,7 +21,6 @@ def _stream(body):
     start = re.search(rb"stream\r?\n", body).end()
     raw = body[start:start + length]
     if b"/ASCII85Decode" in body:
-        import base64
         raw = base64.a85decode(raw.strip().removesuffix(b"~>"), adobe=False)
     return zlib.decompress(raw) if b"/FlateDecode" in body else raw
 
