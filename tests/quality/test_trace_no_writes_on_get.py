@@ -5,6 +5,7 @@ one INSERT into quality_scan."""
 
 import importlib
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
@@ -151,7 +152,7 @@ def test_the_migration_backfills_old_batches_once(personas, client):
     bare = old_batch(personas, boxes=2)
     TraceCode.objects.filter(batch=bare).delete()
     kept = {t.batch_id: t.code for t in TraceCode.objects.all()}
-    backfill(apps, None)
+    backfill(apps, SimpleNamespace(connection=connection))  # the migration reads the alias
     for batch, boxes in ((traced, 3), (old, 5), (bare, 2)):
         trace = TraceCode.objects.get(batch=batch)
         assert trace.boxes.count() == boxes
@@ -159,7 +160,7 @@ def test_the_migration_backfills_old_batches_once(personas, client):
         assert cert.number == f"HG-{batch.code}" and cert.origin.startswith(personas.coop_a.province)
     assert {k: TraceCode.objects.get(batch_id=k).code for k in kept} == kept  # printed codes never change
     after = rows()
-    backfill(apps, None)
+    backfill(apps, SimpleNamespace(connection=connection))  # the migration reads the alias
     assert rows() == after
     assert client.get(f"/t/{TraceCode.objects.get(batch=bare).code}/certificate.pdf").status_code == 200
 
