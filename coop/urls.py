@@ -89,7 +89,7 @@ api_urlpatterns = [path("auth/token/", accounts_api.TokenView.as_view(), name="a
 urlpatterns = [
     path("", site.landing, name="landing"),
     path("healthz", health.healthz, name="healthz"),
-    path("lookup/", site.trace_lookup, name="trace-lookup"),
+    path("favicon.ico", site.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Before the admin: its catch-all would 404 it.

@@ -21,6 +21,7 @@ urlpatterns = [
     # the operator's Prometheus (a token or an allowed address; 404 to anyone else)
     path("metrics", metrics.metrics, name="metrics"),
     # trace
+    path("lookup/", trace.trace_lookup, name="trace-lookup"),  # the box on the landing and 404 pages
     re_path(r"^t/(?P<code>[A-Za-z0-9\-]{1,40})/?$", trace.scan_page, name="trace-scan"),
     path("t/<str:code>/epcis.json", trace.epcis_export, name="trace-epcis"),
     path("t/<str:code>/certificate.pdf", trace.certificate_pdf, name="trace-certificate"),

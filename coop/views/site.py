@@ -1,11 +1,15 @@
-"""Public pages of the site: landing page and trace-code lookup."""
+"""Public pages of the site: the landing page and the favicon (the trace-code lookup is quality's:
+quality/views/trace.py)."""
 
-import re
+from functools import lru_cache
+from pathlib import Path
 
-from django.http import HttpResponseRedirect
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_safe
 
 from coop.models import Cooperative, Village
 
@@ -17,12 +21,19 @@ def landing(request):
     return render(request, "coop/landing.html", {"coop": coop, "villages": villages})
 
 
-@require_GET
-def trace_lookup(request):
-    """The box on the landing and 404 pages: for when the camera cannot read a QR code."""
-    raw = request.GET.get("code", "")
-    code = re.sub(r"[^0-9A-Za-z\-]", "", raw).upper()
-    if not code:
-        return render(request, "coop/trace_lookup.html", {"error": _("请输入标签上的溯源码。") if raw else ""},
-                      status=400 if raw else 200)
-    return HttpResponseRedirect(f"/t/{code}")
+FAVICON = "img/favicon.ico"
+
+
+@lru_cache(maxsize=1)
+def _favicon_bytes():
+    # Found once among the shipped static files (the source folder, or collectstatic's copy).
+    path = finders.find(FAVICON) or str(Path(settings.STATIC_ROOT) / FAVICON)
+    return Path(path).read_bytes()
+
+
+@require_safe
+@cache_control(public=True, max_age=7 * 24 * 3600)
+def favicon(request):
+    """/favicon.ico, which every browser asks for whatever the page says: the shipped egg, cached a week
+    (an answer, not a 404 logged on every first visit)."""
+    return HttpResponse(_favicon_bytes(), content_type="image/x-icon")

@@ -33,7 +33,7 @@ class GroupBuySerializer(serializers.ModelSerializer):
     @extend_schema_field(ChainEntrySerializer(many=True))
     def get_chain(self, obj):
 
-        return [{"no": o.chain_no, "name": o.buyer.chain_name, "boxes": o.boxes or 0} for o in chain(obj)]
+        return [{"no": o.chain_no, "name": o.chain_label, "boxes": o.boxes or 0} for o in chain(obj)]
 
 
 class GroupBuyViewSet(viewsets.ReadOnlyModelViewSet):

@@ -53,12 +53,25 @@ class Buyer(models.Model):
 
     @property
     def chain_name(self):
-        """How the buyer appears in a public group-buy chain: first character and stars (张**)."""
-        if self.name:
-            return self.name[0] + "**"
-        if self.phone:
-            return "尾号" + self.phone[-4:]
-        return str(_("微信用户"))
+        """How the buyer appears in a public group-buy chain now (an entry keeps the name it joined with:
+        ``Order.chain_label``): first character and stars (张**), else the phone's last four digits."""
+        return chain_label(masked_name(self.name), self.phone)
+
+
+def masked_name(name):
+    """The part of a name a public chain shows: its first character and stars (张**); "" for no name."""
+    name = (name or "").strip()
+    return name[0] + "**" if name else ""
+
+
+def chain_label(masked, phone):
+    """A chain entry's name: the masked name it joined with, else 尾号 and the phone's last four digits (in the
+    reader's language), else 微信用户."""
+    if masked:
+        return masked
+    if phone:
+        return str(_("尾号%(tail)s")) % {"tail": phone[-4:]}
+    return str(_("微信用户"))
 
 
 class Address(models.Model):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coop.lib.errors import DomainError
+from orders.models.buyers import chain_label
 
 
 class OrderError(DomainError):
@@ -96,6 +97,9 @@ class Order(models.Model):
     buyer_name = models.CharField(_("买家称呼（下单时）"), max_length=100, blank=True)
     invoice_title = models.CharField(_("发票抬头（下单时）"), max_length=100, blank=True)
     tax_number = models.CharField(_("纳税人识别号（下单时）"), max_length=20, blank=True)
+    # A group-buy entry's public name (张**) as it joined: the chain everyone saw never changes when the buyer
+    # later edits the profile. "" for no name (the chain then shows the phone's last four digits).
+    chain_name = models.CharField(_("接龙名（接龙时）"), max_length=12, blank=True)
     pickup_code = models.CharField(_("取货码"), max_length=12, unique=True)
     picked_up_at = models.DateTimeField(_("取货时间"), null=True, blank=True)
     courier_company = models.CharField(_("快递公司"), max_length=30, blank=True)
@@ -132,6 +136,11 @@ class Order(models.Model):
     @property
     def total_fen(self):
         return int((self.total * 100).to_integral_value())
+
+    @property
+    def chain_label(self):
+        """This group-buy entry's public name: the masked name it joined with (``chain_name``)."""
+        return chain_label(self.chain_name, self.buyer.phone)
 
     def can_become(self, status):
         return status in self.TRANSITIONS.get(self.status, set())

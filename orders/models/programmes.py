@@ -52,6 +52,15 @@ class ProgrammeError(OrderError):
     ProgrammeError`` still catches only pairing refusals, ``except OrderError`` catches both."""
 
 
+class StatementNotFound(ProgrammeError):
+    """No statement has this verification code: a page answers with the site's own 404 page and this
+    message (also under DEBUG — the public /v/ page never shows Django's technical 404)."""
+
+    def __init__(self, message, code="not_found", **kwargs):
+        kwargs.setdefault("status", 404)
+        super().__init__(message, code, **kwargs)
+
+
 class Programme(models.Model):
     """A pairing (结对帮扶): an east-side organisation paired with west-side villages for a period."""
 

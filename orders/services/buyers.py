@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 import time
 from urllib.parse import urlencode
@@ -79,6 +80,11 @@ def send_login_code(phone, now=None, *, client_ip=""):
     try:
         spend_sms_allowance(phone=phone, client_ip=client_ip, cooperative=None, now=now)
     except SendLimited as exc:
+        if exc.code == "too_soon":
+            # The code sent moments ago is still good: say how long until another may be asked for.
+            wait = resend_wait(phone, now, exc.retry_after)
+            raise SignInError(_("验证码已发送，请 %(n)s 秒后再获取。") % {"n": wait}, exc.code, status=429,
+                              retry_after=wait) from None
         raise SignInError(exc.message, exc.code, status=429, retry_after=exc.retry_after) from None
     code = f"{secrets.randbelow(10**6):06d}"
     row = LoginCode.objects.create(phone=phone, code_hash=_hash(phone, code), created_at=now,
@@ -88,6 +94,16 @@ def send_login_code(phone, now=None, *, client_ip=""):
                body=_("【绿壳蛋】你的登录验证码是 %(code)s，10 分钟内有效。请勿告诉他人。") % {"code": code},
                sms_params={"code": code, "minutes": int(CODE_TTL.total_seconds() // 60)})
     return row
+
+
+def resend_wait(phone, now, window):
+    """Whole seconds left of the ``window`` (the SMS service's one-a-minute limit) that began when the last
+    code was sent to ``phone`` — at least 1, at most the window (a limit hit with no code row: the window)."""
+    last = LoginCode.objects.filter(phone=phone).order_by("-created_at").values_list("created_at", flat=True).first()
+    if last is None:
+        return window
+    left = window - (now - last).total_seconds()
+    return max(1, min(window, math.ceil(left)))
 
 
 class PhoneCodeSignIn:

@@ -186,3 +186,10 @@ def create_group_buy(*, cooperative, product, title, price, stock_cap, per_perso
         leader=leader, leader_name=(leader_name or leader.get_username())[:30], note=note)
     log_action(gb, "groupbuy.posted", user=user, data={"code": code, "stock_cap": stock_cap, "price": str(price)})
     return gb
+
+
+def group_buy_by_code(code, queryset=None):
+    """The group buy of a shared code, as typed: ``zn2026a`` is ``ZN2026A`` (codes are made upper-case, and
+    a chat or a person retyping the link lowers them). ``None`` when there is none."""
+    queryset = GroupBuy.objects.all() if queryset is None else queryset
+    return queryset.filter(code=code).first() or queryset.filter(code=(code or "").strip().upper()).first()

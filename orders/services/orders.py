@@ -23,6 +23,7 @@ from coop.lib.validators import InvalidPhone, normalize_phone, too_long
 from coop.models import Batch
 from coop.services.audit import log_action
 from orders.models import Allocation, GroupBuy, Order, OrderError, OrderLine, OrderStatusChange
+from orders.models.buyers import masked_name
 from orders.models.catalog import stock_key
 from orders.services import regions, shipping, stock, waitlist
 from orders.services.payments import close_payment
@@ -189,7 +190,7 @@ def _refuse_sold_out(cooperative_id, items):
             stock.remember_available(*pool, left)
         elif left > 0:
             continue
-        _refuse_beyond(boxes, left)
+        _refuse_beyond(boxes, left, _names(items, (weight_class, pack_size)))
 
 
 def _wanted(items):
@@ -200,16 +201,23 @@ def _wanted(items):
     return wanted
 
 
-def _refuse_beyond(boxes, left):
+def _names(items, pool):
+    """The names of the products drawn from one stock pool, for a refusal that says which line it is about."""
+    return "、".join(dict.fromkeys(f"“{i.product.name}”" for i in items
+                                   if (i.product.weight_class, i.product.pack_size) == pool))
+
+
+def _refuse_beyond(boxes, left, names=""):
     if boxes > left:
         if left == 0:
-            raise OrderError(_("已经卖完了。"), "sold_out")
-        raise OrderError(_("库存不足：仅剩 %(n)s 盒。") % {"n": left}, "insufficient")
+            raise OrderError(_("%(names)s已经卖完了，请从购物车删除。") % {"names": names}, "sold_out")
+        raise OrderError(_("%(names)s库存不足：仅剩 %(n)s 盒。") % {"names": names, "n": left}, "insufficient")
 
 
 def _check_availability(cooperative_id, items):
     for (weight_class, pack_size), boxes in _wanted(items).items():
-        _refuse_beyond(boxes, stock.available_boxes(cooperative_id, weight_class, pack_size))
+        _refuse_beyond(boxes, stock.available_boxes(cooperative_id, weight_class, pack_size),
+                       _names(items, (weight_class, pack_size)))
 
 
 def _check_group_buy(group_buy, buyer, boxes):
@@ -247,6 +255,7 @@ def _write_order(buyer, cooperative_id, items, fulfilment, pickup_point, address
         recipient=address.get("recipient", ""), phone=address.get("phone", ""),
         address=address.get("address", ""), note=note or "", pickup_code=new_code(),
         buyer_name=str(buyer.display_name)[:100], invoice_title=buyer.invoice_title, tax_number=buyer.tax_number,
+        chain_name=masked_name(buyer.name) if group_buy is not None else "",
         idempotency_key=idempotency_key or None, placed_at=now, pay_by=now + PAY_WITHIN, status_changed_at=now,
     )
     OrderLine.objects.bulk_create([

@@ -92,6 +92,41 @@ def attribute_new_order(order, *, programme_code=None):
     return attribute_order(order, programme=programme, source=source)[0]
 
 
+def buyer_programme_orders(buyer):
+    """The buyer's own 以购代捐 orders (attributed to a programme, whether for an organisation or as a
+    walk-in who came by a programme's link), newest first — what ``/shop/statements/`` shows a person."""
+    return (Order.objects.filter(buyer=buyer, attribution__isnull=False)
+            .select_related("attribution__programme", "attribution__organisation").order_by("-placed_at"))
+
+
+def shows_statements(buyer):
+    """Whether the buyer's orders page links to ``/shop/statements/``: an organisation's member, or a person
+    with at least one 以购代捐 order (two small queries at most)."""
+    return (Order.objects.filter(buyer=buyer, attribution__isnull=False).exists()
+            or BuyerAffiliation.objects.filter(buyer=buyer).exists())
+
+
+def programme_note(order):
+    """What the order page says of an attributed order: its programme and whether it counts now (the
+    ``counted_orders`` rule: paid and not refunded), or ``None`` for an order that is for no programme."""
+    attribution = getattr(order, "attribution", None)  # the reverse one-to-one raises AttributeError if absent
+    if attribution is None:
+        return None
+    if order.status in COUNTED_STATUSES and order.paid_at is not None:
+        state = _("已计入")
+    elif order.status == Order.PENDING_PAYMENT:
+        state = _("付款后计入")
+    else:
+        state = _("未计入（订单已取消或退款）")
+    return {"programme": attribution.programme, "state": state}
+
+
+def checkout_programme(*, buyer, cooperative, code=None):
+    """The programme an order placed now would count for — the rule ``attribute_new_order`` applies
+    after placing (``resolve_programme``), so checkout never promises what the order will not get."""
+    return resolve_programme(buyer=buyer, cooperative=cooperative, code=code)[0]
+
+
 # --- Which orders count, and for how much ---------------------------------------------------------
 
 def counted_orders(programme=None, *, organisation=None, start=None, end=None):

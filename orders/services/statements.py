@@ -28,7 +28,7 @@ from reportlab.pdfgen import canvas
 from coop.models import Batch, Village
 from coop.services.audit import log_action
 from orders.models import OrderLine
-from orders.models.programmes import ProgrammeError, Statement
+from orders.models.programmes import ProgrammeError, Statement, StatementNotFound
 from orders.services.impact import household_shares, to_fen
 from orders.services.programmes import counted_amounts, counted_orders
 
@@ -77,6 +77,16 @@ def issue_statement(*, programme, organisation, start, end, kind=Statement.CERTI
                                              issued_by=user if getattr(user, "is_authenticated", False) else None)
         log_action(statement, "statement.issued", user=user,
                    data={"code": statement.code, "amount": figures["amount"], "orders": figures["order_count"]})
+    return statement
+
+
+def statement_to_verify(code):
+    """The statement a printed verification code (as typed: any case, spaces around) names; raises
+    ``StatementNotFound`` when none does — a forged or mistyped certificate."""
+    statement = (Statement.objects.filter(code=(code or "").strip().upper())
+                 .select_related("programme__cooperative", "organisation").first())
+    if statement is None:
+        raise StatementNotFound(_("找不到这份证明：验证码不正确，证明可能是伪造的。"))
     return statement
 
 

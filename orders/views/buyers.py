@@ -47,6 +47,7 @@ def sign_in(request):
     nxt = safe_next(request, "/shop/")
     phone = request.POST.get("phone", "") or request.GET.get("phone", "")
     sent = request.GET.get("sent") == "1"
+    wait = None
     if request.method == "POST":
         try:
             if request.POST.get("action") == "send":
@@ -56,11 +57,13 @@ def sign_in(request):
             buyer = PhoneCodeSignIn().authenticate(phone=phone, code=request.POST.get("code", ""))
         except SignInError as exc:
             messages.error(request, exc.message)
-            sent = request.POST.get("action") != "send"
+            # A second request within the minute: the code already sent is still good, so its box stays.
+            sent = request.POST.get("action") != "send" or exc.code == "too_soon"
+            wait = exc.retry_after if exc.code == "too_soon" else None
         else:
             _sign_in(request, buyer)
             return redirect(nxt)
-    return render(request, "orders/login.html", {"phone": phone, "sent": sent, "next": nxt,
+    return render(request, "orders/login.html", {"phone": phone, "sent": sent, "next": nxt, "wait": wait,
                                                  "wechat": wechat_sign_in() is not None})
 
 

@@ -5,7 +5,8 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,8 +23,17 @@ from orders.services.orders import pick_up
 from orders.views.base import absolute, current_buyer, render_shared, wechat_share
 
 
+def _by_code(code, queryset):
+    gb = groupbuys.group_buy_by_code(code, queryset)
+    if gb is None:
+        raise Http404(_("找不到这个接龙。"))
+    return gb
+
+
 def page(request, code):
-    gb = get_object_or_404(GroupBuy.objects.select_related("product", "pickup_point", "cooperative"), code=code)
+    gb = _by_code(code, GroupBuy.objects.select_related("product", "pickup_point", "cooperative"))
+    if gb.code != code and request.method != "POST":
+        return redirect("shop:groupbuy", code=gb.code)  # one address for a chain, whatever case it was typed in
     buyer = current_buyer(request)
     if request.method == "POST":
         if buyer is None:
@@ -109,7 +119,7 @@ def _may_lead(user, gb):
 
 
 def _leader_group_buy(request, code):
-    gb = get_object_or_404(GroupBuy.objects.select_related("product", "pickup_point"), code=code)
+    gb = _by_code(code, GroupBuy.objects.select_related("product", "pickup_point"))
     if not _may_lead(request.user, gb):
         if not request.user.is_authenticated:
             raise PermissionDenied
@@ -127,7 +137,7 @@ def pickup(request, code):
         try:
             done = pick_up(code=request.POST.get("code", ""), user=request.user, group_buy=gb)
             messages.success(request, _("已核销：第 %(n)s 位 %(name)s，%(boxes)s 盒。") % {
-                "n": done.chain_no, "name": done.buyer.chain_name,
+                "n": done.chain_no, "name": done.chain_label,
                 "boxes": sum(line.boxes for line in done.lines.all())})
         except OrderError as exc:
             messages.error(request, exc.message)
@@ -155,7 +165,7 @@ def _xlsx(gb, rows):
     ws.append([_("序号"), _("买家"), _("手机尾号"), _("盒数"), _("金额（元）"), _("状态"), _("取货码"), _("已取货"),
                _("备注")])
     for o in rows:
-        ws.append(sheet_row([o.chain_no, o.buyer.name or o.buyer.chain_name, (o.buyer.phone or "")[-4:], o.boxes,
+        ws.append(sheet_row([o.chain_no, o.buyer.name or o.chain_label, (o.buyer.phone or "")[-4:], o.boxes,
                              o.total, o.get_status_display(), o.pickup_code, _("是") if o.picked_up_at else "",
                              o.note]))
     buf = io.BytesIO()

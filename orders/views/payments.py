@@ -4,11 +4,20 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from orders.models import Payment, SandboxTransaction
 from orders.services.payments.base import ProviderError
 from orders.services.payments.sandbox import MCHID, SandboxPlatform, sandbox_allowed
 from orders.views.base import buyer_required
+
+# The sandbox's trade states (WeChat Pay's codes) in the buyer's words: the page never shows SUCCESS.
+TRADE_STATE_WORDS = {
+    SandboxTransaction.NOTPAY: _l("未支付"),
+    SandboxTransaction.SUCCESS: _l("已支付成功"),
+    SandboxTransaction.CLOSED: _l("交易已关闭，不能再支付"),
+    SandboxTransaction.REFUND: _l("已退款"),
+}
 
 
 @buyer_required
@@ -27,5 +36,6 @@ def cashier(request, out_trade_no):
             except ProviderError:
                 messages.error(request, _("交易已关闭，无法支付。"))
         return redirect("shop:order", number=payment.order.number)
+    words = TRADE_STATE_WORDS.get(txn.trade_state, _("交易状态未知"))
     return render(request, "orders/cashier.html", {"payment": payment, "txn": txn, "mchid": MCHID,
-                                                   "amount": payment.amount_yuan})
+                                                   "amount": payment.amount_yuan, "state_words": words})

@@ -37,6 +37,7 @@ from orders.models.programmes import (
     Pledge,
     ProgrammeError,
     Statement,
+    StatementNotFound,
 )
 from orders.services import impact, monitoring, statements
 from orders.services import programmes as svc
@@ -213,11 +214,12 @@ def statement_pdf(request, code):
 
 @require_GET
 def verify(request, code):
-    """Public: anyone with the printed QR sees the frozen figures. A wrong code is a plain 404."""
-    statement = (Statement.objects.filter(code=(code or "").strip().upper())
-                 .select_related("programme__cooperative", "organisation").first())
-    if statement is None:
-        raise Http404(_("找不到这份证明：验证码不正确，证明可能是伪造的。"))
+    """Public: anyone with the printed QR sees the frozen figures. A wrong code answers the site's 404 page
+    saying so (rendered here, so DEBUG's technical page never reaches whoever scanned a forged paper)."""
+    try:
+        statement = statements.statement_to_verify(code)
+    except StatementNotFound as exc:
+        return render(request, "404.html", {"message": exc.message}, status=exc.status)
     return render(request, "orders/statements/verify.html", {"statement": statement, "f": statement.figures})
 
 
@@ -253,7 +255,10 @@ def my_programmes(request):
     buyer = getattr(request.user, "buyer", None) if hasattr(request.user, "buyer") else None
     org = svc.organisation_of(buyer) if buyer else None
     if org is None:
-        return render(request, "orders/programmes/my.html", {"org": None})
+        # A person who bought through a programme's link: their own orders count (for no organisation).
+        orders = list(svc.buyer_programme_orders(buyer)[:30]) if buyer else []
+        counted = set(svc.counted_orders().filter(pk__in=[o.pk for o in orders]).values_list("pk", flat=True))
+        return render(request, "orders/programmes/my.html", {"org": None, "orders": orders, "counted": counted})
     pledge_rows = list(Pledge.objects.filter(organisation=org).select_related("programme"))
     progress = svc.pledges_progress(pledge_rows)
     pledges = [{"pledge": p, **progress[p.pk]} for p in pledge_rows]

@@ -21,7 +21,7 @@ from coop.lib.context_processors import TEXT_ONLY_COOKIE
 from coop.lib.errors import DomainError
 from coop.lib.locking import LockTimeout
 from coop.lib.redirects import safe_next
-from coop.lib.validators import MAX_BOXES, InvalidNumber, optional_id, parse_id, parse_int
+from coop.lib.validators import MAX_BOXES, InvalidNumber, optional_id, parse_int
 from orders.models import GroupBuy, Order, OrderError, PickupPoint, Product, ProductPhoto
 from orders.services import aftersale, invoices, payments, shipping, stock
 from orders.services import programmes as programme_service
@@ -93,45 +93,79 @@ def text_only_mode(request):
 
 @require_POST
 def cart_update(request):
+    """Add boxes to the cart (the product page) or set a line's count (the cart page; 0 removes it). Every
+    message says what happened: nothing changed on a refusal, the cap named when the count was lowered."""
     items = cart_items(request)
-    try:
-        product = Product.objects.get(pk=parse_id(request.POST.get("product")), active=True)
-        boxes = parse_int(request.POST.get("boxes") or "1", minimum=0, maximum=MAX_BOXES)
-    except (InvalidNumber, Product.DoesNotExist):
-        messages.error(request, _("商品不存在。"))
+    product = Product.objects.filter(pk=optional_id(request.POST.get("product")) or 0).first()
+    if product is None or not product.active:
+        if product is not None and product.pk in items:  # a line gone from the shop leaves the cart by name
+            items.pop(product.pk)
+            save_cart(request, items)
+            messages.info(request, _("“%(name)s”已下架，已从购物车删除。") % {"name": product.name})
+        else:
+            messages.error(request, _("这个商品已下架或不存在。"))
         return redirect("shop:cart")
-    others = {Product.objects.get(pk=pk).cooperative_id for pk in items if Product.objects.filter(pk=pk).exists()}
-    if others and others != {product.cooperative_id}:
+    setting = request.POST.get("mode") == "set"
+    raw = request.POST.get("boxes")
+    if raw is None and not setting:
+        raw = "1"  # a button without a count field: one box
+    try:
+        boxes = parse_int(raw, minimum=0, maximum=MAX_BOXES, label=_("盒数"))
+    except InvalidNumber as exc:
+        messages.error(request, exc.message)
+        return redirect("shop:cart")
+    if boxes is None:
+        messages.error(request, _("请填写盒数（填 0 从购物车删除）。"))
+        return redirect("shop:cart")
+    if not setting and boxes == 0:
+        messages.error(request, _("请至少选 1 盒。"))
+        return redirect(reverse("shop:product", args=[product.pk]))
+    # Lines of products no longer sold do not decide which cooperative the cart belongs to.
+    live = dict(Product.objects.filter(pk__in=list(items), active=True).values_list("pk", "cooperative_id"))
+    others = {coop for pk, coop in live.items() if pk != product.pk}
+    if others and others != {product.cooperative_id} and boxes:
         messages.error(request, _("购物车里已有其他合作社的商品，请先结算或清空。"))
         return redirect("shop:cart")
-    if request.POST.get("mode") == "set":
-        items[product.pk] = max(boxes, 0)
-    else:
-        items[product.pk] = items.get(product.pk, 0) + max(boxes, 1)
-    items[product.pk] = min(items[product.pk], product.per_order_limit)
+    wanted = boxes if setting else items.get(product.pk, 0) + boxes
+    items[product.pk] = min(wanted, product.per_order_limit)
     save_cart(request, items)
-    if request.POST.get("buy_now"):
+    name, now = product.name, items[product.pk]
+    if wanted > product.per_order_limit:
+        messages.warning(request, _("“%(name)s”每单限购 %(n)s 盒，购物车里现在是 %(n)s 盒。") % {
+            "name": name, "n": product.per_order_limit})
+    elif now == 0:
+        messages.success(request, _("已从购物车删除“%(name)s”。") % {"name": name})
+    elif setting:
+        messages.success(request, _("“%(name)s”已改为 %(n)s 盒。") % {"name": name, "n": now})
+    elif not request.POST.get("buy_now"):
+        messages.success(request, _("已加入购物车：“%(name)s” %(n)s 盒，购物车里共 %(m)s 盒。") % {
+            "name": name, "n": boxes, "m": now})
+    if request.POST.get("buy_now") and now:
         return redirect("shop:checkout")
-    messages.success(request, _("已加入购物车。"))
     return redirect("shop:cart")
 
 
 def _cart_lines(request):
+    """The cart's lines of products on sale, and the names of those no longer sold (shown by name, never
+    silently dropped; the buyer removes them, a GET changes nothing)."""
     items = cart_items(request)
     products = Product.objects.in_bulk(list(items))
     lines = []
-    stock.with_availability(products.values())
+    stock.with_availability([p for p in products.values() if p.active])
     for pk, boxes in items.items():
         p = products.get(pk)
         if p is None or not p.active:
             continue
-        lines.append({"product": p, "boxes": boxes, "total": p.price * boxes})
-    return lines
+        # The names an OrderLine has (name, boxes, unit_price, line_total): orders/_lines.html shows both alike.
+        lines.append({"product": p, "boxes": boxes, "total": p.price * boxes, "name": p.name, "unit_price": p.price,
+                      "line_total": p.price * boxes})
+    gone = [products[pk] for pk in items if pk in products and not products[pk].active]
+    return lines, gone
 
 
 def cart(request):
-    lines = _cart_lines(request)
-    return render(request, "orders/cart.html", {"lines": lines, "total": sum(x["total"] for x in lines),
+    lines, gone = _cart_lines(request)
+    return render(request, "orders/cart.html", {"lines": lines, "gone": gone, "total": sum(x["total"] for x in lines),
                                                 "cart_count": sum(x["boxes"] for x in lines)})
 
 
@@ -153,7 +187,9 @@ def _priced_addresses(buyer, coop_id, goods, boxes):
 
 @buyer_required
 def checkout(request):
-    lines = _cart_lines(request)
+    lines, gone = _cart_lines(request)
+    for product in gone:
+        messages.warning(request, _("“%(name)s”已下架，不在这个订单里。") % {"name": product.name})
     if not lines:
         messages.info(request, _("购物车是空的。"))
         return redirect("shop:home")
@@ -161,6 +197,8 @@ def checkout(request):
     points = PickupPoint.objects.filter(cooperative_id=coop_id, active=True)
     goods = sum(x["total"] for x in lines)
     saved, typed_fee = _priced_addresses(request.buyer, coop_id, goods, sum(x["boxes"] for x in lines))
+    programme = programme_service.checkout_programme(buyer=request.buyer, cooperative=lines[0]["product"].cooperative,
+                                                     code=request.session.get(programme_service.SESSION_KEY))
     address = saved[0]["address"] if saved else None
     form = {"fulfilment": Order.COURIER, "recipient": "" if address else request.buyer.name,
             "phone": "" if address else (request.buyer.phone or ""), "address": "", "note": "",
@@ -184,7 +222,7 @@ def checkout(request):
                 buyer=request.buyer, items=[Item(x["product"], x["boxes"]) for x in lines],
                 fulfilment=form["fulfilment"], pickup_point=point, note=form["note"], address=contact,
                 idempotency_key=form["key"] or None, user=request.user,
-                programme_code=request.session.get("pairing_programme"))
+                programme_code=request.session.get(programme_service.SESSION_KEY))
         except LockTimeout:
             messages.error(request, _("下单的人太多了，请稍后再试。"))
         except OrderError as exc:
@@ -199,19 +237,20 @@ def checkout(request):
     return render(request, "orders/checkout.html", {
         "lines": lines, "total": goods, "points": points, "form": form, "saved": saved,
         "typed_fee": typed_fee, "typed_total": goods + typed_fee,
-        "errors": errors, "COURIER": Order.COURIER, "PICKUP": Order.PICKUP}, status=status)
+        "errors": errors, "COURIER": Order.COURIER, "PICKUP": Order.PICKUP, "programme": programme}, status=status)
 
 
 @buyer_required
 def my_orders(request):
     orders = request.buyer.orders.prefetch_related("lines").select_related("group_buy")
-    return render(request, "orders/my_orders.html", {"orders": orders})
+    return render(request, "orders/my_orders.html", {
+        "orders": orders, "statements_link": programme_service.shows_statements(request.buyer)})
 
 
 def own_order(request, number):
     """The signed-in buyer's order ``number``; anyone else's answers 404 like a missing one."""
     order = Order.objects.filter(number=number, buyer=request.buyer).select_related(
-        "pickup_point", "group_buy", "cooperative").first()
+        "pickup_point", "group_buy", "cooperative", "attribution__programme").first()
     if order is None:
         raise Http404
     return order
@@ -239,7 +278,8 @@ def order_detail(request, number):
         "aftersales": order.aftersales.select_related("line", "refund", "replacement"),
         "may_ask": may_ask, "may_receive": order.status in aftersale.RECEIVABLE,
         "window_days": settings.AFTERSALE_WINDOW_DAYS, "replaces": order.replaces.select_related("order").first(),
-        "invoice": invoices.for_order_page(order)})
+        "invoice": invoices.for_order_page(order),
+        "programme_note": programme_service.programme_note(order)})
 
 
 @buyer_required

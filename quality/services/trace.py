@@ -11,10 +11,12 @@ Two URL forms resolve to the same scan page, forever:
 import datetime
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -230,6 +232,55 @@ def resolve_digital_link(gtin, lot, serial=None, query=None):
         if box is None:
             return None
     return Resolved(trace, box, "dl")
+
+
+# --- the lookup box: what people type or paste ---------------------------------------------------
+
+# A pasted GS1 Digital Link (any host) and a pasted short link /t/<code>.
+PASTED_DIGITAL_LINK = re.compile(r"/01/(\d{14})/10/([^/?#\s]+)(?:/21/([^/?#\s]+))?/?(?:\?([^#\s]*))?")
+PASTED_SHORT_LINK = re.compile(r"/t/([^/?#\s]+)")
+
+
+def batch_by_number(text):
+    """The batch whose number (printed on every label, e.g. HBLA-00032) is ``text``, with its trace code;
+    ``None`` when there is none or it has no trace code."""
+    number = re.sub(r"\s", "", text or "").upper()
+    if not number or not LOT_RE.match(number):
+        return None
+    batch = Batch.objects.select_related("trace").filter(code__iexact=number).first()
+    return batch if batch is not None and hasattr(batch, "trace") else None
+
+
+def typed_code(raw):
+    """The code in what was typed or pasted: NFKC-folded (full-width → ASCII), a pasted short link's code."""
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    short = PASTED_SHORT_LINK.search(text)
+    return short.group(1) if short else text
+
+
+def lookup_path(raw):
+    """What a person typed or pasted into the lookup box → the path of its scan page, or ``None``.
+
+    Phones type full-width letters and digits (ＡＢＣ１２３: folded by NFKC), people paste the whole link
+    they were sent (``https://…/t/<code>/`` or the Digital Link ``/01/…/10/<lot>``), or copy the batch
+    number printed beside the QR code: each finds the page the label's QR code opens."""
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    if not text:
+        return None
+    pasted = PASTED_DIGITAL_LINK.search(text)
+    if pasted:
+        gtin, lot, serial, query = pasted.groups()
+        try:
+            resolved = resolve_digital_link(gtin, lot, serial, QueryDict(query or ""))
+        except MalformedLink:
+            resolved = None
+        return scan_path(resolved.trace, resolved.box) if resolved else None
+    text = typed_code(text)
+    resolved = resolve_code(clean_code(text))
+    if resolved is not None:
+        return scan_path(resolved.trace, resolved.box)
+    batch = batch_by_number(text)
+    return scan_path(batch.trace) if batch else None
 
 
 # --- certificate ----------------------------------------------------------------------------------

@@ -1,13 +1,16 @@
-"""The public scan page (/t/<code>, GS1 Digital Link), its EPCIS export and certificate, and the
-managers' label downloads. The public views show nothing a cooperative did not choose to publish."""
+"""The public scan page (/t/<code>, GS1 Digital Link), the lookup box behind it (/lookup/), its EPCIS export
+and certificate, and the managers' label downloads. The public views show nothing a cooperative did not
+choose to publish."""
+
+import re
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseNotFound, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_GET, require_safe
 
 from coop.lib import tenancy
 from coop.lib.files import file_response
@@ -19,11 +22,15 @@ from quality.services.labels import certificate_pdf as make_pdf
 from quality.services.trace import (
     MalformedLink,
     NotTraced,
+    batch_by_number,
     certificate_of,
     clean_code,
+    lookup_path,
     parse_digital_link,
     resolve_code,
     resolve_digital_link,
+    scan_path,
+    typed_code,
 )
 from quality.views import scanfast
 
@@ -90,6 +97,9 @@ def scan_page(request, code):
     if entry is None:
         resolved = resolve_code(cleaned)
         if resolved is None:
+            batch = batch_by_number(code)  # the batch number printed beside the QR code, typed into the link
+            if batch is not None:
+                return redirect(scan_path(batch.trace))
             return _unknown(request, code)
         entry = _entry_for(resolved)
         scanpage.remember(key, entry)
@@ -162,3 +172,18 @@ def certificate_pdf(request, code):
     pdf = make_pdf(cert)
     response = file_response(pdf, f"certificate-{resolved.trace.batch.code}.pdf")
     return response
+
+
+@require_GET
+def trace_lookup(request):
+    """The box on the landing and 404 pages: for when the camera cannot read a QR code."""
+    raw = request.GET.get("code", "")
+    found = lookup_path(raw)
+    if found is not None:
+        return redirect(found)
+    # Not found: the scan page's own "not found" page, with what was typed (folded to what a code can hold).
+    code = re.sub(r"[^0-9A-Za-z\-]", "", typed_code(raw)).upper()[:40]
+    if not code:
+        return render(request, "coop/trace_lookup.html", {"error": _("请输入标签上的溯源码。") if raw else ""},
+                      status=400 if raw else 200)
+    return redirect(f"/t/{code}")

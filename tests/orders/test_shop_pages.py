@@ -119,7 +119,7 @@ def test_api_create_is_idempotent_by_header_and_refuses_overselling(shop, api_fo
     assert first.json()["number"] == again.json()["number"]
     refused = api.post("/api/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="def")
     assert refused.status_code == 409
-    assert refused.json()["error"]["message"] == "库存不足：仅剩 4 盒。"
+    assert refused.json()["error"]["message"] == "“绿壳鸡蛋 10枚装”库存不足：仅剩 4 盒。"
     products = api_for(None).get("/api/products/").json()["results"]
     assert products[0]["boxes_left"] == 4
 

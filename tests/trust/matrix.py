@@ -513,6 +513,7 @@ ROUTES = {
     "farmer/wechat/callback/": Rule(read=HOUSEHOLDS),
     "farmer/wechat/unbind/": Rule(read=NOBODY),
     "healthz": Rule(read=EVERYONE),
+    "favicon.ico": Rule(read=EVERYONE),
     "intake/": Rule(read=frozenset({"manager_a", "manager_b", "inspector"})),
     "intake/farmers/": Rule(read=frozenset({"manager_a", "manager_b", "inspector"})),
     "intake/manifest.webmanifest": Rule(read=EVERYONE),
