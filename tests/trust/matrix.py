@@ -535,6 +535,8 @@ ROUTES = {
     # Private files (coop/lib/media.py): the cooperative's staff, and the household fined for the report /
     # the buyer who sent the after-sale photo. Everyone else 404.
     "files/report-photos/<int:pk>/": Rule(read=frozenset({"manager_a", "inspector", "committee", "farmer"})),
+    # An appeal's voice note: the managers and committee of A and the household that recorded it (not the inspector).
+    "files/appeal-voice/<int:pk>/": Rule(read=frozenset({"manager_a", "committee", "farmer"})),
     "files/aftersale-photos/<int:pk>/": Rule(read=frozenset({"manager_a", "inspector", "committee", "buyer"})),
     "shop/": Rule(read=EVERYONE),
     "shop/cart/": Rule(read=EVERYONE),
