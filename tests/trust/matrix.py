@@ -483,6 +483,9 @@ ROUTES = {
     "books/farmers/import/<int:pk>/": Rule(read=NOBODY),  # no import of A's exists in this world: 404
     "books/farmers/import/confirm/": Rule(read=NOBODY),  # POST only
     "books/farmers/template.xlsx": Rule(read=MANAGERS),
+    "books/deliveries/import/": Rule(read=MANAGERS),
+    "books/deliveries/import/confirm/": Rule(read=NOBODY),  # POST only
+    "books/deliveries/template.xlsx": Rule(read=MANAGERS),
     "books/payslip/<int:pk>.pdf": Rule(read=frozenset({"manager_a", "inspector", "committee", "farmer"})),
     "books/payslip/<int:pk>/": Rule(read=frozenset({"manager_a", "inspector", "committee", "farmer"})),
     # The second factor: for the collective's staff (any role may enrol); its steps are POST only.
