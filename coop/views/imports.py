@@ -26,6 +26,7 @@ from coop.views.base import LOGIN, manager_cooperative
 
 SESSION_KEY = "farmer_import"
 DELIVERIES_SESSION_KEY = "delivery_import"
+SHOWN_ROWS = 200
 
 
 def _preview_context(coop, plan, *, token, filename, refusal=None):
@@ -130,10 +131,12 @@ def export(request, fmt):
 
 def _deliveries_context(coop, plan, *, token, filename, refusal=None):
     rows = sorted(plan.rows, key=lambda r: ({imports.ERROR: 0, imports.ADD: 1}.get(r.action, 2), r.row))
+    shown = [r for r in rows if r.action == imports.ERROR] or [r for r in rows if r.action == imports.ADD]
     return {"coop": coop, "plan": plan, "token": token, "filename": filename, "refusal": refusal,
             "counts": plan.counts, "errors": plan.error_messages(), "total": plan.total(),
             "held": sum(1 for r in plan.rows if r.action == imports.ADD and r.held),
-            "shown": [r for r in rows if r.action == imports.ERROR] or [r for r in rows if r.action == imports.ADD],
+            # A season's book is thousands of rows: the first ones shown, the rest counted (the totals cover all).
+            "shown": shown[:SHOWN_ROWS], "more": max(0, len(shown) - SHOWN_ROWS),
             "columns": imports.DELIVERY_COLUMNS}
 
 
