@@ -143,3 +143,17 @@ def test_the_hearing_page_plays_the_voice_note(personas):
     page = c.get(f"/admin/quality/appeal/{appeal.pk}/change/").content.decode()
     assert f'<audio controls preload="none" src="/files/appeal-voice/{appeal.pk}/"' in page
     assert "农户的录音" in page and "12 秒" in page and "农户请议事会打电话" in page
+
+
+def test_the_api_gives_the_checked_address_not_the_file(personas):
+    from rest_framework.test import APIClient
+
+    fining_charter(personas.coop_a)
+    penalty = a_fine(personas.farmer_a, personas.manager_a)
+    appeal = file_appeal(penalty, user=personas.farmer_a.user, grounds="听录音", voice_note=voice_upload(),
+                         voice_seconds="3")
+    api = APIClient()
+    api.force_authenticate(personas.committee_a)
+    row = api.get(f"/api/appeals/{appeal.pk}/").json()
+    assert row["voice_url"] == f"/files/appeal-voice/{appeal.pk}/" and row["voice_seconds"] == 3
+    assert "private" not in str(row) and "media" not in str(row)
