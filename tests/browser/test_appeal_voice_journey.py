@@ -55,6 +55,9 @@ def test_a_household_records_deletes_records_again_and_sends_its_voice(phone_wit
     phone.fill("#id_pin", "135790")
     phone.get_by_role("button", name="登录").click()
     phone.wait_for_url("**/farmer/")
+    # The recording plays back from a blob: address; the page's content-security policy must allow it.
+    phone.context.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation',"
+                                  " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
     phone.goto(phone.url_for(f"/farmer/penalties/{penalty.pk}/"))
 
     expect(phone.locator("#voice")).to_be_visible()  # the phone can record: the box is shown
@@ -64,6 +67,10 @@ def test_a_household_records_deletes_records_again_and_sends_its_voice(phone_wit
     expect(phone.locator("#voice-rec")).to_be_hidden()  # one recording at a time: 重录 or 删除 it
     screenshot(phone, "farmer-appeal-voice-recorded")
     assert phone.evaluate("document.getElementById('voice-file').files.length") == 1
+    assert phone.evaluate("""() => new Promise(ok => { const a = document.getElementById('voice-play');
+        if (a.readyState >= 1) return ok(true); a.onloadedmetadata = () => ok(true); a.onerror = () => ok(false);
+        a.load(); })""")
+    assert phone.evaluate("window.__csp") == []
 
     phone.get_by_role("button", name="删除").click()
     expect(phone.locator("#voice-play")).to_be_hidden()
