@@ -163,7 +163,7 @@ def deliveries_upload(request):
                           _deliveries_context(coop, plan, token=token, filename=upload_file.name))
     return render(request, "coop/books/import_deliveries.html",
                   {"coop": coop, "form": form, "columns": imports.DELIVERY_COLUMNS,
-                   "max_mb": imports.MAX_BYTES // (1024 * 1024), "max_rows": imports.MAX_ROWS},
+                   "max_mb": imports.MAX_BYTES // (1024 * 1024), "max_rows": imports.DELIVERIES.max_rows},
                   status=400 if request.method == "POST" else 200)
 
 

@@ -147,3 +147,25 @@ def test_only_managers_of_the_cooperative_import(personas, book):
     c.force_login(personas.manager_b)
     c.post(URL, {"file": SimpleUploadedFile("台账.xlsx", xlsx(rows, HEADERS))})
     assert Delivery.objects.count() == 0  # B's manager sees none of A's households: every row is an error
+
+
+def test_a_book_longer_than_a_request_can_take_is_refused_whole(personas, book):
+    households, _rows = book
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    long_book = [[households[0].member_no, "", day.isoformat(), 1, 0, 0]] * (imports.DELIVERIES.max_rows + 1)
+    with pytest.raises(imports.ImportFileError, match="一次最多导入 1000 行交蛋"):
+        imports.read_table("台账.xlsx", xlsx(long_book, HEADERS), imports.DELIVERIES)
+
+
+def test_a_price_removed_after_the_preview_refuses_the_whole_confirm(personas, book):
+    from coop.models import PriceSchedule
+
+    _households, rows = book
+    table = imports.read_table("台账.xlsx", xlsx(rows, HEADERS), imports.DELIVERIES)[0]
+    preview = imports.plan_delivery_import(personas.coop_a, table)
+    assert preview.valid
+    PriceSchedule.objects.filter(cooperative=personas.coop_a, weight_class="M").delete()
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.apply_delivery_import(personas.coop_a, table, user=personas.manager_a, expected_digest=preview.digest)
+    assert "没有“M”的收购价" in " ".join(refused.value.plan.error_messages())
+    assert Delivery.objects.count() == 0 and LedgerEntry.objects.count() == 0
