@@ -322,6 +322,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF, *inline_style_hashes()],
         "img-src": [SELF, "data:", "blob:"],  # data: for Swagger UI's icons, blob: for photo previews
+        # blob: for the appeal's voice note played back on the phone before it is sent (static/js/voice-note.js)
+        "media-src": [SELF, "blob:"],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -61,6 +61,9 @@ books_urlpatterns = [
     path("books/farmers/import/<int:pk>/", imports.done, name="books-import-done"),
     path("books/farmers/template.xlsx", imports.template, name="books-import-template"),
     path("books/farmers/export.<str:fmt>", imports.export, name="books-farmers-export"),
+    path("books/deliveries/import/", imports.deliveries_upload, name="books-deliveries-import"),
+    path("books/deliveries/import/confirm/", imports.deliveries_confirm, name="books-deliveries-import-confirm"),
+    path("books/deliveries/template.xlsx", imports.deliveries_template, name="books-deliveries-import-template"),
     path("books/payslip/<int:pk>/", payslips.payslip, name="books-payslip"),
     path("books/payslip/<int:pk>.pdf", payslips.payslip_pdf, name="books-payslip-pdf"),
 ]

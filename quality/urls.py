@@ -43,6 +43,7 @@ urlpatterns = [
     path("report/", reports.report_lookup, name="charter-report-lookup"),
     path("report/<str:reference>/", reports.report_status, name="charter-report-status"),
     path("files/report-photos/<int:pk>/", reports.report_photo, name="report-photo"),
+    path("files/appeal-voice/<int:pk>/", appeals.voice_note, name="appeal-voice"),
     path("notice/<str:village>", notice.notice_board, name="charter-notice"),
     path("notice/<str:village>/", notice.notice_board),
     # a household's penalties, appeals and charter

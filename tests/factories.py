@@ -191,6 +191,26 @@ def photo_upload(name="egg.jpg", content=None):
     return SimpleUploadedFile(name, content if content is not None else jpeg_with_gps(), content_type="image/jpeg")
 
 
+def wav_bytes(seconds=1, rate=8000):
+    """A real voice-note file: mono 16-bit WAV of a 440 Hz tone, as a phone's recorder app saves one."""
+    import math
+    import struct
+    import wave
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate)))
+                               for i in range(int(seconds * rate))))
+    return buf.getvalue()
+
+
+def voice_upload(name="voice.wav", content=None, content_type="audio/wav"):
+    return SimpleUploadedFile(name, content if content is not None else wav_bytes(), content_type=content_type)
+
+
 def confirm(report, user, **kw):
     from quality.services.reports import confirm_report
 

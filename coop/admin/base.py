@@ -7,14 +7,14 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from coop.forms import LockoutAdminAuthenticationForm
 from coop.lib import tenancy
 from coop.lib.validators import MOBILE_RE, mask_mobile, normalize_mobile
-from coop.lib.words import yuan
+from coop.lib.words import person_name, yuan
 from coop.models import (
     Cooperative,
 )
@@ -51,6 +51,26 @@ def money(field, description):
     return column
 
 
+def _person_column(model, name):
+    """A list column for ``name`` that names the person, when ``name`` is a foreign key to the user model."""
+    if not isinstance(name, str):
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:  # a method or an admin attribute, not a model field
+        return None
+    if not (field.many_to_one and field.related_model is get_user_model()):
+        return None
+
+    def column(obj):
+        return person_name(getattr(obj, name)) or "—"
+
+    column.short_description = field.verbose_name
+    column.admin_order_field = name
+    column.__name__ = name  # the column's CSS class and sort key stay the field's name
+    return column
+
+
 class CooperativeScopedAdmin(admin.ModelAdmin):
     """A ModelAdmin whose rows, choices and permissions follow the cooperatives the user works for.
 
@@ -66,6 +86,11 @@ class CooperativeScopedAdmin(admin.ModelAdmin):
     # What the admin may do at all; a record that changes only through its service switches these off
     # (with the reason beside it) and the roles decide the rest.
     may_add = may_change = may_delete = True
+
+    def get_list_display(self, request):
+        """The list's columns, with every column that is a person (a foreign key to a user: 验收员, 记录人,
+        操作人 …) showing the person's name, never the login ("inspector"): a user's ``str`` is its login."""
+        return [_person_column(self.model, name) or name for name in super().get_list_display(request)]
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

@@ -54,15 +54,16 @@ def private_root():
     return Path(private_storage().location)
 
 
-def private_file_response(fieldfile, *, filename=None):
+def private_file_response(fieldfile, *, filename=None, content_type=None):
     """The file of ``fieldfile`` for a person the caller has already checked; 404 when it is missing.
 
-    ``filename`` (for a download name) defaults to the stored file's own name."""
+    ``filename`` (for a download name) defaults to the stored file's own name; ``content_type`` to the type
+    its ending suggests (a caller that checked the content passes what it found: ``.webm`` guesses video)."""
     name = fieldfile.name if fieldfile else ""
     storage = private_storage()
     if not name or not storage.exists(name):
         raise Http404
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
     if settings.PRIVATE_MEDIA_X_ACCEL:
         response = HttpResponse(content_type=content_type)
         # nginx serves the file from its internal location and keeps our Content-Type and Cache-Control.

@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "farmer.suspended": _("暂停收购"),
     "farmer.suspension_lifted": _("恢复收购"),
     "farmers.imported": _("农户名单已导入"),
+    "deliveries.imported": _("交蛋台账已导入"),
     "signin.locked": _("后台登录已锁定"),
     "otp.enrolled": _("已设置两步验证"),
     "otp.locked": _("两步验证码输错太多次，已暂停"),

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 
 from coop.lib.files import file_response, sheet_row
 from coop.lib.validators import format_mobile
+from coop.lib.words import person_name
 from coop.models import REJECT_DEFECTS, WEIGHT_CLASSES, Delivery, Farmer, Settlement
 
 
@@ -64,7 +65,7 @@ def deliveries_table(cooperative_ids, since=None):
              d.farmer.village.name, d.eggs_brought]
             + [d.accepted_of(code) for code, _l in WEIGHT_CLASSES]
             + [getattr(d, f"rejected_{code}") for code, _l in REJECT_DEFECTS]
-            + [d.amount_due, d.inspector.get_username() if d.inspector else "", _("是") if d.flagged else ""]
+            + [d.amount_due, person_name(d.inspector), _("是") if d.flagged else ""]
             for d in qs.iterator(chunk_size=2000))
     return _("交蛋记录"), headers, rows
 

@@ -45,6 +45,7 @@ def payslip_lines(settlement):
                    .order_by("occurred_on", "id"))
     delivery_ids = [e.source_id for e in entries if e.kind == LedgerEntry.DELIVERY and e.source_id]
     deliveries = {d.pk: d for d in Delivery.objects.filter(pk__in=delivery_ids)}
+    penalties = _penalties(entries)
     out = []
     for e in entries:
         d = deliveries.get(e.source_id) if e.kind == LedgerEntry.DELIVERY else None
@@ -52,7 +53,12 @@ def payslip_lines(settlement):
         if d is not None:
             detail = _("交 %(b)d 枚，合格 %(a)d 枚，不合格 %(r)d 枚") % {"b": d.eggs_brought, "a": d.accepted,
                                                                 "r": d.rejected}
-        out.append({"entry": e, "date": e.occurred_on, "kind": e.get_kind_display(), "reason": e.reason,
+        # A fine is shown on its penalty's date (Penalty.dated_on: the day of the report), the date the farmer
+        # page, the admin, the notice and the messages show, not the day the appeal window closed and the
+        # money was taken; which payslip it lands on still follows the line's own date.
+        penalty = penalties.get(e.source_id) if e.source_type == "quality.penalty" and e.amount < 0 else None
+        out.append({"entry": e, "date": penalty.dated_on if penalty is not None else e.occurred_on,
+                    "kind": e.get_kind_display(), "reason": e.reason,
                     "detail": detail, "amount": e.amount, "earlier": e.occurred_on < settlement.period_start})
     return out
 

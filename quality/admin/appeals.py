@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -34,13 +35,20 @@ class AppealAdmin(CooperativeScopedAdmin):
     search_fields = ["penalty__farmer__head_name", "penalty__report__reference"]
     list_select_related = ["penalty__farmer", "penalty__report"]
     change_form_template = "quality/charter/admin/appeal_hearing.html"
-    fields = ["penalty", "grounds", "filed_by", "on_behalf", "wants_call", "filed_at", "status", "decision",
+    fields = ["penalty", "grounds", "filed_by", "on_behalf", "wants_call", "voice", "filed_at", "status", "decision",
               "decided_amount", "decided_suspension_days", "members_present", "decision_reason", "decided_by",
               "decided_at"]
     readonly_fields = fields
     may_add = False  # filed from the penalty ("代农户提交申诉") or by the household
     may_delete = False
     may_change = False
+
+    @admin.display(description=_lazy("录音"))
+    def voice(self, obj):
+        """A player for the household's voice note, through the checked view (never the file's /media/ path)."""
+        if not obj.voice_note:
+            return "—"
+        return format_html('<audio controls preload="none" src="{}"></audio>', obj.voice_url)
 
     @admin.display(description=_lazy("农户"), ordering="penalty__farmer__member_no")
     def farmer(self, obj):

@@ -20,13 +20,14 @@ from quality.services import penalties as penalty_service
 @admin.register(Penalty)
 class PenaltyAdmin(CooperativeScopedAdmin):
     Media = CharterMedia
-    list_display = ["id", "farmer", "report", "offence_number", "sanction", "status", "appeal_deadline", "applied_at"]
+    list_display = ["id", "dated", "farmer", "report", "offence_number", "sanction", "status", "appeal_deadline",
+                    "applied_at"]
     list_filter = ["status", "public_notice", "warning"]
     search_fields = ["farmer__head_name", "farmer__member_no", "report__reference"]
     list_select_related = ["farmer", "report__batch"]  # a report names its batch
     change_form_template = "quality/charter/admin/penalty_change.html"
     actions = ["apply_due"]
-    fields = ["farmer", "report", "charter", "clause", "clause_text", "offence_number", "eggs", "warning",
+    fields = ["farmer", "dated", "report", "charter", "clause", "clause_text", "offence_number", "eggs", "warning",
               "proposed_amount", "amount", "suspension_days", "public_notice", "status", "status_reason",
               "notified_at", "appeal_deadline", "applied_at", "suspended_until", "closed_at", "created_by",
               "created_at"]
@@ -34,6 +35,11 @@ class PenaltyAdmin(CooperativeScopedAdmin):
     may_add = False
     may_change = False  # penalties move only through their services (apply, appeal, reverse)
     may_delete = False
+
+    @admin.display(description=_lazy("日期"), ordering="report__created_at")
+    def dated(self, obj):
+        """The penalty's one date (Penalty.dated_on), as on the farmer's page, the payslip and the messages."""
+        return obj.dated_on
 
     @admin.display(description=_lazy("处理"))
     def sanction(self, obj):

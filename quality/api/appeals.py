@@ -17,12 +17,17 @@ class AppealSerializer(serializers.ModelSerializer):
     # "" until the committee decides. Read-only fields built from the model drop its blank=True, so the
     # schema said one of the three decisions and an undecided appeal broke it; declared, it says "" too.
     decision = serializers.ChoiceField(choices=Appeal.DECISIONS, allow_blank=True, read_only=True)
+    # The household's voice note: the checked address (""), never the file's path; it answers only the people
+    # who may hear it (quality.services.appeals.voice_notes_visible_to), whoever reads this list.
+    voice_url = serializers.CharField(read_only=True)
+    voice_seconds = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = Appeal
-        fields = ["id", "penalty", "grounds", "on_behalf", "filed_at", "status", "decision", "decided_amount",
-                  "decided_suspension_days", "members_present", "decision_reason", "decided_at"]
-        read_only_fields = ["id", "on_behalf", "filed_at", "status", "decision", "decided_amount",
+        fields = ["id", "penalty", "grounds", "on_behalf", "wants_call", "voice_url", "voice_seconds", "filed_at",
+                  "status", "decision", "decided_amount", "decided_suspension_days", "members_present",
+                  "decision_reason", "decided_at"]
+        read_only_fields = ["id", "on_behalf", "wants_call", "filed_at", "status", "decision", "decided_amount",
                             "decided_suspension_days", "members_present", "decision_reason", "decided_at"]
 
 

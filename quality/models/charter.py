@@ -366,6 +366,10 @@ class Penalty(models.Model):
         return self.status == self.NOTIFIED and deadline is not None and timezone.now() <= deadline
 
 
+def _voice_path(instance, filename):
+    return f"appeals/{timezone.now():%Y/%m}/{instance.penalty.report.reference}-{filename}"
+
+
 class Appeal(models.Model):
     """A household's challenge to a penalty (申诉), heard by the charter committee."""
 
@@ -385,6 +389,12 @@ class Appeal(models.Model):
     on_behalf = models.BooleanField(_("管理员代为提交"), default=False)
     # A household that cannot write asks to be called instead; the committee sees it on the hearing list.
     wants_call = models.BooleanField(_("请议事会打电话"), default=False)
+    # Or records what it has to say (coop.lib.audio checked it). Private: the household's own voice, played
+    # to the cooperative's committee and managers and to the household only (quality.views.appeals.voice_note).
+    voice_note = models.FileField(_("录音"), upload_to=_voice_path, blank=True, storage=private_storage)
+    # As the phone counted it while recording (the server does not decode the sound): shown beside the
+    # player, at most coop.lib.audio.MAX_VOICE_SECONDS.
+    voice_seconds = models.PositiveSmallIntegerField(_("录音长度（秒）"), null=True, blank=True)
     filed_at = models.DateTimeField(_("提交时间"), default=timezone.now)
     status = models.CharField(_("状态"), max_length=10, choices=STATUSES, default=PENDING, db_index=True)
     decision = models.CharField(_("裁决"), max_length=10, choices=DECISIONS, blank=True)
@@ -408,6 +418,11 @@ class Appeal(models.Model):
     @property
     def cooperative(self):
         return self.penalty.cooperative
+
+    @property
+    def voice_url(self):
+        """Where pages play the voice note: the view that checks who asks (quality.views.appeals.voice_note)."""
+        return reverse("appeal-voice", args=[self.pk]) if self.voice_note else ""
 
 
 __all__ = [

@@ -54,7 +54,8 @@ class BoxCode(models.Model):
         constraints = [models.UniqueConstraint(fields=["trace", "serial"], name="boxcode_unique_serial")]
 
     def __str__(self):
-        return f"{self.code} #{self.serial}"
+        # As the label prints it (quality.services.labels.box_caption): "第 12 盒 · K7M…", never "K7M… #12".
+        return _("第 %(n)s 盒 · %(code)s") % {"n": self.serial, "code": self.code}
 
 
 class Scan(models.Model):

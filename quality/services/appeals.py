@@ -15,10 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from coop.lib import tenancy
+from coop.lib.audio import MAX_VOICE_SECONDS, VoiceError, clean_voice_note
 from coop.lib.validators import InvalidNumber, parse_int
 from coop.lib.words import in_site_language
 from coop.models import Staff
 from coop.services.audit import log_action
+from coop.services.farmers import household_of
 from coop.services.notifications import notify
 from quality.models import Appeal, CharterError, Penalty
 from quality.services import penalties as penalty_service
@@ -32,19 +34,21 @@ APPEAL_REASONS = [
 ]
 
 
-def appeal_grounds(*, reason="", text="", wants_call=False):
-    """The appeal's grounds from what the household tapped and (maybe) wrote. Raises CharterError when
-    it gave nothing to go on: no reason, no words and no request to be called."""
+def appeal_grounds(*, reason="", text="", wants_call=False, voice_note=False):
+    """The appeal's grounds from what the household tapped and (maybe) wrote or recorded. Raises CharterError
+    when it gave nothing to go on: no reason, no words, no voice note and no request to be called."""
     labels = dict(APPEAL_REASONS)
     if reason and reason not in labels:
         raise CharterError(_("请从列表里选一个理由。"))
     parts = [str(labels[reason])] if reason else []
     if (text or "").strip():
         parts.append(text.strip())
+    if voice_note:
+        parts.append(str(_("我录了一段话，请听录音。")))
     if wants_call:
         parts.append(str(_("请议事会打电话给我，我当面说。")))
     if not parts:
-        raise CharterError(_("请选一个理由，或者请议事会打电话给您。"))
+        raise CharterError(_("请选一个理由、录一段话，或者请议事会打电话给您。"))
     return "；".join(parts)
 
 
@@ -61,11 +65,41 @@ def _has_role(user, cooperative_id, roles):
     return getattr(user, "is_superuser", False) or cooperative_id in tenancy.cooperative_ids(user, roles)
 
 
-def file_appeal(penalty, *, user, grounds, on_behalf=None, wants_call=False):
-    """File the household's appeal. ``user`` is the household itself or a manager acting for it."""
+def _voice_seconds(value):
+    """The length the phone reported, within 1…MAX_VOICE_SECONDS; None when it sent nothing usable (the
+    length is only shown beside the player: a missing one never refuses the appeal)."""
+    try:
+        seconds = parse_int(value, label=_("录音长度"))
+    except InvalidNumber:
+        return None
+    return None if seconds is None else min(max(seconds, 1), MAX_VOICE_SECONDS)
+
+
+def voice_notes_visible_to(user):
+    """The appeals whose voice note ``user`` may play: the managers and committee members of the penalty's
+    cooperative (a superuser too), and the household that recorded it. Nobody else — not the inspector
+    who reported the eggs, not another household: the view answers them 404, as for a missing note."""
+    rule = Q(penalty__cooperative_id__in=tenancy.cooperative_ids(user, (Staff.MANAGER, Staff.COMMITTEE)))
+    farmer = household_of(user)
+    if farmer is not None:
+        rule |= Q(penalty__farmer=farmer)
+    return Appeal.objects.filter(rule).exclude(voice_note="")
+
+
+def file_appeal(penalty, *, user, grounds, on_behalf=None, wants_call=False, voice_note=None, voice_seconds=None):
+    """File the household's appeal. ``user`` is the household itself or a manager acting for it.
+
+    ``voice_note`` (an uploaded file, optional) is what the household recorded instead of writing: checked
+    before anything is written (a bad one refuses the whole appeal, so the household records again)."""
     grounds = (grounds or "").strip()
     if not grounds:
         raise CharterError(_("请写下申诉理由。"))
+    voice = None
+    if voice_note is not None:
+        try:
+            voice, _ending = clean_voice_note(voice_note)
+        except VoiceError as exc:
+            raise CharterError(exc.message) from None
     if _is_household(user, penalty):
         on_behalf = False
     elif _has_role(user, penalty.cooperative_id, (Staff.MANAGER,)):
@@ -85,10 +119,15 @@ def file_appeal(penalty, *, user, grounds, on_behalf=None, wants_call=False):
         if not penalty_service.transition(penalty, Penalty.APPEALED, user=user, reason=grounds[:500],
                                           guard=Q(appeal_deadline__gte=now)):
             raise CharterError(_("处罚刚被其他人处理过，请刷新后再看。"))
+        # The voice note's file is written with the row (FileField saves it in the INSERT's pre_save); should
+        # the transaction then fail, the file stays behind unreferenced, never a row without its file.
         appeal = Appeal.objects.create(penalty=penalty, grounds=grounds, filed_by=user, on_behalf=on_behalf,
-                                       wants_call=bool(wants_call))
+                                       wants_call=bool(wants_call), voice_note=voice,
+                                       voice_seconds=_voice_seconds(voice_seconds) if voice else None)
         log_action(appeal, "appeal.filed", user=user, cooperative=penalty.cooperative,
-                   data={"penalty": penalty.pk, "on_behalf": on_behalf, "wants_call": bool(wants_call)})
+                   data={"penalty": penalty.pk, "on_behalf": on_behalf, "wants_call": bool(wants_call),
+                         "voice_note": appeal.voice_note.name if voice else "",
+                         "voice_bytes": voice.size if voice else 0, "voice_seconds": appeal.voice_seconds})
         with in_site_language():
             notify(event="appeal.filed", key=f"appeal:{appeal.pk}:filed", farmer=penalty.farmer, body=_(
                 "%(name)s：您对坏蛋报告 %(ref)s 处罚的申诉已收到，村民议事会审理前处罚暂不执行。") % {

@@ -35,7 +35,7 @@ def sanctions_on_board(village, now=None):
             continue
         rows.append({"name": mask_name(p.farmer, p.charter.name_mask), "defect": p.report.get_defect_display(),
                      "eggs": p.eggs, "clause": p.clause.number, "sanction": p.sanction_summary(),
-                     "applied_on": timezone.localdate(p.applied_at), "until": timezone.localdate(until)})
+                     "dated_on": p.dated_on, "until": timezone.localdate(until)})
     return rows
 
 

@@ -62,6 +62,12 @@ def transition(penalty, to, *, user=None, reason="", extra=None, guard=None):
     return True
 
 
+def penalty_day(penalty):
+    """The penalty's one date in words ("2026年12月3日" in the site's language): Penalty.dated_on, the date
+    every page shows it under."""
+    return date_format(penalty.dated_on, "DATE_FORMAT")
+
+
 def notify_penalty(penalty, *, user=None):
     """Tell the household, with the evidence, and open the appeal window the charter sets."""
     now = timezone.now()
@@ -71,10 +77,11 @@ def notify_penalty(penalty, *, user=None):
     report = penalty.report
     with in_site_language():
         notify(event="penalty.notified", key=f"penalty:{penalty.pk}:notified", farmer=penalty.farmer, body=_(
-            "%(name)s：批次 %(batch)s 收到坏蛋报告（%(ref)s，%(defect)s），经核实由您户承担 %(eggs)s 枚。"
+            "%(name)s：%(day)s 批次 %(batch)s 收到坏蛋报告（%(ref)s，%(defect)s），经核实由您户承担 %(eggs)s 枚。"
             "依据公约%(clause)s，这是您户第 %(n)s 次违约，拟处理：%(sanction)s。"
             "如有异议，请在 %(deadline)s 前申诉（找合作社管理员或在农户页面提交）。"
-        ) % {"name": penalty.farmer.head_name, "batch": report.batch.code, "ref": report.reference,
+        ) % {"name": penalty.farmer.head_name, "day": penalty_day(penalty), "batch": report.batch.code,
+             "ref": report.reference,
              "defect": report.get_defect_display(), "eggs": penalty.eggs, "clause": penalty.clause.number,
              "n": penalty.offence_number, "sanction": penalty.sanction_summary(), "deadline": _when(deadline)},
             sms_params={"name": penalty.farmer.head_name, "ref": report.reference,
@@ -130,8 +137,8 @@ def apply_penalty(penalty, *, user=None, reason="", after_decision=False):
         _effects(penalty, user=user)
         with in_site_language():
             notify(event="penalty.applied", key=f"penalty:{penalty.pk}:applied", farmer=penalty.farmer, body=_(
-                "%(name)s：坏蛋报告 %(ref)s 的处理已执行：%(sanction)s。%(until)s") % {
-                    "name": penalty.farmer.head_name, "ref": penalty.report.reference,
+                "%(name)s：%(day)s 的坏蛋报告 %(ref)s 的处理已执行：%(sanction)s。%(until)s") % {
+                    "name": penalty.farmer.head_name, "day": penalty_day(penalty), "ref": penalty.report.reference,
                     "sanction": penalty.sanction_summary(),
                     "until": ((_("暂停收购至 %(d)s。") % {"d": penalty.suspended_until})
                               if penalty.suspended_until else "")},

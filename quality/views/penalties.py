@@ -5,6 +5,7 @@ import math
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from coop.lib.audio import MAX_VOICE_SECONDS
 from coop.views.farmers import farmer_required
 from quality.models import Appeal, Penalty
 from quality.services.appeals import APPEAL_REASONS
@@ -52,5 +53,5 @@ def penalty_detail(request, pk):
     return render(request, "quality/farmer/penalty_detail.html", {
         "p": penalty, "report": penalty.report, "photos": penalty.report.photos.all()[:3],
         "appeal": appeal, "nav": "fines", "grounds": request.session.pop("appeal_grounds", ""),
-        "share": share_explanation(penalty), "reasons": APPEAL_REASONS,
+        "share": share_explanation(penalty), "reasons": APPEAL_REASONS, "voice_max": MAX_VOICE_SECONDS,
     })

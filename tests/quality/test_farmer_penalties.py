@@ -72,7 +72,7 @@ def test_an_empty_appeal_or_a_closed_window_is_told_and_changes_nothing(personas
     fining_charter(personas.coop_a)
     penalty = a_fine(personas.farmer_a, personas.manager_a)
     body = household.post(f"/farmer/penalties/{penalty.pk}/appeal/", {"grounds": " "}, follow=True).content.decode()
-    assert "请选一个理由，或者请议事会打电话给您" in body  # nothing tapped, nothing written
+    assert "请选一个理由、录一段话，或者请议事会打电话给您" in body  # nothing tapped, nothing written
     close_window(penalty)
     body = household.post(f"/farmer/penalties/{penalty.pk}/appeal/", {"grounds": "晚了"}, follow=True).content.decode()
     assert "申诉期已过" in body and "提交申诉" not in body

@@ -483,6 +483,9 @@ ROUTES = {
     "books/farmers/import/<int:pk>/": Rule(read=NOBODY),  # no import of A's exists in this world: 404
     "books/farmers/import/confirm/": Rule(read=NOBODY),  # POST only
     "books/farmers/template.xlsx": Rule(read=MANAGERS),
+    "books/deliveries/import/": Rule(read=MANAGERS),
+    "books/deliveries/import/confirm/": Rule(read=NOBODY),  # POST only
+    "books/deliveries/template.xlsx": Rule(read=MANAGERS),
     "books/payslip/<int:pk>.pdf": Rule(read=frozenset({"manager_a", "inspector", "committee", "farmer"})),
     "books/payslip/<int:pk>/": Rule(read=frozenset({"manager_a", "inspector", "committee", "farmer"})),
     # The second factor: for the collective's staff (any role may enrol); its steps are POST only.
@@ -540,6 +543,8 @@ ROUTES = {
     # Private files (coop/lib/media.py): the cooperative's staff, and the household fined for the report /
     # the buyer who sent the after-sale photo. Everyone else 404.
     "files/report-photos/<int:pk>/": Rule(read=frozenset({"manager_a", "inspector", "committee", "farmer"})),
+    # An appeal's voice note: the managers and committee of A and the household that recorded it (not the inspector).
+    "files/appeal-voice/<int:pk>/": Rule(read=frozenset({"manager_a", "committee", "farmer"})),
     "files/aftersale-photos/<int:pk>/": Rule(read=frozenset({"manager_a", "inspector", "committee", "buyer"})),
     "shop/": Rule(read=EVERYONE),
     "shop/cart/": Rule(read=EVERYONE),

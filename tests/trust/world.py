@@ -51,7 +51,7 @@ from quality.models import ReportPhoto
 from quality.services import appeals
 from quality.services.reports import confirm_report, submit_report
 from quality.services.trace import ensure_trace_code, issue_box_codes, issue_certificate
-from tests.factories import make_batch, make_charter, make_farmer, make_user, set_prices
+from tests.factories import make_batch, make_charter, make_farmer, make_user, set_prices, voice_upload
 
 # What the people of cooperative B must never read anywhere (household A's name and phone).
 SECRET_MARKERS_A = ("吉克拉哈", "13912345601")
@@ -103,7 +103,9 @@ def _populate(world, side, buyer_user):
     penalties = confirm_report(report, user=manager)
     penalty = [p for p in penalties if p.farmer_id == farmer.pk][0] if penalties else None
     if penalty is not None:
-        appeals.file_appeal(penalty, user=farmer.user, grounds="蛋是运输中碰坏的")
+        # With a voice note: a private file only the cooperative's managers and committee and the household play.
+        appeals.file_appeal(penalty, user=farmer.user, grounds="蛋是运输中碰坏的", voice_note=voice_upload(),
+                            voice_seconds="1")
     # The fund and hygiene.
     fund.record_donation(cooperative=coop, donor="紫南村", amount="200", hygiene_reserve="100")
     fund.record_inspection(cooperative=coop, village=village, scores={farmer: 90, other: 70})
