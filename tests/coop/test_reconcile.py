@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from coop.models import BatchContribution, Delivery, Farmer, FundEntry, LedgerEntry, Settlement
+from coop.models import BatchContribution, Cooperative, Delivery, Farmer, FundEntry, LedgerEntry, Settlement
 from coop.services import fund, ledger
 from coop.services.intake import adjust_delivery, correct_delivery
 from coop.services.packing import pack_batch
@@ -71,6 +71,31 @@ def test_it_finds_nothing_wrong_in_a_true_world(world):
     assert run.finished_at >= run.started_at
 
 
+def test_the_grouped_figures_the_checks_read_are_the_pages_own(world, personas):
+    """The reconciliation reads every household's, cooperative's and dashboard card's published figure in a
+    few grouped queries (a province has 300,000 households); each must be what the page of one shows."""
+    today = timezone.localdate()
+    coops = list(Cooperative.objects.all())
+    ids = [c.pk for c in coops]
+    balances = ledger.balances()
+    for farmer in Farmer.objects.all():
+        assert balances.get(farmer.pk, Decimal("0.00")) == ledger.balance(farmer)
+    fund_balances = fund.all_balances()
+    weeks = dashboard.week_totals_by_cooperative(ids, today)
+    to_pack = dashboard.eggs_to_pack_by_cooperative(ids, today)
+    cards = dashboard.settlement_summaries(ids)
+    for coop in coops:
+        for pool, _label in FundEntry.POOLS:
+            assert fund_balances.get((coop.pk, pool), Decimal("0.00")) == fund.balance(coop, pool)
+        one = dashboard.deliveries_summary([coop.pk], today)["totals"]
+        assert weeks[coop.pk] == {k: v for k, v in one.items() if k != "held"}
+        assert to_pack[coop.pk] == dashboard.eggs_to_pack([coop.pk], today)
+        assert cards[coop.pk] == dashboard.settlement_summary([coop.pk])
+    assert weeks[world["coop"].pk]["deliveries"] > 0 and cards[world["coop"].pk]["period"] is not None
+    assert sum(to_pack[world["coop"].pk].values()) > 0
+    assert fund_balances[(world["coop"].pk, FundEntry.GENERAL)] == Decimal("400.00")
+
+
 def test_it_finds_a_ledger_line_changed_behind_the_ledgers_back(world):
     line = LedgerEntry.objects.get(dedupe_key=f"delivery:{world['d1'].pk}")
     LedgerEntry.objects.filter(pk=line.pk).update(amount=line.amount + Decimal("10.00"))
@@ -96,8 +121,12 @@ def test_it_finds_a_payout_that_does_not_match_the_payslip(world):
 
 
 def test_it_finds_a_household_balance_published_wrong(world, personas, monkeypatch):
-    real = ledger.balance
-    monkeypatch.setattr(ledger, "balance", lambda farmer: real(farmer) + (farmer.pk == personas.farmer_a.pk))
+    real = ledger.balances  # what the check reads: every household's published balance, grouped
+
+    def one_off(farmer_ids=None):
+        return {pk: total + (pk == personas.farmer_a.pk) for pk, total in real(farmer_ids).items()}
+
+    monkeypatch.setattr(ledger, "balances", one_off)
     [m] = reconcile.run_reconciliation(checks=["balances"]).mismatches
     assert m["kind"] == "ledger.balance" and personas.farmer_a.head_name in m["object"]
 
@@ -187,7 +216,8 @@ def test_it_finds_a_fund_entry_changed(world):
 
 
 def test_it_finds_a_fund_balance_published_wrong(world, monkeypatch):
-    monkeypatch.setattr(fund, "balance", lambda coop, pool: Decimal("1.00"))
+    monkeypatch.setattr(fund, "all_balances", lambda cooperative_ids=None: {
+        (coop.pk, pool): Decimal("1.00") for coop in Cooperative.objects.all() for pool, _label in FundEntry.POOLS})
     found = {(m["kind"], m["expected"]) for m in reconcile.run_reconciliation().mismatches}
     assert ("fund.balance", "400.00") in found
     assert ("fund.balance", "100.00") in found
@@ -202,15 +232,16 @@ def test_it_finds_a_dashboard_that_counts_held_deliveries(world, monkeypatch):
 
 
 def test_it_finds_a_dashboard_settlement_total_wrong(world, monkeypatch):
-    real = dashboard.settlement_summary
+    real = dashboard.settlement_summaries  # every cooperative's settlement card, grouped
 
     def off_by_a_fen(ids):
-        shown = real(ids)
-        if shown["period"] is not None:
-            shown["carried_over"] += Decimal("0.01")
-        return shown
+        cards = real(ids)
+        for shown in cards.values():
+            if shown["period"] is not None:
+                shown["carried_over"] += Decimal("0.01")
+        return cards
 
-    monkeypatch.setattr(dashboard, "settlement_summary", off_by_a_fen)
+    monkeypatch.setattr(dashboard, "settlement_summaries", off_by_a_fen)
     found = {m["kind"] for m in reconcile.run_reconciliation(checks=["dashboard"]).mismatches}
     assert found == {"dashboard.settlements.carried_over"}
 
