@@ -96,6 +96,38 @@ def test_the_grouped_figures_the_checks_read_are_the_pages_own(world, personas):
     assert fund_balances[(world["coop"].pk, FundEntry.GENERAL)] == Decimal("400.00")
 
 
+def test_the_documents_and_pages_built_in_bulk_are_the_ones_served(world, monkeypatch):
+    """The check reads every batch's EPCIS document and scan page a thousand at a time; each must be the one
+    a buyer downloads or sees (the document's creation time aside), and the count must not grow per batch."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from coop.models import Batch
+    from quality.models import TraceCode
+    from quality.services import scanpage, trace
+
+    second = pack_batch(cooperative=world["coop"], weight_class="M", pack_size=5, boxes=1)
+    for batch in (world["batch"], second):
+        trace.trace_code_of(batch)
+    monkeypatch.setattr(epcis, "DOCUMENTS_CHUNK", 1)  # two chunks: the chunking itself is exercised
+    batches = list(Batch.objects.select_related("cooperative").order_by("pk"))
+    with CaptureQueriesContext(connection) as bulk:
+        documents = list(epcis.batch_documents(batches))
+    assert len(bulk) == 6  # three per chunk
+    for batch, document in documents:
+        one = epcis.batch_document(batch)
+        assert {**document, "creationDate": ""} == {**one, "creationDate": ""}
+    assert [b.pk for b, _d in documents] == [world["batch"].pk, second.pk]
+    traces = list(TraceCode.objects.order_by("pk"))
+    with CaptureQueriesContext(connection) as bulk:
+        pages = list(scanpage.page_contexts(traces))
+    assert len(bulk) == 3  # batches with their certificates, contributions, bad-egg reports
+    for code, page in pages:
+        one = scanpage.page_context(code)
+        assert {k: v for k, v in page.items() if k != "batch"} == {k: v for k, v in one.items() if k != "batch"}
+        assert page["batch"].pk == one["batch"].pk and page["household_count"] > 0
+
+
 def test_it_finds_a_ledger_line_changed_behind_the_ledgers_back(world):
     line = LedgerEntry.objects.get(dedupe_key=f"delivery:{world['d1'].pk}")
     LedgerEntry.objects.filter(pk=line.pk).update(amount=line.amount + Decimal("10.00"))
@@ -191,16 +223,16 @@ def test_it_finds_a_certificate_that_misstates_its_batch(world):
 
 
 def test_it_finds_an_epcis_document_that_misstates_the_rows(world, monkeypatch):
-    real = epcis.batch_document
+    real = epcis._document  # what builds the downloaded document and the ones the check reads
 
-    def drops_an_input(batch, **kw):  # an export that lost one delivery's eggs on the way in
-        document = real(batch, **kw)
+    def drops_an_input(*args):  # an export that lost one delivery's eggs on the way in
+        document = real(*args)
         for event in document["epcisBody"]["eventList"]:
             if event["type"] == "TransformationEvent":
                 event["inputQuantityList"][0]["quantity"] -= 1
         return document
 
-    monkeypatch.setattr(epcis, "batch_document", drops_an_input)
+    monkeypatch.setattr(epcis, "_document", drops_an_input)
     found = {(m["kind"], m["object"]): m for m in reconcile.run_reconciliation(checks=["epcis"]).mismatches}
     batch = world["batch"]
     assert found[("epcis.in", f"批次 {batch.code} 的 EPCIS")]["expected"] == str(batch.eggs)
@@ -287,14 +319,14 @@ def test_a_scan_page_that_miscounts_the_households_is_found(world, monkeypatch):
 
     trace.trace_code_of(world["batch"])  # the batch's scan page exists
     assert reconcile.run_reconciliation(checks=["scan_pages"]).mismatches == []
-    real = scanpage.page_context
+    real = scanpage._context  # what builds the scan page's context and the ones the check reads
 
-    def counts_deliveries_as_households(code):
-        page = real(code)
+    def counts_deliveries_as_households(*args):
+        page = real(*args)
         page["household_count"] = len(page["batch"].contributions.all()) + 1
         return page
 
-    monkeypatch.setattr(scanpage, "page_context", counts_deliveries_as_households)
+    monkeypatch.setattr(scanpage, "_context", counts_deliveries_as_households)
     found = {m["kind"] for m in reconcile.run_reconciliation(checks=["scan_pages"]).mismatches}
     assert found == {"scan_page.households"}
 

@@ -15,7 +15,7 @@ import province  # noqa: E402  (bench/ is not a package: the bench runs as a scr
 # Reconciliation checks that call a per-batch / per-programme service for their "found" side by design
 # (the EPCIS document and scan page of each batch, the report of each programme).
 PER_DOCUMENT = {"reconcile: epcis", "reconcile: scan_pages", "reconcile: programmes",
-                "reconcile: programme_households", "reconcile: the checks above, together",
+                "reconcile: programme_households", "reconcile: every check run",
                 "programme report: all 1 programmes"}
 
 
