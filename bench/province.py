@@ -304,19 +304,30 @@ def empty(connection):
 
 # --- measuring ---------------------------------------------------------------------------------------
 
-def measure(fn, runs=1):
-    """(median seconds, queries of the last run, what it returned)."""
+def measure(fn, runs=1, label=None):
+    """(median seconds, queries of the last run, what it returned). Queries are counted by a wrapper
+    around every statement sent (Django's query log keeps only the last 9,000)."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    times, result, queries = [], None, 0
+    times, result, counted = [], None, [0]
+
+    def count(execute, sql, params, many, context):
+        counted[0] += 1
+        return execute(sql, params, many, context)
+
     for _i in range(runs):
-        with CaptureQueriesContext(connection) as q:
+        counted[0] = 0
+        with connection.execute_wrapper(count):
             t = time.perf_counter()
             result = fn()
             times.append(time.perf_counter() - t)
-        queries = len(q)
-    return statistics.median(times), queries, result
+    if PROGRESS:
+        print(f"  … {label or fn.__name__}: {statistics.median(times):.2f} s, {counted[0]} queries",
+              flush=True)
+    return statistics.median(times), counted[0], result
+
+
+PROGRESS = False  # main() prints each step as it ends (a full-size run takes most of an hour)
 
 
 def rows(statement, params=()):
@@ -412,13 +423,14 @@ def bench_dashboard(today, runs):
     from quality.services.dashboard import dashboard_context
 
     ids = list(Cooperative.objects.order_by("pk").values_list("pk", flat=True))
-    b_time, b_queries, hand = measure(lambda: dashboard_sql(today), runs)
-    s_time, s_queries, ours = measure(lambda: dashboard_service(ids, today), runs)
+    b_time, b_queries, hand = measure(lambda: dashboard_sql(today), runs, "dashboard SQL")
+    s_time, s_queries, ours = measure(lambda: dashboard_service(ids, today), runs, "dashboard services")
     dashboard_same(ours, hand)
     office, _created = get_user_model().objects.get_or_create(
         username="bench-province-office", defaults={"is_superuser": True, "is_staff": True})
-    all_time, all_queries, _ctx = measure(lambda: dashboard_context(office, today=today), runs)
-    one_time, one_queries, _ctx = measure(lambda: dashboard_context(office, today=today, coop_id=ids[-1]), runs)
+    all_time, all_queries, _ctx = measure(lambda: dashboard_context(office, today=today), runs, "dashboard, all")
+    one_time, one_queries, _ctx = measure(lambda: dashboard_context(office, today=today, coop_id=ids[-1]), runs,
+                                           "dashboard, one")
     return [("dashboard: delivery figures, all cooperatives", s_time, s_queries, b_time, b_queries),
             ("dashboard: whole page, all cooperatives", all_time, all_queries, None, None),
             ("dashboard: whole page, one cooperative", one_time, one_queries, None, None)]
@@ -484,7 +496,8 @@ def bench_settlement(today):
     start, end = today - datetime.timedelta(days=DAYS - 1), today
     hand = settlement_sql(start, end)
     b_queries = 2  # the INSERT and the UPDATE (timed alone: the fingerprint and the undo are not part of it)
-    s_time, s_queries, result = measure(lambda: settle_period(period_start=start, period_end=end))
+    s_time, s_queries, result = measure(lambda: settle_period(period_start=start, period_end=end),
+                                        label="settle_period")
     assert (result["settlements_created"], result["lines_settled"]) == (hand["created"], hand["lines"]), (
         result, hand)
     assert settlement_fingerprint(start, end) == hand["fingerprint"], (settlement_fingerprint(start, end), hand)
@@ -525,8 +538,9 @@ def bench_programmes():
 
     programmes = list(Programme.objects.order_by("pk"))
     b_time, b_queries, hand = measure(programme_sql)
-    one_time, one_queries, report = measure(lambda: impact.programme_report(programmes[-1]))
-    all_time, all_queries, reports = measure(lambda: [impact.programme_report(p) for p in programmes])
+    one_time, one_queries, report = measure(lambda: impact.programme_report(programmes[-1]), label="one report")
+    all_time, all_queries, reports = measure(lambda: [impact.programme_report(p) for p in programmes],
+                                              label="every report")
     got = {p.pk: (r["totals"]["income"], r["totals"]["reached"]) for p, r in zip(programmes, reports, strict=True)}
     assert got == hand, (got, hand)
     assert (report["totals"]["income"], report["totals"]["reached"]) == hand[programmes[-1].pk]
@@ -590,14 +604,14 @@ def bench_reconcile(today, skip=()):
 
     found = {}
     out = []
-    b_time, b_queries, hand = measure(lambda: reconcile_sql(today))
+    b_time, b_queries, hand = measure(lambda: reconcile_sql(today), label="reconcile SQL")
     with transaction.atomic():  # one snapshot, as run_reconciliation reads
         for name, check in reconcile.CHECKS:
             if name in skip:
                 out.append((f"reconcile: {name} (skipped at this size)", None, None, None, None))
                 continue
             fn = (lambda c=check: c(today)) if name == "dashboard" else check
-            t, q, mismatches = measure(fn)
+            t, q, mismatches = measure(fn, label=f"reconcile {name}")
             found[name] = mismatches
             out.append((f"reconcile: {name}", t, q, None, None))
     for name in SQL_TWINS:
@@ -619,6 +633,8 @@ def run(cooperatives, today, *, runs=1, reconcile_skip=()):
     t = time.perf_counter()
     generated = generate(cooperatives, today)
     generation = time.perf_counter() - t
+    if PROGRESS:
+        print(f"  … generated {cooperatives} cooperatives in {generation:.1f} s", flush=True)
     out = bench_dashboard(today, runs)
     rows_settle, _result = bench_settlement(today)
     out += rows_settle
@@ -664,6 +680,8 @@ def main():
     from django.db import connection
     from django.utils import timezone
 
+    global PROGRESS
+    PROGRESS = True
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
     today = timezone.localdate()
