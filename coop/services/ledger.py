@@ -5,10 +5,12 @@ key twice returns the first entry instead of writing a second one, which makes e
 (retried Celery tasks, double-clicked buttons) safe without extra care.
 """
 
+from decimal import Decimal
+
 from django.db import IntegrityError, transaction
 
 from coop.lib.errors import DomainError
-from coop.lib.money import CENT, to_money  # noqa: F401  (callers use ledger.to_money; one definition)
+from coop.lib.money import CENT, MoneySum, to_money  # noqa: F401  (callers use ledger.to_money; one definition)
 from coop.models import LedgerEntry
 
 
@@ -59,3 +61,12 @@ def post_entry(*, farmer, kind, amount, reason, source=None, dedupe_key=None, us
 
 def balance(farmer):
     return farmer.ledger_entries.all().balance()
+
+
+def balances(farmer_ids=None):
+    """``{farmer_id: balance}`` of many households in one query — ``balance`` of each, grouped (the nightly
+    reconciliation reads a province's 300,000 households: one query each was 300,000). ``None``: every
+    household that has a ledger line; one without lines has a balance of 0.00 and is not listed."""
+    lines = LedgerEntry.objects.all() if farmer_ids is None else LedgerEntry.objects.filter(farmer_id__in=farmer_ids)
+    return {farmer_id: total if total is not None else Decimal("0.00") for farmer_id, total in
+            lines.values("farmer_id").annotate(total=MoneySum("amount")).values_list("farmer_id", "total")}

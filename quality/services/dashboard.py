@@ -8,7 +8,7 @@ Mounted from coop/urls.py *before* the admin, whose catch-all would otherwise an
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
@@ -63,15 +63,36 @@ def _grouped(qs, *keys):
     return rows
 
 
-def deliveries_summary(coop_ids, today):
+def _week_deliveries(coop_ids, today):
     start, end = _day_bounds(week_start(today), today)
     # counted(): deliveries held for review or cancelled by a correction are in no figure. The one
     # definition: its lookups (COUNTED) are also what the card's admin link filters by.
-    week = Delivery.objects.counted().filter(cooperative__in=coop_ids, received_at__gte=start, received_at__lt=end)
-    totals = week.aggregate(brought=Sum("eggs_brought"), rejected=_REJECTED, accepted=_ACCEPTED,
-                            amount=Sum("amount_due"), deliveries=Count("id"), households=Count("farmer", distinct=True))
-    totals = {k: v or 0 for k, v in totals.items()}
+    return Delivery.objects.counted().filter(cooperative__in=coop_ids, received_at__gte=start, received_at__lt=end)
+
+
+def _week_totals():
+    return {"brought": Sum("eggs_brought"), "rejected": _REJECTED, "accepted": _ACCEPTED, "amount": Sum("amount_due"),
+            "deliveries": Count("id"), "households": Count("farmer", distinct=True)}
+
+
+def _totals(row):
+    totals = {k: row.get(k) or 0 for k in _week_totals()}
     totals["rate"] = _rate(totals["rejected"], totals["brought"])
+    return totals
+
+
+def week_totals_by_cooperative(coop_ids, today):
+    """``{cooperative_id: totals}`` — the week card's totals (``deliveries_summary(...)["totals"]`` without
+    "held") of each cooperative, in one query however many there are (the reconciliation checks a
+    province's 3,000 one by one against their rows)."""
+    found = {row["cooperative_id"]: _totals(row) for row in
+             _week_deliveries(coop_ids, today).values("cooperative_id").annotate(**_week_totals())}
+    return {cid: found.get(cid) or _totals({}) for cid in coop_ids}
+
+
+def deliveries_summary(coop_ids, today):
+    week = _week_deliveries(coop_ids, today)
+    totals = _totals(week.aggregate(**_week_totals()))
     totals["held"] = Delivery.objects.filter(cooperative__in=coop_ids, **HELD).count()  # waiting for a manager
     villages = sorted(_grouped(week, "farmer__village_id", "farmer__village__name"), key=lambda r: -r["brought"])
     households = sorted(_grouped(week, "farmer_id", "farmer__member_no", "farmer__head_name",
@@ -135,12 +156,29 @@ def eggs_to_pack(coop_ids, today):
     class from a delivery than it accepted, so "accepted − packed" summed over the window is the
     sum of each delivery's remainder.
     """
-    window = Delivery.objects.counted().filter(cooperative__in=coop_ids, laid_from__gte=window_start(today),
-                                               laid_from__lte=today)
+    window = _pack_window(coop_ids, today)
     accepted = window.aggregate(**{wc: Sum(f"accepted_{wc.lower()}") for wc in WEIGHT_CLASS_CODES})
     packed = dict(BatchContribution.objects.filter(delivery__in=window).values("batch__weight_class")
                   .annotate(n=Sum("eggs")).values_list("batch__weight_class", "n"))
     return {wc: (accepted[wc] or 0) - (packed.get(wc) or 0) for wc in WEIGHT_CLASS_CODES}
+
+
+def _pack_window(coop_ids, today):
+    return Delivery.objects.counted().filter(cooperative__in=coop_ids, laid_from__gte=window_start(today),
+                                             laid_from__lte=today)
+
+
+def eggs_to_pack_by_cooperative(coop_ids, today):
+    """``{cooperative_id: {weight_class: eggs}}`` — ``eggs_to_pack([cid], today)`` of each cooperative, in two
+    queries for all of them (grouped by cooperative)."""
+    window = _pack_window(coop_ids, today)
+    accepted = {row["cooperative_id"]: row for row in window.values("cooperative_id").annotate(
+        **{wc: Sum(f"accepted_{wc.lower()}") for wc in WEIGHT_CLASS_CODES})}
+    packed = {(cid, wc): n for cid, wc, n in BatchContribution.objects.filter(delivery__in=window).values(
+        "delivery__cooperative_id", "batch__weight_class").annotate(n=Sum("eggs")).values_list(
+        "delivery__cooperative_id", "batch__weight_class", "n")}
+    return {cid: {wc: (accepted.get(cid, {}).get(wc) or 0) - (packed.get((cid, wc)) or 0) for wc in WEIGHT_CLASS_CODES}
+            for cid in coop_ids}
 
 
 def boxes_for_sale(coop_ids, today):
@@ -201,14 +239,39 @@ def settlement_summary(coop_ids):
     if latest is None:
         return {"period": None, "rows": []}
     qs = Settlement.objects.filter(cooperative__in=coop_ids, period_start=latest[0], period_end=latest[1])
+    return _settlement_card(latest, qs.values("status").annotate(**_settlement_sums()))
+
+
+def _settlement_sums():
     # "实付合计" is money paid (or to pay) out: Settlement.paid_out, never lowered by a household's negative
     # net, which is shown on its own as what households owe (Settlement.carried_over).
-    agg = dict((row["status"], row) for row in qs.values("status").annotate(
-        n=Count("id"), paid_out=Settlement.paid_out_sum(), carried=Settlement.carried_over_sum()))
+    return {"n": Count("id"), "paid_out": Settlement.paid_out_sum(), "carried": Settlement.carried_over_sum()}
+
+
+def _settlement_card(period, by_status):
+    agg = {row["status"]: row for row in by_status}
     rows = [(code, label, agg.get(code, {}).get("n", 0), agg.get(code, {}).get("paid_out") or Decimal("0.00"))
             for code, label in Settlement.STATUSES]
     carried = sum((row["carried"] or Decimal("0.00") for row in agg.values()), Decimal("0.00"))
-    return {"period": latest, "rows": rows, "carried_over": carried}
+    return {"period": period, "rows": rows, "carried_over": carried}
+
+
+def settlement_summaries(coop_ids):
+    """``{cooperative_id: settlement_summary([cid])}`` for many cooperatives in one query: each one's latest
+    period (the latest end; of two periods ending the same day, the later start) and its payslips by status."""
+    latest_end = Settlement.objects.filter(cooperative_id=OuterRef("cooperative_id")).order_by("-period_end")
+    latest = Subquery(latest_end.values("period_end")[:1])
+    rows = (Settlement.objects.filter(cooperative__in=coop_ids, period_end=latest)
+            .values("cooperative_id", "period_start", "period_end", "status").annotate(**_settlement_sums()))
+    periods, by_status = {}, {}
+    for row in rows:
+        cid, period = row["cooperative_id"], (row["period_start"], row["period_end"])
+        if cid not in periods or period > periods[cid]:
+            periods[cid], by_status[cid] = period, []
+        if period == periods[cid]:
+            by_status[cid].append(row)
+    return {cid: _settlement_card(periods[cid], by_status[cid]) if cid in periods else {"period": None, "rows": []}
+            for cid in coop_ids}
 
 
 def _admin_url(name, query=""):

@@ -16,14 +16,15 @@ import json
 import logging
 import threading
 from collections import OrderedDict
+from itertools import islice
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
-from coop.models import REJECT_CODES, Batch
+from coop.models import REJECT_CODES, Batch, BatchContribution
 from quality.services import scans
 from quality.services.scans import _prefix
 
@@ -161,8 +162,50 @@ def confirmed_bad_egg_reports(batch):
 
 def page_context(trace):
     batch = (Batch.objects.select_related("cooperative").get(pk=trace.batch_id))
-    coop = batch.cooperative
     contributions = list(batch.contributions.select_related("delivery__farmer__village"))
+    certificate = getattr(batch, "certificate", None) if hasattr(batch, "certificate") else None
+    return _context(trace, batch, contributions, certificate, confirmed_bad_egg_reports(batch))
+
+
+PAGES_CHUNK = 1000  # batches read together by page_contexts (a chunk's rows stay a few MB)
+
+
+def page_contexts(traces):
+    """``[(trace, page_context(trace))]`` for many trace codes, three queries per ``PAGES_CHUNK`` of them
+    instead of five each (the nightly reconciliation reads every batch's page: a province packs 30,000
+    batches a month). The same context as ``page_context``, built by the same ``_context``."""
+    traces = iter(traces)  # a queryset's .iterator() is fine: read and dropped a chunk at a time
+    while chunk := list(islice(traces, PAGES_CHUNK)):
+        batch_ids = [t.batch_id for t in chunk]
+        batches = Batch.objects.select_related("cooperative", "certificate").in_bulk(batch_ids)
+        contributions = {pk: [] for pk in batch_ids}
+        for c in BatchContribution.objects.filter(batch_id__in=batch_ids).select_related(
+                "delivery__farmer__village").order_by("pk"):
+            contributions[c.batch_id].append(c)
+        reports = confirmed_bad_egg_reports_of(batch_ids)
+        for trace in chunk:
+            batch = batches[trace.batch_id]
+            certificate = getattr(batch, "certificate", None) if hasattr(batch, "certificate") else None
+            yield trace, _context(trace, batch, contributions[trace.batch_id], certificate,
+                                  None if reports is None else reports.get(batch.pk, {"reports": 0, "eggs": 0}))
+
+
+def confirmed_bad_egg_reports_of(batch_ids):
+    """``{batch_id: confirmed_bad_egg_reports(batch)}`` in one query (a batch without reports is not listed)."""
+    try:
+        model = apps.get_model("quality", "BadEggReport")
+    except LookupError:
+        return None
+    fields = {f.name for f in model._meta.get_fields()}
+    if not {"batch", "status"} <= fields:
+        return None
+    rows = model.objects.filter(batch_id__in=batch_ids, status="confirmed").values("batch_id").annotate(
+        reports=Count("id"), **({"eggs": Sum("eggs")} if "eggs" in fields else {}))
+    return {r["batch_id"]: {"reports": r["reports"], "eggs": r.get("eggs") or 0} for r in rows}
+
+
+def _context(trace, batch, contributions, certificate, bad_egg_reports):
+    coop = batch.cooperative
     # Each delivery once, even if it reached this batch in two contributions.
     deliveries = list({c.delivery_id: c.delivery for c in contributions}.values())
     villages = {}
@@ -172,7 +215,6 @@ def page_context(trace):
     brought = sum(d.eggs_brought for d in deliveries)
     rejected = sum(d.rejected for d in deliveries)
     by_defect = {code: sum(getattr(d, f"rejected_{code}") for d in deliveries) for code in REJECT_CODES}
-    certificate = getattr(batch, "certificate", None) if hasattr(batch, "certificate") else None
     return {
         "trace": trace,
         "batch": batch,
@@ -184,7 +226,7 @@ def page_context(trace):
         "intake_rejected": rejected,
         "reject_share": (rejected * 100.0 / brought) if brought else None,
         "rejects_by_defect": {k: v for k, v in by_defect.items() if v},
-        "bad_egg_reports": confirmed_bad_egg_reports(batch),
+        "bad_egg_reports": bad_egg_reports,
         "certificate": certificate,
         "past_best_before": batch.is_past_best_before(),
         "recalled": batch.status == Batch.RECALLED,

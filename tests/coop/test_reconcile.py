@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from coop.models import BatchContribution, Delivery, Farmer, FundEntry, LedgerEntry, Settlement
+from coop.models import BatchContribution, Cooperative, Delivery, Farmer, FundEntry, LedgerEntry, Settlement
 from coop.services import fund, ledger
 from coop.services.intake import adjust_delivery, correct_delivery
 from coop.services.packing import pack_batch
@@ -71,6 +71,63 @@ def test_it_finds_nothing_wrong_in_a_true_world(world):
     assert run.finished_at >= run.started_at
 
 
+def test_the_grouped_figures_the_checks_read_are_the_pages_own(world, personas):
+    """The reconciliation reads every household's, cooperative's and dashboard card's published figure in a
+    few grouped queries (a province has 300,000 households); each must be what the page of one shows."""
+    today = timezone.localdate()
+    coops = list(Cooperative.objects.all())
+    ids = [c.pk for c in coops]
+    balances = ledger.balances()
+    for farmer in Farmer.objects.all():
+        assert balances.get(farmer.pk, Decimal("0.00")) == ledger.balance(farmer)
+    fund_balances = fund.all_balances()
+    weeks = dashboard.week_totals_by_cooperative(ids, today)
+    to_pack = dashboard.eggs_to_pack_by_cooperative(ids, today)
+    cards = dashboard.settlement_summaries(ids)
+    for coop in coops:
+        for pool, _label in FundEntry.POOLS:
+            assert fund_balances.get((coop.pk, pool), Decimal("0.00")) == fund.balance(coop, pool)
+        one = dashboard.deliveries_summary([coop.pk], today)["totals"]
+        assert weeks[coop.pk] == {k: v for k, v in one.items() if k != "held"}
+        assert to_pack[coop.pk] == dashboard.eggs_to_pack([coop.pk], today)
+        assert cards[coop.pk] == dashboard.settlement_summary([coop.pk])
+    assert weeks[world["coop"].pk]["deliveries"] > 0 and cards[world["coop"].pk]["period"] is not None
+    assert sum(to_pack[world["coop"].pk].values()) > 0
+    assert fund_balances[(world["coop"].pk, FundEntry.GENERAL)] == Decimal("400.00")
+
+
+def test_the_documents_and_pages_built_in_bulk_are_the_ones_served(world, monkeypatch):
+    """The check reads every batch's EPCIS document and scan page a thousand at a time; each must be the one
+    a buyer downloads or sees (the document's creation time aside), and the count must not grow per batch."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from coop.models import Batch
+    from quality.models import TraceCode
+    from quality.services import scanpage, trace
+
+    second = pack_batch(cooperative=world["coop"], weight_class="M", pack_size=5, boxes=1)
+    for batch in (world["batch"], second):
+        trace.trace_code_of(batch)
+    monkeypatch.setattr(epcis, "DOCUMENTS_CHUNK", 1)  # two chunks: the chunking itself is exercised
+    batches = list(Batch.objects.select_related("cooperative").order_by("pk"))
+    with CaptureQueriesContext(connection) as bulk:
+        documents = list(epcis.batch_documents(batches))
+    assert len(bulk) == 6  # three per chunk
+    for batch, document in documents:
+        one = epcis.batch_document(batch)
+        assert {**document, "creationDate": ""} == {**one, "creationDate": ""}
+    assert [b.pk for b, _d in documents] == [world["batch"].pk, second.pk]
+    traces = list(TraceCode.objects.order_by("pk"))
+    with CaptureQueriesContext(connection) as bulk:
+        pages = list(scanpage.page_contexts(traces))
+    assert len(bulk) == 3  # batches with their certificates, contributions, bad-egg reports
+    for code, page in pages:
+        one = scanpage.page_context(code)
+        assert {k: v for k, v in page.items() if k != "batch"} == {k: v for k, v in one.items() if k != "batch"}
+        assert page["batch"].pk == one["batch"].pk and page["household_count"] > 0
+
+
 def test_it_finds_a_ledger_line_changed_behind_the_ledgers_back(world):
     line = LedgerEntry.objects.get(dedupe_key=f"delivery:{world['d1'].pk}")
     LedgerEntry.objects.filter(pk=line.pk).update(amount=line.amount + Decimal("10.00"))
@@ -96,8 +153,12 @@ def test_it_finds_a_payout_that_does_not_match_the_payslip(world):
 
 
 def test_it_finds_a_household_balance_published_wrong(world, personas, monkeypatch):
-    real = ledger.balance
-    monkeypatch.setattr(ledger, "balance", lambda farmer: real(farmer) + (farmer.pk == personas.farmer_a.pk))
+    real = ledger.balances  # what the check reads: every household's published balance, grouped
+
+    def one_off(farmer_ids=None):
+        return {pk: total + (pk == personas.farmer_a.pk) for pk, total in real(farmer_ids).items()}
+
+    monkeypatch.setattr(ledger, "balances", one_off)
     [m] = reconcile.run_reconciliation(checks=["balances"]).mismatches
     assert m["kind"] == "ledger.balance" and personas.farmer_a.head_name in m["object"]
 
@@ -162,16 +223,16 @@ def test_it_finds_a_certificate_that_misstates_its_batch(world):
 
 
 def test_it_finds_an_epcis_document_that_misstates_the_rows(world, monkeypatch):
-    real = epcis.batch_document
+    real = epcis._document  # what builds the downloaded document and the ones the check reads
 
-    def drops_an_input(batch, **kw):  # an export that lost one delivery's eggs on the way in
-        document = real(batch, **kw)
+    def drops_an_input(*args):  # an export that lost one delivery's eggs on the way in
+        document = real(*args)
         for event in document["epcisBody"]["eventList"]:
             if event["type"] == "TransformationEvent":
                 event["inputQuantityList"][0]["quantity"] -= 1
         return document
 
-    monkeypatch.setattr(epcis, "batch_document", drops_an_input)
+    monkeypatch.setattr(epcis, "_document", drops_an_input)
     found = {(m["kind"], m["object"]): m for m in reconcile.run_reconciliation(checks=["epcis"]).mismatches}
     batch = world["batch"]
     assert found[("epcis.in", f"批次 {batch.code} 的 EPCIS")]["expected"] == str(batch.eggs)
@@ -187,7 +248,8 @@ def test_it_finds_a_fund_entry_changed(world):
 
 
 def test_it_finds_a_fund_balance_published_wrong(world, monkeypatch):
-    monkeypatch.setattr(fund, "balance", lambda coop, pool: Decimal("1.00"))
+    monkeypatch.setattr(fund, "all_balances", lambda cooperative_ids=None: {
+        (coop.pk, pool): Decimal("1.00") for coop in Cooperative.objects.all() for pool, _label in FundEntry.POOLS})
     found = {(m["kind"], m["expected"]) for m in reconcile.run_reconciliation().mismatches}
     assert ("fund.balance", "400.00") in found
     assert ("fund.balance", "100.00") in found
@@ -202,15 +264,16 @@ def test_it_finds_a_dashboard_that_counts_held_deliveries(world, monkeypatch):
 
 
 def test_it_finds_a_dashboard_settlement_total_wrong(world, monkeypatch):
-    real = dashboard.settlement_summary
+    real = dashboard.settlement_summaries  # every cooperative's settlement card, grouped
 
     def off_by_a_fen(ids):
-        shown = real(ids)
-        if shown["period"] is not None:
-            shown["carried_over"] += Decimal("0.01")
-        return shown
+        cards = real(ids)
+        for shown in cards.values():
+            if shown["period"] is not None:
+                shown["carried_over"] += Decimal("0.01")
+        return cards
 
-    monkeypatch.setattr(dashboard, "settlement_summary", off_by_a_fen)
+    monkeypatch.setattr(dashboard, "settlement_summaries", off_by_a_fen)
     found = {m["kind"] for m in reconcile.run_reconciliation(checks=["dashboard"]).mismatches}
     assert found == {"dashboard.settlements.carried_over"}
 
@@ -256,14 +319,14 @@ def test_a_scan_page_that_miscounts_the_households_is_found(world, monkeypatch):
 
     trace.trace_code_of(world["batch"])  # the batch's scan page exists
     assert reconcile.run_reconciliation(checks=["scan_pages"]).mismatches == []
-    real = scanpage.page_context
+    real = scanpage._context  # what builds the scan page's context and the ones the check reads
 
-    def counts_deliveries_as_households(code):
-        page = real(code)
+    def counts_deliveries_as_households(*args):
+        page = real(*args)
         page["household_count"] = len(page["batch"].contributions.all()) + 1
         return page
 
-    monkeypatch.setattr(scanpage, "page_context", counts_deliveries_as_households)
+    monkeypatch.setattr(scanpage, "_context", counts_deliveries_as_households)
     found = {m["kind"] for m in reconcile.run_reconciliation(checks=["scan_pages"]).mismatches}
     assert found == {"scan_page.households"}
 
