@@ -74,6 +74,10 @@ class LedgerEntry(models.Model):
             # The settlement query reads unsettled lines of a period; keep that index small.
             models.Index(fields=["cooperative", "occurred_on"], condition=models.Q(settlement__isnull=True),
                          name="ledger_unsettled_idx"),
+            # "What did this delivery (this penalty, this award) post?": the programme report traces money from
+            # orders to households through it, and the reconciliation re-reads it. Without it each report scanned
+            # the whole ledger (3M lines at province size, bench/province.py).
+            models.Index(fields=["source_type", "source_id"], name="ledger_source_idx"),
         ]
 
     def __str__(self):
