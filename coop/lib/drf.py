@@ -4,9 +4,9 @@ filter backend, the JSON-object parser and the schema hook documenting the error
 Kept apart from coop/api/base.py: DRF reads these settings while ``rest_framework.views`` is being
 imported, so the module that defines them must not import DRF's views itself.
 
-Three of them exist to take per-request work off every API call (issue 18, measured in
-docs/BENCHMARKS.md "Where an API request's time goes"): a list that fits on its first page needs no
-``COUNT(*)``; a token is looked up in the cache, not in PostgreSQL, until it is revoked or its user changes;
+Three of them take per-request work off every API call (issue 18; measured in docs/BENCHMARKS.md,
+"Where an API request's and a shop page's time goes"): a list that fits on page 1 needs no ``COUNT(*)``;
+a token is looked up in the cache, not in PostgreSQL, until it is revoked or its user changes;
 django-filter's FilterSet class is made once per view, and not run when no filter was asked for.
 """
 
