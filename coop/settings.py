@@ -256,13 +256,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "coop.lib.drf.CachedTokenAuthentication",  # DRF's token, its look-up cached (coop/lib/drf.py)
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "coop.lib.drf.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "coop.lib.drf.FilterBackend",  # django-filter's, without its per-request class (coop/lib/drf.py)
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -273,6 +273,9 @@ REST_FRAMEWORK = {
                                "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min", "public_write": "20/min"},
 }
+# How long a token and its user are kept in the cache (coop/lib/drf.py): dropped at once when the token is
+# revoked or the user changes; this bounds a change made behind the ORM's back (a bulk UPDATE). 0 = off.
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 60, minimum=0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Greenshell API",
     "DESCRIPTION": "高山散养绿壳鸡蛋合作社 — the collective's books, traceability and shop.",
