@@ -172,15 +172,17 @@ def award_hygiene(score, *, amount, user=None):
                                                                                           awarded_at=now)
         if not claimed:
             raise FundError(_("%(name)s 这次评比的奖励已经发过了。") % {"name": score.farmer.head_name})
-        reason = _("卫生评比先进户奖励（%(village)s %(date)s，%(score)d 分）") % {
-            "village": inspection.village.name, "date": f"{inspection.inspected_on:%Y-%m-%d}",
-            "score": score.score}
-        FundEntry.objects.create(cooperative=cooperative, pool=FundEntry.HYGIENE, kind=FundEntry.AWARD,
-                                 amount=-amount, reason=reason, farmer=score.farmer,
-                                 dedupe_key=f"hygiene:{score.pk}",
-                                 created_by=user if getattr(user, "is_authenticated", False) else None)
-        entry, _created = ledger.post_entry(farmer=score.farmer, kind=LedgerEntry.REWARD, amount=amount,
-                                            reason=reason, source=score, dedupe_key=f"hygiene:{score.pk}", user=user)
+        with in_site_language():
+            reason = _("卫生评比先进户奖励（%(village)s %(date)s，%(score)d 分）") % {
+                "village": inspection.village.name, "date": f"{inspection.inspected_on:%Y-%m-%d}",
+                "score": score.score}
+            FundEntry.objects.create(cooperative=cooperative, pool=FundEntry.HYGIENE, kind=FundEntry.AWARD,
+                                     amount=-amount, reason=reason, farmer=score.farmer,
+                                     dedupe_key=f"hygiene:{score.pk}",
+                                     created_by=user if getattr(user, "is_authenticated", False) else None)
+            entry, _created = ledger.post_entry(farmer=score.farmer, kind=LedgerEntry.REWARD, amount=amount,
+                                                reason=reason, source=score, dedupe_key=f"hygiene:{score.pk}",
+                                                user=user)
         score.award, score.awarded_at = amount, now
         log_action(score, "hygiene.awarded", user=user, data={"amount": str(amount)}, cooperative=cooperative)
         with in_site_language():

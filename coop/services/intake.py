@@ -129,12 +129,13 @@ def _credit(delivery, *, user):
     """Post the delivery's ledger credit (once: the dedupe key is the delivery)."""
     if delivery.amount_due <= 0:
         return None
-    entry, _created = ledger.post_entry(
-        farmer=delivery.farmer, kind=LedgerEntry.DELIVERY, amount=delivery.amount_due,
-        reason=_("交蛋 %(date)s：合格 %(n)d 枚") % {"date": f"{timezone.localdate(delivery.received_at):%Y-%m-%d}",
-                                                "n": delivery.accepted},
-        source=delivery, dedupe_key=f"delivery:{delivery.pk}", user=user,
-        occurred_on=timezone.localdate(delivery.received_at))
+    with in_site_language():
+        entry, _created = ledger.post_entry(
+            farmer=delivery.farmer, kind=LedgerEntry.DELIVERY, amount=delivery.amount_due,
+            reason=_("交蛋 %(date)s：合格 %(n)d 枚") % {"date": f"{timezone.localdate(delivery.received_at):%Y-%m-%d}",
+                                                    "n": delivery.accepted},
+            source=delivery, dedupe_key=f"delivery:{delivery.pk}", user=user,
+            occurred_on=timezone.localdate(delivery.received_at))
     return entry
 
 
@@ -326,11 +327,12 @@ def correct_delivery(delivery, *, accepted, rejected=None, reason, user=None):
                 **{f"price_{wc.lower()}": old.price_of(wc) for wc in WEIGHT_CLASS_CODES})
             old_credit = LedgerEntry.objects.filter(dedupe_key=f"delivery:{old.pk}").first()
             if old_credit is not None:  # a held delivery was never credited: nothing to reverse
-                ledger.post_entry(
-                    farmer=old.farmer, kind=LedgerEntry.ADJUSTMENT, amount=-old_credit.amount,
-                    reason=_("交蛋记录 %(no)s 更正为 %(new)s，冲销原收入：%(reason)s")
-                    % {"no": old.pk, "new": new.pk, "reason": reason},
-                    source=old, dedupe_key=f"delivery:{old.pk}:cancel", user=user)
+                with in_site_language():
+                    ledger.post_entry(
+                        farmer=old.farmer, kind=LedgerEntry.ADJUSTMENT, amount=-old_credit.amount,
+                        reason=_("交蛋记录 %(no)s 更正为 %(new)s，冲销原收入：%(reason)s")
+                        % {"no": old.pk, "new": new.pk, "reason": reason},
+                        source=old, dedupe_key=f"delivery:{old.pk}:cancel", user=user)
             _credit(new, user=user)
             change = {"old": {"accepted": {wc: old.accepted_of(wc) for wc in WEIGHT_CLASS_CODES},
                               "rejected": old.rejects_by_defect(), "amount": str(old.amount_due)},
@@ -360,10 +362,11 @@ def adjust_delivery(delivery, *, amount, reason, user=None, key):
         raise DeliveryError(_("请写明调整原因。"), "reason")
     if ledger.to_money(amount) == 0:
         raise DeliveryError(_("调整金额不能为 0。"), "amount")
-    entry, created = ledger.post_entry(
-        farmer=delivery.farmer, kind=LedgerEntry.ADJUSTMENT, amount=amount,
-        reason=_("交蛋记录 %(no)s 调整：%(reason)s") % {"no": delivery.pk, "reason": reason},
-        source=delivery, dedupe_key=f"delivery:{delivery.pk}:adjust:{key}", user=user)
+    with in_site_language():
+        entry, created = ledger.post_entry(
+            farmer=delivery.farmer, kind=LedgerEntry.ADJUSTMENT, amount=amount,
+            reason=_("交蛋记录 %(no)s 调整：%(reason)s") % {"no": delivery.pk, "reason": reason},
+            source=delivery, dedupe_key=f"delivery:{delivery.pk}:adjust:{key}", user=user)
     if created:
         log_action(delivery, "delivery.adjusted", user=user, reason=reason, data={"amount": str(entry.amount)})
     return entry

@@ -178,23 +178,26 @@ def pay_settlement(settlement, *, reference, user=None):
         farmer = settlement.farmer
         period = f"{settlement.period_start:%Y-%m-%d}–{settlement.period_end:%Y-%m-%d}"
         if settlement.money_moved:
-            entry, _created = ledger.post_entry(
-                farmer=farmer, kind=LedgerEntry.PAYOUT, amount=-settlement.net, source=settlement,
-                reason=_("结算付款 %(period)s，凭证 %(ref)s") % {"period": period, "ref": reference},
-                dedupe_key=f"settlement:{settlement.pk}:payout", user=user)
+            with in_site_language():
+                entry, _created = ledger.post_entry(
+                    farmer=farmer, kind=LedgerEntry.PAYOUT, amount=-settlement.net, source=settlement,
+                    reason=_("结算付款 %(period)s，凭证 %(ref)s") % {"period": period, "ref": reference},
+                    dedupe_key=f"settlement:{settlement.pk}:payout", user=user)
             _attach(entry, settlement)
         elif settlement.carried_over:
             owed = settlement.carried_over
-            closing, _c = ledger.post_entry(
-                farmer=farmer, kind=LedgerEntry.ADJUSTMENT, amount=owed, source=settlement,
-                reason=_("本期应扣 ¥%(owed)s，从下次工资里扣") % {"owed": owed},
-                dedupe_key=f"settlement:{settlement.pk}:carry-out", user=user)
+            with in_site_language():
+                closing, _c = ledger.post_entry(
+                    farmer=farmer, kind=LedgerEntry.ADJUSTMENT, amount=owed, source=settlement,
+                    reason=_("本期应扣 ¥%(owed)s，从下次工资里扣") % {"owed": owed},
+                    dedupe_key=f"settlement:{settlement.pk}:carry-out", user=user)
             _attach(closing, settlement)
-            ledger.post_entry(
-                farmer=farmer, kind=LedgerEntry.ADJUSTMENT, amount=-owed, source=settlement,
-                reason=_("上期（%(period)s）应扣 ¥%(owed)s，从本次工资里扣") % {"period": period, "owed": owed},
-                dedupe_key=f"settlement:{settlement.pk}:carry-in", user=user,
-                occurred_on=settlement.period_end + datetime.timedelta(days=1))
+            with in_site_language():
+                ledger.post_entry(
+                    farmer=farmer, kind=LedgerEntry.ADJUSTMENT, amount=-owed, source=settlement,
+                    reason=_("上期（%(period)s）应扣 ¥%(owed)s，从本次工资里扣") % {"period": period, "owed": owed},
+                    dedupe_key=f"settlement:{settlement.pk}:carry-in", user=user,
+                    occurred_on=settlement.period_end + datetime.timedelta(days=1))
         with in_site_language():
             if settlement.carried_over:
                 body = _("【结算】%(name)s：%(period)s 罚款多于收入，这次没有钱付给您。本期应扣 ¥%(owed)s，"

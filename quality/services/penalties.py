@@ -92,11 +92,12 @@ def notify_penalty(penalty, *, user=None):
 def _effects(penalty, *, user):
     """What an applied penalty does: the fine to the ledger, the suspension to the household."""
     if penalty.amount > 0:
-        post_entry(farmer=penalty.farmer, kind=LedgerEntry.FINE, amount=-penalty.amount,
-                   reason=_("坏蛋报告 %(ref)s，公约%(clause)s（第 %(n)s 次违约，%(eggs)s 枚）") % {
-                       "ref": penalty.report.reference, "clause": penalty.clause.number,
-                       "n": penalty.offence_number, "eggs": penalty.eggs},
-                   source=penalty, dedupe_key=f"penalty:{penalty.pk}:apply", user=user)
+        with in_site_language():
+            post_entry(farmer=penalty.farmer, kind=LedgerEntry.FINE, amount=-penalty.amount,
+                       reason=_("坏蛋报告 %(ref)s，公约%(clause)s（第 %(n)s 次违约，%(eggs)s 枚）") % {
+                           "ref": penalty.report.reference, "clause": penalty.clause.number,
+                           "n": penalty.offence_number, "eggs": penalty.eggs},
+                       source=penalty, dedupe_key=f"penalty:{penalty.pk}:apply", user=user)
     if penalty.suspension_days:
         until = timezone.localdate() + datetime.timedelta(days=penalty.suspension_days - 1)
         Penalty.objects.filter(pk=penalty.pk).update(suspended_until=until)
@@ -187,9 +188,10 @@ def reverse_penalty(penalty, *, user, reason):
             raise CharterError(_("处罚刚被其他人处理过，请刷新后再看。"))
         fine = LedgerEntry.objects.filter(dedupe_key=f"penalty:{penalty.pk}:apply").first()
         if fine is not None:
-            post_entry(farmer=penalty.farmer, kind=LedgerEntry.ADJUSTMENT, amount=-fine.amount,
-                       reason=_("撤销罚款：处罚 #%(id)s（%(reason)s）") % {"id": penalty.pk, "reason": reason},
-                       source=penalty, dedupe_key=f"penalty:{penalty.pk}:reverse", user=user)
+            with in_site_language():
+                post_entry(farmer=penalty.farmer, kind=LedgerEntry.ADJUSTMENT, amount=-fine.amount,
+                           reason=_("撤销罚款：处罚 #%(id)s（%(reason)s）") % {"id": penalty.pk, "reason": reason},
+                           source=penalty, dedupe_key=f"penalty:{penalty.pk}:reverse", user=user)
         if penalty.suspended_until:
             _lift_suspension(penalty, user=user)
         with in_site_language():
