@@ -49,14 +49,16 @@ DL_QUERY = re.compile(r"15=(\d{6})")
 
 
 @lru_cache(maxsize=4096)
-def _box_html(lang, serial):
+def _box_html(lang, serial, code):
     with translation.override(lang):
-        return render_to_string("quality/trace/_box.html", {"serial": serial})
+        return render_to_string("quality/trace/_box.html", {"serial": serial, "code": code})
 
 
-def with_box(html, lang, serial):
-    """The cached page with its box number ("第 3 盒") put in; the same for both paths."""
-    return html.replace(scanpage.BOX_MARK, _box_html(lang, serial), 1)
+def with_box(html, lang, serial, code=""):
+    """The cached page with its box put in as its label names it ("第 3 盒 · K7M…": the box's number and the
+    code printed under its QR, so the page and the box in hand say the same thing); the same for both paths.
+    ``code`` is empty for an entry cached before it was kept."""
+    return html.replace(scanpage.BOX_MARK, _box_html(lang, serial, code), 1)
 
 
 @lru_cache(maxsize=16)
@@ -164,7 +166,7 @@ def serve(environ):
     if html is None:
         return None
     if entry["serial"]:
-        html = with_box(html, lang, entry["serial"])
+        html = with_box(html, lang, entry["serial"], entry.get("box_code", ""))
     body = html.encode(settings.DEFAULT_CHARSET)
     head, tail = fast_headers(lang, secure)
     return [*head, ("Content-Length", str(len(body))), *tail], body

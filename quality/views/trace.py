@@ -59,6 +59,7 @@ def _entry_for(resolved):
         "code": resolved.trace.code,
         "box": resolved.box.pk if resolved.box else None,
         "serial": resolved.box.serial if resolved.box else None,
+        "box_code": resolved.box.code if resolved.box else "",
         "best_before": batch.best_before.isoformat(),
         "via": resolved.via,
     }
@@ -78,7 +79,7 @@ def _serve(request, entry):
         html = render_to_string("quality/trace/scan.html", scanpage.page_context(trace), request=request)
         scanpage.store_page(entry["trace"], lang, today, html)
     if entry["serial"]:
-        html = scanfast.with_box(html, lang, entry["serial"])
+        html = scanfast.with_box(html, lang, entry["serial"], entry.get("box_code", ""))
     response = HttpResponse(html)
     # Every visit must reach us to be counted; nothing here is secret, but nothing may be cached.
     response["Cache-Control"] = "no-cache"

@@ -12,7 +12,7 @@ import zxingcpp
 from PIL import Image
 
 from quality.models import BoxCode
-from quality.services.labels import FORMATS, label_png, render_labels
+from quality.services.labels import FORMATS, box_caption, label_png, render_labels
 from quality.services.trace import issue_box_codes
 from tests.factories import make_batch
 
@@ -89,6 +89,8 @@ def test_serialised_box_labels_carry_digital_links_that_resolve(personas, client
         html = r.content.decode()
         assert r.status_code == 200 and "HBLA-20261127-08" in html
         assert f"第 {serials[serial]} 盒" in html
+        # The page names the box as its label does, code included (it used to name only the batch's code).
+        assert box_caption(BoxCode.objects.get(code=serial)) in html
 
 
 def test_a_single_label_png_decodes_to_the_scan_url(personas, client, settings):
