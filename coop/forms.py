@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coop.lib.client import client_ip
 from coop.lib.errors import DomainError
-from coop.lib.validators import normalize_mobile, validate_mobile
+from coop.lib.validators import is_ascii_digits, normalize_mobile, validate_mobile
 from coop.models import GRADES, REJECT_DEFECTS, WEIGHT_CLASSES, Farmer
 from coop.services import accounts
 from coop.services.farmers import search_farmers
@@ -34,7 +34,7 @@ class SignInForm(forms.Form):
 
     def clean_pin(self):
         pin = self.cleaned_data["pin"].strip()
-        if not pin.isdigit():
+        if not is_ascii_digits(pin):  # "١٢٣٤٥٦".isdigit() is True: only 0–9 are a PIN
             raise forms.ValidationError(_("密码是6位数字。"))
         return pin
 

@@ -147,13 +147,11 @@ class PageFiguresMixin:
     """For a list whose rows show a computed figure (boxes left, income, a pledge's progress): the
     viewset's ``page_figures(rows)`` computes it for the whole page in a fixed number of queries and
     sets it on each row, and the serializer reads it from there — instead of two queries a row.
-    A single object (retrieve) is computed alone by the serializer's fallback."""
+    A single object (retrieve) is computed alone by the serializer's fallback. The viewset defines
+    ``page_figures``; there is no stub here, so one that forgets fails loudly on its first list."""
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
         if page is not None:
             self.page_figures(page)
         return page
-
-    def page_figures(self, rows):
-        raise NotImplementedError

@@ -4,6 +4,7 @@ Amounts cross this boundary as integers of fen. A provider never touches orders:
 the payment platform and reports facts; ``orders.services.payments`` decides what they mean.
 """
 
+import abc
 from dataclasses import dataclass, field
 
 from coop.lib.errors import DomainError
@@ -70,31 +71,35 @@ class Payer:
     client_ip: str = ""
 
 
-class PaymentProvider:
+class PaymentProvider(abc.ABC):
+    """What every provider does (WeChat Pay, the sandbox, offline transfer); a provider missing one of
+    these cannot be made at all, rather than failing at the buyer's first payment."""
+
     name = ""
     # True when the buyer pays on the platform's page and the result comes back asynchronously.
     asynchronous = True
 
+    @abc.abstractmethod
     def create(self, payment, *, description, notify_url, payer=None):
         """Open a transaction; return a dict with what the buyer's page needs (e.g. ``pay_url``).
         ``payer`` (a ``Payer``) says how the buyer pays; providers with one way to pay ignore it."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def verify_notification(self, headers, body):
         """Check signature and freshness, decrypt, return ``TradeFacts``; raise NotificationRejected."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def query(self, out_trade_no):
         """Return ``TradeFacts`` as the platform knows them now."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def close(self, out_trade_no):
         """Close an unpaid transaction so it can no longer be paid."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def refund(self, *, out_trade_no, out_refund_no, refund_fen, total_fen, reason):
         """Ask for a refund; the same ``out_refund_no`` twice must refund once. Returns RefundFacts."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def query_refund(self, out_refund_no):
-        raise NotImplementedError
+        """Return ``RefundFacts`` as the platform knows them now."""
