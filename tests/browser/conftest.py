@@ -14,6 +14,10 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    # A fake microphone (a beep), granted without asking: the voice-note appeal records with it. One browser for
+    # the whole session (a second sync_playwright in the same run is refused), so the flags are everyone's;
+    # pages that never ask for the microphone are not touched by them.
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
 ]
 SCREENS = Path(__file__).resolve().parents[2] / "bench" / "out" / "screens"
 PHONE = {"width": 360, "height": 640}

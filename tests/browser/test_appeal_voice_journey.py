@@ -8,7 +8,7 @@ from django.conf import settings as django_settings
 from playwright.sync_api import expect
 
 from quality.models import Appeal
-from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, screenshot
+from tests.browser.conftest import CHROMIUM_FLAGS, PHONE, screenshot
 from tests.factories import give_pin
 from tests.quality.test_farmer_penalties import a_fine, fining_charter
 
@@ -22,19 +22,16 @@ def _media_tmp(settings, tmp_path):
 
 
 @pytest.fixture
-def phone_with_mic(live_server):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS + FAKE_MIC, headless=True)
-        context = browser.new_context(viewport=PHONE, device_scale_factor=2, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.url_for = lambda path: live_server.url + path
-        yield page
-        browser.close()
+def phone_with_mic(browser, live_server):
+    """The session's browser (launched with conftest's fake microphone flags) with the microphone granted."""
+    assert set(FAKE_MIC) <= set(CHROMIUM_FLAGS)
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, locale="zh-CN",
+                                  permissions=["microphone"])
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.url_for = lambda path: live_server.url + path
+    yield page
+    context.close()
 
 
 def _record(page, seconds):

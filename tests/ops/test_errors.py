@@ -41,6 +41,8 @@ NOT_DOMAIN = {
     "coop.models.ledger.LedgerImmutable",  # a programming error: code tried to edit the append-only ledger
     "quality.models.reconcile.RunImmutable",  # the same for the append-only record of reconciliation runs
     "coop.lib.locking.LockTimeout",  # infrastructure: each caller turns it into its own "busy, try again"
+    # control flow inside the import's preview: undoes a trial row, never escapes the service
+    "coop.services.imports._DryRun",
     "orders.services.payments.base.NotificationRejected",  # answered in the payment platform's protocol
     # the local APIv3 server's own refusals (it plays WeChat), answered as WeChat's {"code", "message"} JSON
     "orders.services.payments.apiv3_local.ApiError",
