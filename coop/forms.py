@@ -34,7 +34,7 @@ class SignInForm(forms.Form):
 
     def clean_pin(self):
         pin = self.cleaned_data["pin"].strip()
-        if not is_ascii_digits(pin):  # "١٢٣٤٥٦".isdigit() is True: only 0–9 are a PIN
+        if not is_ascii_digits(pin):  # Arabic-Indic "١٢٣٤٥٦" counts as digits to str: only 0–9 are a PIN
             raise forms.ValidationError(_("密码是6位数字。"))
         return pin
 

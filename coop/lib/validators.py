@@ -125,8 +125,8 @@ def gtin14(value):
 
 
 # --- Numbers from a request -------------------------------------------------------------------
-# ``str.isdigit()`` and ``int()`` accept far more than a person types as a number: ``"²".isdigit()``
-# is True and ``int("²")`` then fails; ``int("٣")`` is 3; ``int("1_0")`` is 10; a 5,000-digit string
+# ``str``'s own digit test and ``int()`` accept far more than a person types as a number: "²" passes that
+# test and ``int("²")`` then fails; ``int("٣")`` is 3; ``int("1_0")`` is 10; a 5,000-digit string
 # exceeds Python's int-conversion limit; a JSON ``1e400`` is infinity. Every number that comes from a
 # request (path, query string, form, JSON) goes through ``parse_int`` instead.
 
@@ -143,7 +143,7 @@ class InvalidNumber(DomainError):
 
 
 def is_ascii_digits(text):
-    """``text`` is one or more of 0–9 and nothing else. ``str.isdigit()`` also says yes to "²" and "٣",
+    """``text`` is one or more of 0–9 and nothing else. str's own digit test also says yes to "²" and "٣",
     which ``int()`` refuses or reads as another number; every digits-only check goes through this."""
     return isinstance(text, str) and ASCII_DIGITS_RE.fullmatch(text) is not None
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coop.lib.media import private_storage
+from coop.lib.validators import is_ascii_digits
 
 from .orders import OrderError
 
@@ -36,7 +37,7 @@ def new_programme_code():
     # At least one letter: an all-digit /shop/p/<n>/ is the shop's product page.
     while True:
         code = new_code(6)
-        if not code.isdigit():
+        if not is_ascii_digits(code):
             return code
 
 

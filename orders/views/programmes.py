@@ -27,7 +27,7 @@ from coop.lib import tenancy
 from coop.lib.files import file_response
 from coop.lib.media import private_file_response
 from coop.lib.replica import reads_from_replica
-from coop.lib.validators import InvalidNumber, optional_id, parse_int
+from coop.lib.validators import InvalidNumber, is_ascii_digits, optional_id, parse_int
 from coop.models import Cooperative, Village
 from orders.models import Order, Product
 from orders.models.programmes import (
@@ -54,7 +54,7 @@ def _shop_url():
 @require_GET
 def programme_link(request, code):
     """The link on a programme's poster. Unknown code → 404; a closed programme still opens the shop."""
-    if code.isdigit():
+    if is_ascii_digits(code):
         # /shop/p/<product id>/ is the shop's product page; a programme code always has a letter.
         return redirect(f"/shop/p/{code}/")
     programme = svc.programme_by_code(code)

@@ -146,15 +146,21 @@ def invalidate(trace_id):
     cache.delete_many(keys)
 
 
-def confirmed_bad_egg_reports(batch):
-    """(reports, eggs) confirmed bad for this batch, from the charter's BadEggReport when it exists."""
+def _report_model():
+    """(BadEggReport, its field names) when the charter's model exists with a batch and a status, else None."""
     try:
         model = apps.get_model("quality", "BadEggReport")
     except LookupError:
         return None
     fields = {f.name for f in model._meta.get_fields()}
-    if not {"batch", "status"} <= fields:
+    return (model, fields) if {"batch", "status"} <= fields else None
+
+
+def confirmed_bad_egg_reports(batch):
+    """(reports, eggs) confirmed bad for this batch, from the charter's BadEggReport when it exists."""
+    if (found := _report_model()) is None:
         return None
+    model, fields = found
     qs = model.objects.filter(batch=batch, status="confirmed")
     eggs = qs.aggregate(n=Sum("eggs"))["n"] if "eggs" in fields else None
     return {"reports": qs.count(), "eggs": eggs or 0}
@@ -192,13 +198,9 @@ def page_contexts(traces):
 
 def confirmed_bad_egg_reports_of(batch_ids):
     """``{batch_id: confirmed_bad_egg_reports(batch)}`` in one query (a batch without reports is not listed)."""
-    try:
-        model = apps.get_model("quality", "BadEggReport")
-    except LookupError:
+    if (found := _report_model()) is None:
         return None
-    fields = {f.name for f in model._meta.get_fields()}
-    if not {"batch", "status"} <= fields:
-        return None
+    model, fields = found
     rows = model.objects.filter(batch_id__in=batch_ids, status="confirmed").values("batch_id").annotate(
         reports=Count("id"), **({"eggs": Sum("eggs")} if "eggs" in fields else {}))
     return {r["batch_id"]: {"reports": r["reports"], "eggs": r.get("eggs") or 0} for r in rows}
